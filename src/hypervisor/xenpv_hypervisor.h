@@ -1,0 +1,206 @@
+/*
+ * xenpv_hypervisor.h: what the driver needs from a Xen hypervisor.
+ *
+ * This is the one interface between the libvirt driver and the hypervisor.
+ * It is shaped after Xen's own lower libraries (libxenctrl, libxenguest,
+ * libxenstore) rather than after libxl, because the driver wants to steer
+ * what libxl hides: the domain build, the save stream, log-dirty tracking.
+ * Two back ends implement it as peers:
+ *
+ *   - "sim": a client of xenpv-simhost, a user-space stand-in for the
+ *     hypervisor that runs outside libvirtd (so guests outlive the daemon);
+ *   - "xen": libxenctrl/libxenguest/libxenstore on a real dom0.
+ *
+ * Conventions: every operation returns 0 on success and -1 on failure with a
+ * libvirt error already reported (virReportError), unless it says otherwise.
+ * Domain IDs, page counts and states mean what they mean to Xen.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "xenpv_guest_abi.h"
+
+#define XENPV_PAGE_SHIFT 12
+#define XENPV_PAGE_SIZE (1UL << XENPV_PAGE_SHIFT)
+#define XENPV_KIB_TO_PAGES(kib) ((kib) >> (XENPV_PAGE_SHIFT - 10))
+#define XENPV_PAGES_TO_KIB(pages) ((pages) << (XENPV_PAGE_SHIFT - 10))
+
+/* Xen's shutdown reasons (public/sched.h SHUTDOWN_*), same numbers. */
+typedef enum {
+    XENPV_SHUTDOWN_POWEROFF = 0,
+    XENPV_SHUTDOWN_REBOOT = 1,
+    XENPV_SHUTDOWN_SUSPEND = 2,
+    XENPV_SHUTDOWN_CRASH = 3,
+    XENPV_SHUTDOWN_WATCHDOG = 4,
+    XENPV_SHUTDOWN_SOFT_RESET = 5,
+} xenpvShutdownReason;
+
+/* One domain as the hypervisor reports it (xc_domaininfo_t's flags). */
+typedef struct _xenpvDomainInfo xenpvDomainInfo;
+struct _xenpvDomainInfo {
+    uint32_t domid;
+    unsigned char uuid[16];
+    bool dying;
+    bool shutdown;          /* shut down; see shutdownReason */
+    bool paused;
+    bool blocked;
+    bool running;
+    unsigned int shutdownReason;  /* xenpvShutdownReason, valid if shutdown */
+    uint64_t nrPages;       /* pages currently allocated */
+    uint64_t maxPages;      /* allocation ceiling (max memory) */
+    uint64_t cpuTimeNs;     /* sum over vCPUs */
+    unsigned int nrOnlineVcpus;
+    unsigned int maxVcpuId;
+    xenpvGuestAbi abi;      /* the guest's ABI as the hypervisor sees it */
+};
+
+/* The host, from physinfo and version hypercalls. */
+typedef struct _xenpvHostInfo xenpvHostInfo;
+struct _xenpvHostInfo {
+    unsigned int nrCpus;
+    unsigned int threadsPerCore;
+    unsigned int coresPerSocket;
+    unsigned int nrNodes;
+    unsigned long cpuKhz;
+    uint64_t totalPages;
+    uint64_t freePages;
+    unsigned int xenMajor;
+    unsigned int xenMinor;
+    char xenExtra[32];
+    char xenCaps[1024];     /* e.g. "xen-3.0-x86_64 xen-3.0-x86_32p" */
+    bool pv32;              /* xen_caps has xen-3.0-x86_32p */
+    bool logDirty;          /* PV log-dirty (needed for live save/migration) */
+};
+
+/* A virtual block device of a PV guest (blkfront/blkback). */
+typedef struct _xenpvDiskSpec xenpvDiskSpec;
+struct _xenpvDiskSpec {
+    char *source;           /* block device or file in dom0 */
+    char *vdev;             /* xvda, sda, hda1 ... as the guest names it */
+    char *backendType;      /* "phy", "file", "tap", "qdisk" */
+    bool readonly;
+    bool shareable;
+};
+
+/* A virtual network interface (netfront/netback). */
+typedef struct _xenpvNicSpec xenpvNicSpec;
+struct _xenpvNicSpec {
+    char mac[18];           /* "00:16:3e:00:00:11" */
+    char *bridge;
+    char *script;
+    char *ip;
+    char *vifname;
+    char *model;
+};
+
+/* Everything the domain builder needs to create one PV guest. */
+typedef struct _xenpvBuildSpec xenpvBuildSpec;
+struct _xenpvBuildSpec {
+    char *name;
+    unsigned char uuid[16];
+    uint64_t maxMemKiB;     /* allocation ceiling */
+    uint64_t targetMemKiB;  /* balloon target at boot */
+    unsigned int maxVcpus;
+    unsigned int vcpus;     /* online at boot */
+    char *kernel;
+    char *ramdisk;
+    char *cmdline;
+    xenpvGuestAbi abi;      /* from the kernel's ELF notes */
+    xenpvDiskSpec *disks;
+    size_t ndisks;
+    xenpvNicSpec *nics;
+    size_t nnics;
+    bool vfb;               /* PV framebuffer */
+    char *vfbType;          /* "vnc" or "sdl" */
+};
+
+void xenpvBuildSpecClear(xenpvBuildSpec *spec);
+
+/* Progress and control of a save stream (used by save, and by migration). */
+typedef struct _xenpvSaveParams xenpvSaveParams;
+struct _xenpvSaveParams {
+    bool live;              /* iterate with log-dirty while the guest runs */
+    unsigned int maxIterations;
+    uint64_t maxDowntimeMs; /* stop-and-copy once the rest fits in this */
+    uint64_t bandwidthBps;  /* 0: unlimited */
+    /* Called from the saving thread; nonzero return aborts the save. */
+    int (*progress)(void *opaque, uint64_t sentPages, uint64_t remainingPages,
+                    unsigned int iteration);
+    /* Ask the guest to suspend itself and wait until it has (required). */
+    int (*suspend)(void *opaque);
+    void *opaque;
+};
+
+typedef struct _xenpvHypervisor xenpvHypervisor;
+
+typedef struct _xenpvHypervisorOps xenpvHypervisorOps;
+struct _xenpvHypervisorOps {
+    const char *name;
+
+    /* Fail with a message naming what is missing when the host cannot serve. */
+    int (*open)(xenpvHypervisor *hyp);
+    void (*close)(xenpvHypervisor *hyp);
+
+    int (*getHostInfo)(xenpvHypervisor *hyp, xenpvHostInfo *info);
+
+    /* All domains, dom0 included, sorted by domid. */
+    int (*listDomains)(xenpvHypervisor *hyp, xenpvDomainInfo **infos, size_t *ninfos);
+    /* Returns 1 and fills @info, 0 if no such domain (no error), -1 on error. */
+    int (*getDomainInfo)(xenpvHypervisor *hyp, uint32_t domid, xenpvDomainInfo *info);
+
+    /* Create and build a PV domain from @spec, left paused. */
+    int (*domainCreate)(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid);
+    int (*domainPause)(xenpvHypervisor *hyp, uint32_t domid);
+    int (*domainUnpause)(xenpvHypervisor *hyp, uint32_t domid);
+    /* Destroy the domain and tear down its devices and store entries. */
+    int (*domainDestroy)(xenpvHypervisor *hyp, uint32_t domid);
+    /* Resume a guest that suspended itself for a save that was abandoned. */
+    int (*domainResume)(xenpvHypervisor *hyp, uint32_t domid);
+    int (*domainSetMaxMem)(xenpvHypervisor *hyp, uint32_t domid, uint64_t kib);
+    int (*domainSetMaxVcpus)(xenpvHypervisor *hyp, uint32_t domid, unsigned int max);
+
+    /* Map @count guest frames from @pfn into this process (xenforeignmemory). */
+    void *(*mapForeign)(xenpvHypervisor *hyp, uint32_t domid, int prot,
+                        uint64_t pfn, size_t count);
+    void (*unmapForeign)(xenpvHypervisor *hyp, void *addr, size_t count);
+
+    /* Log-dirty mode (XEN_DOMCTL_SHADOW_OP_*); -1 with VIR_ERR_OPERATION_UNSUPPORTED
+     * where the hypervisor lacks it. */
+    int (*logDirtyEnable)(xenpvHypervisor *hyp, uint32_t domid, bool enable);
+    /* Fill @bitmap (one bit a page, @nrPages bits) with pages dirtied since the
+     * last clean; clean as well if @clean.  *dirty gets the count. */
+    int (*logDirtyPeekClean)(xenpvHypervisor *hyp, uint32_t domid, bool clean,
+                             unsigned long *bitmap, uint64_t nrPages,
+                             uint64_t *dirty);
+
+    /* The store (xenstore). Read gives 0 and NULL for a missing node. */
+    int (*storeRead)(xenpvHypervisor *hyp, const char *path, char **value);
+    int (*storeWrite)(xenpvHypervisor *hyp, const char *path, const char *value);
+    int (*storeRemove)(xenpvHypervisor *hyp, const char *path);
+
+    /* A file descriptor that turns readable when any domain changes state
+     * (VIRQ_DOM_EXC / @releaseDomain); eventAck drains it. */
+    int (*eventFd)(xenpvHypervisor *hyp);
+    int (*eventAck)(xenpvHypervisor *hyp);
+
+    /* Write the domain's save stream to @fd; the domain is left suspended. */
+    int (*domainSave)(xenpvHypervisor *hyp, uint32_t domid, int fd,
+                      const xenpvSaveParams *params);
+    /* Create a domain from @spec and fill it from the stream on @fd; paused. */
+    int (*domainRestore)(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
+                         int fd, uint32_t *domid);
+};
+
+struct _xenpvHypervisor {
+    const xenpvHypervisorOps *ops;
+    char *socketPath;       /* sim: simhost's control socket */
+    void *priv;             /* back end's own state */
+};
+
+/* The back ends. */
+extern const xenpvHypervisorOps xenpvSimHypervisorOps;
+extern const xenpvHypervisorOps xenpvXenHypervisorOps;

@@ -1,0 +1,64 @@
+/*
+ * xenpv_guest_abi.c: names and properties of the PV guest ABIs.
+ */
+#include <string.h>
+
+#include "xenpv_guest_abi.h"
+
+typedef struct {
+    const char *caps;
+    const char *arch;
+    unsigned int width;
+    unsigned int levels;
+} xenpvGuestAbiProps;
+
+static const xenpvGuestAbiProps abiProps[XENPV_GUEST_ABI_LAST] = {
+    [XENPV_GUEST_ABI_UNKNOWN] = { NULL, NULL, 0, 0 },
+    [XENPV_GUEST_ABI_X86_64] = { "xen-3.0-x86_64", "x86_64", 8, 4 },
+    [XENPV_GUEST_ABI_X86_32P] = { "xen-3.0-x86_32p", "i686", 4, 3 },
+    [XENPV_GUEST_ABI_X86_32] = { "xen-3.0-x86_32", "i686", 4, 2 },
+};
+
+static const xenpvGuestAbiProps *
+xenpvGuestAbiGet(xenpvGuestAbi abi)
+{
+    if (abi < 0 || abi >= XENPV_GUEST_ABI_LAST)
+        abi = XENPV_GUEST_ABI_UNKNOWN;
+    return &abiProps[abi];
+}
+
+const char *
+xenpvGuestAbiToCaps(xenpvGuestAbi abi)
+{
+    return xenpvGuestAbiGet(abi)->caps;
+}
+
+xenpvGuestAbi
+xenpvGuestAbiFromCaps(const char *word)
+{
+    int i;
+
+    for (i = XENPV_GUEST_ABI_UNKNOWN + 1; i < XENPV_GUEST_ABI_LAST; i++) {
+        if (word && strcmp(word, abiProps[i].caps) == 0)
+            return i;
+    }
+    return XENPV_GUEST_ABI_UNKNOWN;
+}
+
+unsigned int
+xenpvGuestAbiWidth(xenpvGuestAbi abi)
+{
+    return xenpvGuestAbiGet(abi)->width;
+}
+
+unsigned int
+xenpvGuestAbiLevels(xenpvGuestAbi abi)
+{
+    return xenpvGuestAbiGet(abi)->levels;
+}
+
+const char *
+xenpvGuestAbiArch(xenpvGuestAbi abi)
+{
+    return xenpvGuestAbiGet(abi)->arch;
+}
