@@ -1,0 +1,22 @@
+/*
+ * xenpv_domain_build.h: from a libvirt domain definition to a PV guest build.
+ *
+ * libvirt's own parser owns the XML; this decides whether a parsed definition
+ * is something a Xen PV guest can be, and turns it into the build spec the
+ * hypervisor back ends take.
+ */
+#pragma once
+
+#include "internal.h"
+#include "domain_conf.h"
+#include "xenpv_hypervisor.h"
+
+/* Refuse what PV cannot do (an emulated device model, a BIOS, ...) with
+ * VIR_ERR_CONFIG_UNSUPPORTED naming the element.  Called at define and at
+ * create, after libvirt's own parse.  Returns 0 or -1 with an error reported. */
+int xenpvDomainDefCheckPV(const virDomainDef *def);
+
+/* Fill @spec from @def (kernel, memory, vCPUs, disks, NICs, framebuffer).
+ * Does not inspect the kernel: spec->abi is left UNKNOWN for the caller.
+ * Returns 0 or -1 with an error reported; on failure @spec is cleared. */
+int xenpvBuildSpecFromDef(const virDomainDef *def, xenpvBuildSpec *spec);

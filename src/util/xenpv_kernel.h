@@ -1,0 +1,56 @@
+/*
+ * xenpv_kernel.h: inspection of PV kernel images.
+ *
+ * Reads an ELF32 or ELF64 kernel, plain or compressed the way distributions
+ * ship them, and its Xen ELF notes (or the legacy __xen_guest section), to
+ * learn which PV ABI the guest needs before anything is built.  GLib only:
+ * used by the driver and by the simulated host alike.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "xenpv_guest_abi.h"
+
+#define XENPV_KERNEL_ERROR (xenpv_kernel_error_quark())
+GQuark xenpv_kernel_error_quark(void);
+
+typedef enum {
+    XENPV_KERNEL_ERROR_IO,          /* cannot open or read the file */
+    XENPV_KERNEL_ERROR_NOT_ELF,     /* not an ELF image, even decompressed */
+    XENPV_KERNEL_ERROR_NOT_PV,      /* ELF, but no Xen notes: not a PV kernel */
+    XENPV_KERNEL_ERROR_CORRUPT,     /* truncated or inconsistent image */
+    XENPV_KERNEL_ERROR_UNSUPPORTED, /* a PV ABI no current Xen runs (non-PAE) */
+} xenpvKernelError;
+
+typedef struct _xenpvKernelInfo xenpvKernelInfo;
+struct _xenpvKernelInfo {
+    xenpvGuestAbi abi;
+    unsigned int elfClass;          /* 32 or 64 */
+    unsigned int elfMachine;        /* EM_386 or EM_X86_64 */
+    char *compression;              /* "none", "gzip", "bzip2", "xz", "lzma", "lz4", "zstd" */
+    gboolean legacyGuestSection;    /* notes came from __xen_guest */
+    char *guestOs;                  /* XEN_ELFNOTE_GUEST_OS, e.g. "linux" */
+    char *guestVersion;
+    char *xenVersion;               /* "xen-3.0" */
+    char *loader;                   /* "generic" */
+    char *paeMode;                  /* "yes", "no", "bimodal", "yes[extended-cr3]" */
+    char *features;                 /* XEN_ELFNOTE_FEATURES */
+    guint32 supportedFeatures;      /* XEN_ELFNOTE_SUPPORTED_FEATURES bitmap */
+    gboolean haveSupportedFeatures;
+    guint64 virtBase;
+    guint64 paddrOffset;
+    guint64 entry;
+    guint64 hypercallPage;
+    gboolean haveHypercallPage;
+};
+
+void xenpvKernelInfoClear(xenpvKernelInfo *info);
+
+/* Inspect the image at @path.  On failure returns FALSE with @error set
+ * (domain XENPV_KERNEL_ERROR) and a message naming the file and the cause. */
+gboolean xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError **error);
+/* The same for an image already in memory (the fuzz target's entry point). */
+gboolean xenpvKernelInspectBuffer(const guint8 *data, gsize len, xenpvKernelInfo *info,
+                                  GError **error);
