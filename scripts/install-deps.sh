@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install what xenpv needs on Debian 12 from Debian's archive: the packages
+# listed in scripts/deps/*.txt, and a deb-src entry so that the build can fetch
+# libvirt's internal headers for the installed version.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+
+src_list=/etc/apt/sources.list.d/xenpv-debian-src.sources
+if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "install-deps: adding Debian source package entries ($src_list)"
+    $sudo tee "$src_list" >/dev/null <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    need_update=1
+fi
+
+mapfile -t pkgs < <(cat "$here"/deps/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ] || [ -n "${need_update:-}" ]; then
+    $sudo apt-get update -q
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
