@@ -21,7 +21,7 @@ typedef enum {
     XENPV_KERNEL_ERROR_NOT_ELF,     /* not an ELF image, even decompressed */
     XENPV_KERNEL_ERROR_NOT_PV,      /* ELF, but no Xen notes: not a PV kernel */
     XENPV_KERNEL_ERROR_CORRUPT,     /* truncated or inconsistent image */
-    XENPV_KERNEL_ERROR_UNSUPPORTED, /* a PV ABI no current Xen runs (non-PAE) */
+    XENPV_KERNEL_ERROR_UNSUPPORTED, /* not an x86 PV ABI; callers use it to refuse non-PAE */
 } xenpvKernelError;
 
 typedef struct _xenpvKernelInfo xenpvKernelInfo;
@@ -44,12 +44,41 @@ struct _xenpvKernelInfo {
     guint64 entry;
     guint64 hypercallPage;
     gboolean haveHypercallPage;
+
+    /* Where the image came from, and the rest of what the notes say.
+     * virtBase, paddrOffset and entry above hold Xen's defaults when the
+     * notes leave them out (0; 0, or virtBase for __xen_guest; e_entry):
+     * the have* flags say whether the notes set them. */
+    gboolean bzImage;               /* the ELF was the payload of an x86 bzImage */
+    gboolean haveVirtBase;
+    gboolean havePaddrOffset;
+    gboolean haveEntry;
+    guint64 elfEntry;               /* the ELF header's e_entry */
+    guint64 hvStartLow;             /* XEN_ELFNOTE_HV_START_LOW */
+    gboolean haveHvStartLow;
+    guint64 initP2m;                /* XEN_ELFNOTE_INIT_P2M */
+    gboolean haveInitP2m;
+    guint64 modStartPfn;            /* XEN_ELFNOTE_MOD_START_PFN */
+    gboolean haveModStartPfn;
+    guint64 suspendCancel;          /* XEN_ELFNOTE_SUSPEND_CANCEL */
+    gboolean haveSuspendCancel;
+    guint64 phys32Entry;            /* XEN_ELFNOTE_PHYS32_ENTRY (PVH entry) */
+    gboolean havePhys32Entry;
+    char *bsdSymtab;                /* XEN_ELFNOTE_BSD_SYMTAB */
 };
+
+/* The largest image, compressed or decompressed, the inspector reads. */
+#define XENPV_KERNEL_MAX_IMAGE ((gsize)256 << 20)
 
 void xenpvKernelInfoClear(xenpvKernelInfo *info);
 
 /* Inspect the image at @path.  On failure returns FALSE with @error set
- * (domain XENPV_KERNEL_ERROR) and a message naming the file and the cause. */
+ * (domain XENPV_KERNEL_ERROR) and a message naming the file and the cause.
+ * A 32-bit kernel without PAE is inspected successfully with abi
+ * XENPV_GUEST_ABI_X86_32: no current Xen runs one, and it is the caller
+ * that refuses it (with XENPV_KERNEL_ERROR_UNSUPPORTED's meaning).
+ * UNSUPPORTED itself is returned for ELF images that are not x86 or not
+ * little endian.  @info is cleared first and filled on success only. */
 gboolean xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError **error);
 /* The same for an image already in memory (the fuzz target's entry point). */
 gboolean xenpvKernelInspectBuffer(const guint8 *data, gsize len, xenpvKernelInfo *info,

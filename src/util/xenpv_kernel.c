@@ -1,0 +1,312 @@
+/*
+ * xenpv_kernel.c: inspection of PV kernel images.
+ *
+ * Unwraps an image the way distributions ship it (an x86 bzImage, and/or
+ * one layer of compression) down to the ELF inside, has its Xen notes
+ * read (xenpv_kernel_elf.c), then decides, as Xen's PV loader does,
+ * whether it is a PV kernel and which guest ABI it needs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <elf.h>
+
+#include "xenpv_kernel.h"
+#include "xenpv_kernel_decompress.h"
+#include "xenpv_kernel_elf.h"
+
+/* The x86 boot protocol's setup header (Documentation/x86/boot.rst). */
+#define BZ_SETUP_SECTS 0x1f1
+#define BZ_HEADER_MAGIC 0x202
+#define BZ_VERSION 0x206
+#define BZ_PAYLOAD_OFFSET 0x248
+#define BZ_PAYLOAD_LENGTH 0x24c
+#define BZ_HEADER_END 0x250
+/* payload_offset and payload_length exist from boot protocol 2.08 on. */
+#define BZ_PAYLOAD_MIN_VERSION 0x0208
+
+G_DEFINE_QUARK(xenpv-kernel-error-quark, xenpv_kernel_error)
+
+
+void
+xenpvKernelInfoClear(xenpvKernelInfo *info)
+{
+    if (!info)
+        return;
+    g_free(info->compression);
+    g_free(info->guestOs);
+    g_free(info->guestVersion);
+    g_free(info->xenVersion);
+    g_free(info->loader);
+    g_free(info->paeMode);
+    g_free(info->features);
+    g_free(info->bsdSymtab);
+    memset(info, 0, sizeof(*info));
+}
+
+
+static const char *
+orNone(const char *s)
+{
+    return s ? s : "(none)";
+}
+
+
+static gboolean
+isElf(const guint8 *data, gsize len)
+{
+    return len >= SELFMAG && memcmp(data, ELFMAG, SELFMAG) == 0;
+}
+
+
+static guint32
+rd32(const guint8 *p)
+{
+    return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32)p[3] << 24);
+}
+
+
+static gboolean
+isBzImage(const guint8 *data, gsize len)
+{
+    return len >= BZ_HEADER_END && memcmp(data + BZ_HEADER_MAGIC, "HdrS", 4) == 0;
+}
+
+
+/* The payload of a bzImage: the compressed (or, rarely, plain) vmlinux. */
+static gboolean
+bzImagePayload(const char *name, const guint8 *data, gsize len,
+               const guint8 **payload, gsize *payloadLen, GError **error)
+{
+    unsigned int version = data[BZ_VERSION] | (data[BZ_VERSION + 1] << 8);
+    unsigned int setupSects = data[BZ_SETUP_SECTS];
+    guint64 start;
+    guint32 length;
+
+    if (version < BZ_PAYLOAD_MIN_VERSION) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_ELF,
+                    "%s: bzImage of boot protocol %u.%02u, older than 2.08: it does not "
+                    "say where its ELF payload is", name, version >> 8, version & 0xff);
+        return FALSE;
+    }
+    /* 0 means 4, for compatibility with ancient images. */
+    if (setupSects == 0)
+        setupSects = 4;
+    start = (guint64)(setupSects + 1) * 512 + rd32(data + BZ_PAYLOAD_OFFSET);
+    length = rd32(data + BZ_PAYLOAD_LENGTH);
+    if (start > len || length > len - start || length == 0) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_CORRUPT,
+                    "%s: truncated bzImage: its payload (%u bytes at offset %" G_GUINT64_FORMAT
+                    ") lies outside the %zu-byte file", name, length, start, len);
+        return FALSE;
+    }
+    *payload = data + start;
+    *payloadLen = length;
+    return TRUE;
+}
+
+
+/* PAE_MODE as Xen reads it: a note must say exactly "yes" (which implies
+ * extended-cr3) or mention "bimodal"; the older __xen_guest form also
+ * accepts "yes[extended-cr3]" and the like. */
+static gboolean
+paeEnabled(const xenpvKernelInfo *info)
+{
+    const char *pae = info->paeMode;
+
+    if (!pae)
+        return FALSE;
+    if (strstr(pae, "bimodal"))
+        return TRUE;
+    if (info->legacyGuestSection)
+        return g_str_has_prefix(pae, "yes");
+    return g_str_equal(pae, "yes");
+}
+
+
+/* Whether Xen's PV loader would take the notes, and the ABI they need. */
+static gboolean
+decideAbi(const char *name, xenpvKernelInfo *info, gboolean foundNotes, GError **error)
+{
+    if (!foundNotes) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_PV,
+                    "%s: not a Xen PV kernel: the ELF image has no Xen notes and no "
+                    "__xen_guest section", name);
+        return FALSE;
+    }
+    if (!info->xenVersion || !g_str_has_prefix(info->xenVersion, "xen-3.0")) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_PV,
+                    "%s: not a Xen PV kernel: its Xen notes give XEN_VERSION '%s', not "
+                    "'xen-3.0'%s", name, orNone(info->xenVersion),
+                    info->havePhys32Entry ? " (it has only a PVH entry point)" : "");
+        return FALSE;
+    }
+    if (!(info->loader && g_str_has_prefix(info->loader, "generic")) &&
+        !(info->guestOs && g_str_has_prefix(info->guestOs, "linux"))) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_PV,
+                    "%s: not a Xen PV kernel Xen loads: LOADER is '%s' and GUEST_OS '%s', "
+                    "but Xen loads only 'generic' or Linux images",
+                    name, orNone(info->loader), orNone(info->guestOs));
+        return FALSE;
+    }
+
+    if (info->elfClass == 64 && info->elfMachine == EM_X86_64) {
+        info->abi = XENPV_GUEST_ABI_X86_64;
+    } else if (info->elfClass == 32 && info->elfMachine == EM_386) {
+        info->abi = paeEnabled(info) ? XENPV_GUEST_ABI_X86_32P : XENPV_GUEST_ABI_X86_32;
+    } else {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_UNSUPPORTED,
+                    "%s: ELF%u image for machine %u is not an x86 PV kernel",
+                    name, info->elfClass, info->elfMachine);
+        return FALSE;
+    }
+
+    /* Xen's defaults for what the notes leave out. */
+    if (!info->haveVirtBase)
+        info->virtBase = 0;
+    if (!info->havePaddrOffset)
+        info->paddrOffset = info->legacyGuestSection ? info->virtBase : 0;
+    if (!info->haveEntry)
+        info->entry = info->elfEntry;
+    return TRUE;
+}
+
+
+static gboolean
+inspectNamed(const char *name, const guint8 *data, gsize len,
+             xenpvKernelInfo *info, GError **error)
+{
+    g_autofree guint8 *decompressed = NULL;
+    const guint8 *elf = data;
+    gsize elfLen = len;
+    xenpvKernelCompression comp = XENPV_KERNEL_COMP_NONE;
+    gboolean bzImage = FALSE;
+    gboolean foundNotes = FALSE;
+
+    xenpvKernelInfoClear(info);
+
+    if (len == 0) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_ELF,
+                    "%s: empty, not a kernel image", name);
+        goto error;
+    }
+    if (len > XENPV_KERNEL_MAX_IMAGE) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_CORRUPT,
+                    "%s: %zu bytes is more than the %zu MiB limit for a kernel image",
+                    name, len, XENPV_KERNEL_MAX_IMAGE >> 20);
+        goto error;
+    }
+
+    if (!isElf(elf, elfLen)) {
+        if (isBzImage(data, len)) {
+            if (!bzImagePayload(name, data, len, &elf, &elfLen, error))
+                goto error;
+            bzImage = TRUE;
+        }
+        comp = xenpvKernelDetectCompression(elf, elfLen);
+        if (comp == XENPV_KERNEL_COMP_NONE && !isElf(elf, elfLen)) {
+            g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_ELF,
+                        bzImage ?
+                        "%s: the bzImage's payload is neither an ELF image nor compressed "
+                        "data of a known kind (gzip, bzip2, xz, lzma, lz4, zstd)" :
+                        "%s: not an ELF image, a bzImage, or compressed data of a known "
+                        "kind (gzip, bzip2, xz, lzma, lz4, zstd)", name);
+            goto error;
+        }
+        if (comp != XENPV_KERNEL_COMP_NONE) {
+            if (!xenpvKernelDecompress(name, comp, elf, elfLen, XENPV_KERNEL_MAX_IMAGE,
+                                       &decompressed, &elfLen, error))
+                goto error;
+            elf = decompressed;
+            if (!isElf(elf, elfLen)) {
+                g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_ELF,
+                            "%s: the %s-compressed data is not an ELF image",
+                            name, xenpvKernelCompressionName(comp));
+                goto error;
+            }
+        }
+    }
+
+    if (!xenpvKernelReadElf(name, elf, elfLen, info, &foundNotes, error))
+        goto error;
+    if (!decideAbi(name, info, foundNotes, error))
+        goto error;
+    info->compression = g_strdup(xenpvKernelCompressionName(comp));
+    info->bzImage = bzImage;
+    return TRUE;
+
+ error:
+    xenpvKernelInfoClear(info);
+    return FALSE;
+}
+
+
+gboolean
+xenpvKernelInspectBuffer(const guint8 *data, gsize len, xenpvKernelInfo *info,
+                         GError **error)
+{
+    return inspectNamed("kernel image", data, len, info, error);
+}
+
+
+gboolean
+xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError **error)
+{
+    g_autofree guint8 *data = NULL;
+    gsize got = 0;
+    struct stat st;
+    gboolean ret = FALSE;
+    int fd;
+
+    xenpvKernelInfoClear(info);
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        int err = errno;
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO,
+                    "%s: cannot open kernel image: %s", path, g_strerror(err));
+        return FALSE;
+    }
+    if (fstat(fd, &st) < 0) {
+        int err = errno;
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO,
+                    "%s: cannot stat kernel image: %s", path, g_strerror(err));
+        goto cleanup;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO,
+                    "%s: not a regular file", path);
+        goto cleanup;
+    }
+    if ((guint64)st.st_size > XENPV_KERNEL_MAX_IMAGE) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_CORRUPT,
+                    "%s: %" G_GUINT64_FORMAT " bytes is more than the %zu MiB limit "
+                    "for a kernel image", path, (guint64)st.st_size,
+                    XENPV_KERNEL_MAX_IMAGE >> 20);
+        goto cleanup;
+    }
+
+    /* Read what fstat promised, and no more if the file grows meanwhile. */
+    data = g_malloc(st.st_size ? st.st_size : 1);
+    while (got < (gsize)st.st_size) {
+        ssize_t n = read(fd, data + got, st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO,
+                        "%s: cannot read kernel image: %s", path, g_strerror(err));
+            goto cleanup;
+        }
+        if (n == 0)
+            break;
+        got += n;
+    }
+
+    ret = inspectNamed(path, data, got, info, error);
+
+ cleanup:
+    close(fd);
+    return ret;
+}
