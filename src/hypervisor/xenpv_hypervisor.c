@@ -32,5 +32,8 @@ xenpvBuildSpecClear(xenpvBuildSpec *spec)
     }
     g_free(spec->nics);
     g_free(spec->vfbType);
+    g_free(spec->bootloader);
+    g_free(spec->bootloaderArgs);
+    g_free(spec->cpuset);
     memset(spec, 0, sizeof(*spec));
 }

@@ -116,6 +116,9 @@ struct _xenpvBuildSpec {
     size_t nnics;
     bool vfb;               /* PV framebuffer */
     char *vfbType;          /* "vnc" or "sdl" */
+    char *bootloader;       /* run in dom0 to pick kernel/ramdisk/cmdline (pygrub) */
+    char *bootloaderArgs;
+    char *cpuset;           /* host CPUs the vCPUs may run on ("0-3,^2"); NULL: any */
 };
 
 void xenpvBuildSpecClear(xenpvBuildSpec *spec);
