@@ -109,8 +109,8 @@ bzImagePayload(const char *name, const guint8 *data, gsize len,
 
 
 /* PAE_MODE as Xen reads it: a note must say exactly "yes" (which implies
- * extended-cr3) or mention "bimodal"; the older __xen_guest form also
- * accepts "yes[extended-cr3]" and the like. */
+ * extended-cr3) or mention "bimodal"; the __xen_guest form's PAE setting
+ * must start with "yes" ("yes[extended-cr3]" and the like). */
 static gboolean
 paeEnabled(const xenpvKernelInfo *info)
 {
@@ -118,19 +118,119 @@ paeEnabled(const xenpvKernelInfo *info)
 
     if (!pae)
         return FALSE;
-    if (strstr(pae, "bimodal"))
-        return TRUE;
     if (info->legacyGuestSection)
         return g_str_has_prefix(pae, "yes");
-    return g_str_equal(pae, "yes");
+    return g_str_equal(pae, "yes") || strstr(pae, "bimodal") != NULL;
 }
 
 
-/* Whether Xen's PV loader would take the notes, and the ABI they need. */
-static gboolean
-decideAbi(const char *name, xenpvKernelInfo *info, gboolean foundNotes, GError **error)
+/* The XENFEAT_* names the FEATURES string may use (xen/features.h). */
+static const char *const knownFeatures[] = {
+    "writable_page_tables",
+    "writable_descriptor_tables",
+    "auto_translated_physmap",
+    "supervisor_mode_kernel",
+    "pae_pgdir_above_4gb",
+    "hvm_callback_vector",
+    "dom0",
+};
+
+
+/* A feature marked required ("!name") that Xen does not know makes it
+ * refuse the kernel. */
+static const char *
+unknownRequiredFeature(const char *features, char **unknown)
 {
-    if (!foundNotes) {
+    g_auto(GStrv) items = NULL;
+    gsize i;
+    gsize j;
+
+    *unknown = NULL;
+    if (!features)
+        return NULL;
+    items = g_strsplit(features, "|", -1);
+    for (i = 0; items[i]; i++) {
+        gboolean known = FALSE;
+
+        if (items[i][0] != '!')
+            continue;
+        for (j = 0; j < G_N_ELEMENTS(knownFeatures); j++) {
+            if (g_str_equal(items[i] + 1, knownFeatures[j]))
+                known = TRUE;
+        }
+        if (!known) {
+            *unknown = g_strdup(items[i] + 1);
+            return *unknown;
+        }
+    }
+    return NULL;
+}
+
+
+/* Where the image lands in the guest's address space, with Xen's defaults
+ * for what the notes leave out, and whether its entry point and hypercall
+ * page lie inside it. */
+static gboolean
+placeImage(const char *name, xenpvKernelInfo *info, const xenpvElfLayout *layout,
+           GError **error)
+{
+    guint64 virtOffset;
+
+    if (info->havePaddrOffset && !info->haveVirtBase) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_CORRUPT,
+                    "%s: the Xen notes give PADDR_OFFSET but no VIRT_BASE", name);
+        return FALSE;
+    }
+    if (!layout->haveLoad) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_CORRUPT,
+                    "%s: the ELF image has no loadable segment", name);
+        return FALSE;
+    }
+    if (!info->haveVirtBase)
+        info->virtBase = 0;
+    if (!info->havePaddrOffset)
+        info->paddrOffset = info->legacyGuestSection ? info->virtBase : 0;
+    if (!info->haveEntry)
+        info->entry = info->elfEntry;
+
+    /* Unsigned wrap-around is what Xen computes too. */
+    virtOffset = info->virtBase - info->paddrOffset;
+    info->virtKernelStart = layout->pstart + virtOffset;
+    info->virtKernelEnd = layout->pend + virtOffset;
+
+    if (info->virtKernelStart > info->virtKernelEnd ||
+        info->entry < info->virtKernelStart ||
+        info->entry > info->virtKernelEnd ||
+        info->virtBase > info->virtKernelStart) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_CORRUPT,
+                    "%s: entry point 0x%" G_GINT64_MODIFIER "x or VIRT_BASE 0x%"
+                    G_GINT64_MODIFIER "x lies outside the loaded image (0x%"
+                    G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x)",
+                    name, info->entry, info->virtBase,
+                    info->virtKernelStart, info->virtKernelEnd);
+        return FALSE;
+    }
+    if (info->haveHypercallPage &&
+        (info->hypercallPage < info->virtKernelStart ||
+         info->hypercallPage >= info->virtKernelEnd)) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_CORRUPT,
+                    "%s: hypercall page 0x%" G_GINT64_MODIFIER "x lies outside the "
+                    "loaded image (0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x)",
+                    name, info->hypercallPage, info->virtKernelStart, info->virtKernelEnd);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+
+/* Whether Xen's PV loader would take the image, and the ABI it needs. */
+static gboolean
+decideAbi(const char *name, xenpvKernelInfo *info, const xenpvElfLayout *layout,
+          GError **error)
+{
+    g_autofree char *unknown = NULL;
+
+    if (!layout->foundNotes) {
         g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_PV,
                     "%s: not a Xen PV kernel: the ELF image has no Xen notes and no "
                     "__xen_guest section", name);
@@ -151,6 +251,12 @@ decideAbi(const char *name, xenpvKernelInfo *info, gboolean foundNotes, GError *
                     name, orNone(info->loader), orNone(info->guestOs));
         return FALSE;
     }
+    if (unknownRequiredFeature(info->features, &unknown)) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_UNSUPPORTED,
+                    "%s: the kernel requires Xen feature '%s', which Xen does not know",
+                    name, unknown);
+        return FALSE;
+    }
 
     if (info->elfClass == 64 && info->elfMachine == EM_X86_64) {
         info->abi = XENPV_GUEST_ABI_X86_64;
@@ -163,14 +269,7 @@ decideAbi(const char *name, xenpvKernelInfo *info, gboolean foundNotes, GError *
         return FALSE;
     }
 
-    /* Xen's defaults for what the notes leave out. */
-    if (!info->haveVirtBase)
-        info->virtBase = 0;
-    if (!info->havePaddrOffset)
-        info->paddrOffset = info->legacyGuestSection ? info->virtBase : 0;
-    if (!info->haveEntry)
-        info->entry = info->elfEntry;
-    return TRUE;
+    return placeImage(name, info, layout, error);
 }
 
 
@@ -183,7 +282,7 @@ inspectNamed(const char *name, const guint8 *data, gsize len,
     gsize elfLen = len;
     xenpvKernelCompression comp = XENPV_KERNEL_COMP_NONE;
     gboolean bzImage = FALSE;
-    gboolean foundNotes = FALSE;
+    xenpvElfLayout layout;
 
     xenpvKernelInfoClear(info);
 
@@ -229,9 +328,9 @@ inspectNamed(const char *name, const guint8 *data, gsize len,
         }
     }
 
-    if (!xenpvKernelReadElf(name, elf, elfLen, info, &foundNotes, error))
+    if (!xenpvKernelReadElf(name, elf, elfLen, info, &layout, error))
         goto error;
-    if (!decideAbi(name, info, foundNotes, error))
+    if (!decideAbi(name, info, &layout, error))
         goto error;
     info->compression = g_strdup(xenpvKernelCompressionName(comp));
     info->bzImage = bzImage;

@@ -65,6 +65,8 @@ struct _xenpvKernelInfo {
     guint64 phys32Entry;            /* XEN_ELFNOTE_PHYS32_ENTRY (PVH entry) */
     gboolean havePhys32Entry;
     char *bsdSymtab;                /* XEN_ELFNOTE_BSD_SYMTAB */
+    guint64 virtKernelStart;        /* where the loaded image starts and ends */
+    guint64 virtKernelEnd;          /* in the guest's virtual address space */
 };
 
 /* The largest image, compressed or decompressed, the inspector reads. */

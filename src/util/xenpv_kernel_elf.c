@@ -40,6 +40,7 @@ typedef struct {
     guint64 offset;
     guint64 size;       /* p_filesz or sh_size */
     guint64 memsz;      /* p_memsz; sh_size for sections */
+    guint64 paddr;      /* p_paddr; segments only */
     guint32 nameOff;    /* sections only */
 } xenpvElfRange;
 
@@ -176,11 +177,13 @@ readPhdr(const xenpvElf *elf, unsigned int i, xenpvElfRange *r)
         r->offset = rd64(p + offsetof(Elf64_Phdr, p_offset));
         r->size = rd64(p + offsetof(Elf64_Phdr, p_filesz));
         r->memsz = rd64(p + offsetof(Elf64_Phdr, p_memsz));
+        r->paddr = rd64(p + offsetof(Elf64_Phdr, p_paddr));
     } else {
         r->type = rd32(p + offsetof(Elf32_Phdr, p_type));
         r->offset = rd32(p + offsetof(Elf32_Phdr, p_offset));
         r->size = rd32(p + offsetof(Elf32_Phdr, p_filesz));
         r->memsz = rd32(p + offsetof(Elf32_Phdr, p_memsz));
+        r->paddr = rd32(p + offsetof(Elf32_Phdr, p_paddr));
     }
 }
 
@@ -478,7 +481,7 @@ gboolean
 xenpvKernelReadElf(const char *name,
                    const guint8 *data, gsize len,
                    xenpvKernelInfo *info,
-                   gboolean *foundNotes,
+                   xenpvElfLayout *layout,
                    GError **error)
 {
     xenpvElf elf = { .name = name, .data = data, .len = len };
@@ -488,7 +491,7 @@ xenpvKernelReadElf(const char *name,
     gboolean found = FALSE;
     unsigned int i;
 
-    *foundNotes = FALSE;
+    memset(layout, 0, sizeof(*layout));
     if (!readHeader(&elf, error))
         return FALSE;
     info->elfClass = elf.elfClass == ELFCLASS64 ? 64 : 32;
@@ -499,10 +502,12 @@ xenpvKernelReadElf(const char *name,
         readPhdr(&elf, i, &r);
         if (r.type != PT_LOAD && r.type != PT_NOTE)
             continue;
-        if (r.type == PT_LOAD && r.size > r.memsz) {
+        if (r.type == PT_LOAD &&
+            (r.size > r.memsz || r.memsz > G_MAXUINT64 - r.paddr)) {
             setError(error, XENPV_KERNEL_ERROR_CORRUPT, name,
                      "segment %u has more bytes in the file (%" G_GUINT64_FORMAT
-                     ") than in memory (%" G_GUINT64_FORMAT ")", i, r.size, r.memsz);
+                     ") than in memory (%" G_GUINT64_FORMAT ") or wraps around",
+                     i, r.size, r.memsz);
             return FALSE;
         }
         /* A loadable segment cut short means a truncated image. */
@@ -513,7 +518,16 @@ xenpvKernelReadElf(const char *name,
                      i, r.size, r.offset, len);
             return FALSE;
         }
-        if (r.type == PT_NOTE && !readNotes(&elf, r.offset, r.size, info, &found, error))
+        if (r.type == PT_LOAD) {
+            if (!layout->haveLoad || r.paddr < layout->pstart)
+                layout->pstart = r.paddr;
+            if (!layout->haveLoad || r.paddr + r.memsz > layout->pend)
+                layout->pend = r.paddr + r.memsz;
+            layout->haveLoad = TRUE;
+        }
+        /* Xen skips note segments at offset 0, which some binutils wrote. */
+        if (r.type == PT_NOTE && r.offset != 0 &&
+            !readNotes(&elf, r.offset, r.size, info, &found, error))
             return FALSE;
     }
 
@@ -523,7 +537,7 @@ xenpvKernelReadElf(const char *name,
             strtab = &strtabRange;
     }
 
-    for (i = 0; !found && i < elf.shnum; i++) {
+    for (i = 1; !found && i < elf.shnum; i++) {
         readShdr(&elf, i, &r);
         if (r.type != SHT_NOTE)
             continue;
@@ -537,7 +551,7 @@ xenpvKernelReadElf(const char *name,
             return FALSE;
     }
 
-    for (i = 0; !found && i < elf.shnum; i++) {
+    for (i = 1; !found && i < elf.shnum; i++) {
         const char *secName;
         gsize maxLen = 0;
 
@@ -559,6 +573,6 @@ xenpvKernelReadElf(const char *name,
         found = TRUE;
     }
 
-    *foundNotes = found;
+    layout->foundNotes = found;
     return TRUE;
 }
