@@ -1,0 +1,675 @@
+"""
+xenpvlab: the harness of xenpv's integration tests.
+
+Each test file runs as PID 1 of its own lab (tests/lab/enter.sh): tmpfs over
+libvirt's and xenpv's state directories, a private network namespace.  This
+module fills that lab the way an administrator fills a host (test kernels in
+/var/lib/xenpv/images and /boot, /etc/libvirt/libvirtd.conf and xenpv.conf),
+starts the simulated Xen host and Debian's stock libvirtd with our module as
+its Xen driver, and gives the tests virsh, the python binding and TAP output.
+
+Run with /usr/bin/python3: that is the interpreter Debian's python3-libvirt
+is installed for.
+"""
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import xml.etree.ElementTree as ET
+
+try:
+    import libvirt
+except ImportError:  # reported as a bail-out by Tap.run
+    libvirt = None
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.environ.get('XENPV_SOURCE_DIR') or os.path.dirname(os.path.dirname(HERE))
+BUILD_DIR = os.environ.get('XENPV_BUILD_DIR') or os.path.join(SOURCE_DIR, 'build')
+
+MODULE = os.path.join(BUILD_DIR, 'src', 'driver', 'libvirt_driver_libxl.so')
+SIMHOST = os.path.join(BUILD_DIR, 'src', 'simhost', 'xenpv-simhost')
+SIMCTL = os.path.join(BUILD_DIR, 'src', 'simhost', 'xenpv-simctl')
+TEST_KERNELS = {
+    'x86_64': os.path.join(BUILD_DIR, 'tests', 'kernels', 'xenpv-test-x86_64.elf'),
+    'x86_32p': os.path.join(BUILD_DIR, 'tests', 'kernels', 'xenpv-test-x86_32p.elf'),
+}
+EXAMPLES_DIR = os.path.join(SOURCE_DIR, 'examples', 'xml')
+
+STOCK_DRIVER_DIR = '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver'
+IMAGES_DIR = '/var/lib/xenpv/images'
+DVDSTORE_KERNEL = '/boot/vmlinuz-2.6-xenU'
+CONSOLE_DIR = '/var/log/xenpv/console'
+SIM_SOCKET = '/run/xenpv/simhost.sock'
+SIM_PIDFILE = '/run/xenpv/simhost.pid'
+LIBVIRTD_CONF = '/etc/libvirt/libvirtd.conf'
+XENPV_CONF = '/etc/libvirt/xenpv.conf'
+LIBVIRTD_PIDFILE = '/run/libvirt/xenpv-test-libvirtd.pid'
+LIBVIRTD_LOG = '/var/log/libvirt/libvirtd.log'
+LIBVIRT_SOCK = '/run/libvirt/libvirt-sock'
+# Lab tmpfs, never the host's: private driver directory and scratch space.
+SCRATCH_DIR = '/var/cache/libvirt/xenpv-test'
+DRIVER_DIR = os.path.join(SCRATCH_DIR, 'drivers')
+DOMAIN_RNG = '/usr/share/libvirt/schemas/domain.rng'
+
+URI = 'xen:///system'
+SHUTDOWN_ACK_TIMEOUT = 3
+
+
+class Result:
+    """What a command did: rc, stdout, stderr (and the argv, for diagnostics)."""
+
+    def __init__(self, argv, rc, out, err):
+        self.argv = argv
+        self.rc = rc
+        self.out = out
+        self.err = err
+
+    @property
+    def ok(self):
+        return self.rc == 0
+
+    def __str__(self):
+        return 'command: %s\nrc: %s\nstdout: %s\nstderr: %s' % (
+            ' '.join(self.argv), self.rc, self.out.rstrip(), self.err.rstrip())
+
+
+def run(argv, timeout=60, env=None, input=None):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                           env=env, input=input)
+        return Result(argv, p.returncode, p.stdout, p.stderr)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or '')
+        return Result(argv, -1, out, 'timed out after %ss' % timeout)
+    except OSError as e:
+        return Result(argv, -1, '', str(e))
+
+
+def run_daemon(argv, log, env=None, timeout=60):
+    """Start a program that detaches (--daemon): its output goes to @log, not
+    to a pipe a detached child would keep open.  Returns a Result whose
+    stdout/stderr hold what was logged by this start."""
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    with open(log, 'a+') as f:
+        start = f.seek(0, os.SEEK_END)
+        try:
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f, stderr=f, env=env)
+        except OSError as e:
+            return Result(argv, -1, '', str(e))
+        try:
+            rc = p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            rc = -1
+        f.seek(start)
+        return Result(argv, rc, '', f.read() + ('' if rc != -1 else '\n(timed out)'))
+
+
+def wait_for(predicate, timeout=10.0, interval=0.1):
+    """Poll @predicate until it returns something true or @timeout passes.
+    Returns the last value it returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def process_gone(pid):
+    """True once @pid has exited.  We are PID 1 of the lab, so daemons that
+    detached are our children: reap them, or they linger as zombies."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return True
+    except ChildProcessError:
+        pass
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            state = f.read().rsplit(')', 1)[1].split()[0]
+        return state in ('Z', 'X')
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+
+
+def read_pidfile(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def socket_accepts(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def read_file(path, default=''):
+    try:
+        with open(path, errors='replace') as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def tail(path, lines=40):
+    return '\n'.join(read_file(path, '(no %s)' % path).splitlines()[-lines:])
+
+
+# --- TAP -------------------------------------------------------------------
+
+class Bail(Exception):
+    """The lab cannot be set up: nothing after this can be tested."""
+
+
+class Tap:
+    """Test Anything Protocol output, as meson's 'tap' protocol reads it."""
+
+    def __init__(self):
+        self.count = 0
+        self.failed = 0
+        self.on_failure = []   # callables returning extra diagnostics
+
+    def _emit(self, line):
+        print(line, flush=True)
+
+    def diag(self, text):
+        for line in str(text).splitlines() or ['']:
+            self._emit('# ' + line)
+
+    def ok(self, cond, desc, diag=None):
+        self.count += 1
+        desc = desc.replace('#', '\\#')
+        if cond:
+            self._emit('ok %d - %s' % (self.count, desc))
+        else:
+            self.failed += 1
+            self._emit('not ok %d - %s' % (self.count, desc))
+            if diag is not None:
+                self.diag(diag() if callable(diag) else diag)
+            for hook in self.on_failure:
+                try:
+                    self.diag(hook())
+                except Exception as e:  # diagnostics must not end the test
+                    self.diag('(diagnostic hook failed: %s)' % e)
+        return bool(cond)
+
+    def skip(self, desc, reason):
+        self.count += 1
+        self._emit('ok %d - %s # SKIP %s' % (self.count, desc, reason))
+
+    def eq(self, got, expected, desc, diag=None):
+        extra = '' if diag is None else '\n' + (diag() if callable(diag) else str(diag))
+        return self.ok(got == expected, desc,
+                       lambda: 'expected: %r\ngot:      %r%s' % (expected, got, extra))
+
+    def like(self, text, pattern, desc, flags=re.I):
+        return self.ok(text is not None and re.search(pattern, text, flags) is not None, desc,
+                       lambda: 'text %r\ndoes not match /%s/' % (text, pattern))
+
+    def cmd_ok(self, res, desc):
+        return self.ok(res.rc == 0, desc, lambda: str(res))
+
+    def cmd_fails(self, res, desc, pattern=None):
+        good = res.rc != 0 and (pattern is None or re.search(pattern, res.err + res.out, re.I))
+        return self.ok(good, desc, lambda: 'expected failure%s\n%s' % (
+            '' if pattern is None else ' matching /%s/' % pattern, res))
+
+    def libvirt_error(self, fn, codes, desc, pattern=None):
+        """@fn must raise libvirtError with one of @codes (VIR_ERR_*) and a
+        message matching @pattern.  Returns the error (or None)."""
+        if isinstance(codes, int):
+            codes = (codes,)
+        try:
+            value = fn()
+        except libvirt.libvirtError as e:
+            code, msg = e.get_error_code(), e.get_error_message() or ''
+            names = [error_name(c) for c in codes]
+            self.ok(code in codes, desc + ': error code ' + ' or '.join(names),
+                    lambda: 'got %s (%d): %s' % (error_name(code), code, msg))
+            if pattern is not None:
+                self.like(msg, pattern, desc + ': message names the cause')
+            return e
+        self.ok(False, desc + ': fails', 'call succeeded and returned %r' % (value,))
+        if pattern is not None:
+            self.ok(False, desc + ': message names the cause', 'no error')
+        return None
+
+    def run(self, main):
+        """Run @main(tap), turning exceptions into failures; print the plan
+        and exit with TAP's status."""
+        status = 0
+        try:
+            if libvirt is None:
+                raise Bail('python3-libvirt is missing for %s' % sys.executable)
+            main(self)
+        except Bail as e:
+            self._emit('Bail out! %s' % e)
+            status = 1
+        except Exception:
+            self.ok(False, 'test body ran to its end', traceback.format_exc())
+        self._emit('1..%d' % self.count)
+        sys.stdout.flush()
+        os._exit(status or (1 if self.failed else 0))
+
+
+def error_name(code):
+    if libvirt is not None:
+        for k in dir(libvirt):
+            if k.startswith('VIR_ERR_') and getattr(libvirt, k) == code and k not in (
+                    'VIR_ERR_NONE', 'VIR_ERR_WARNING', 'VIR_ERR_ERROR'):
+                return k
+    return str(code)
+
+
+# --- domain XML -------------------------------------------------------------
+
+def example_files():
+    try:
+        return sorted(os.path.join(EXAMPLES_DIR, f) for f in os.listdir(EXAMPLES_DIR)
+                      if f.endswith('.xml'))
+    except OSError:
+        return []
+
+
+def example_path(kind):
+    """The example of @kind: 'x86_64' (the minimal 64-bit guest), 'x86_32p'
+    (the 32-bit PAE one) or 'dvdstore'.  Chosen by the kernel they boot, so
+    file names may change."""
+    if kind == 'dvdstore':
+        p = os.path.join(EXAMPLES_DIR, 'dvdstore.xml')
+        return p if os.path.exists(p) else None
+    suffix = 'xenpv-test-%s.elf' % kind
+    for path in example_files():
+        try:
+            kernel = ET.parse(path).getroot().findtext('os/kernel') or ''
+        except ET.ParseError:
+            continue
+        if kernel.endswith(suffix):
+            return path
+    return None
+
+
+def need_example(kind):
+    path = example_path(kind)
+    if path is None:
+        raise Bail('no example domain XML for %s in examples/xml' % kind)
+    return path
+
+
+def guest_xml(kind='x86_64', name=None, cmdline=None, memory_mib=None, vcpus=None,
+              max_vcpus=None, kernel=None, ostype=None, extra_devices=None):
+    """An example's XML, changed for a test: a new name (and no UUID, so
+    copies can coexist), words added to the kernel command line, memory,
+    vCPUs, kernel, os type, extra device elements (XML strings)."""
+    root = ET.parse(need_example(kind)).getroot()
+    if name is not None:
+        root.find('name').text = name
+        uuid = root.find('uuid')
+        if uuid is not None:
+            root.remove(uuid)
+    os_el = root.find('os')
+    if cmdline:
+        c = os_el.find('cmdline')
+        if c is None:
+            c = ET.SubElement(os_el, 'cmdline')
+            c.text = cmdline
+        else:
+            c.text = ((c.text or '') + ' ' + cmdline).strip()
+    if kernel is not None:
+        os_el.find('kernel').text = kernel
+    if ostype is not None:
+        os_el.find('type').text = ostype
+    if memory_mib is not None:
+        for tag in ('memory', 'currentMemory'):
+            el = root.find(tag)
+            if el is not None:
+                el.text = str(memory_mib * 1024)
+                el.set('unit', 'KiB')
+    if vcpus is not None or max_vcpus is not None:
+        el = root.find('vcpu')
+        if el is None:
+            el = ET.SubElement(root, 'vcpu')
+        maxv = max_vcpus if max_vcpus is not None else vcpus
+        el.text = str(maxv)
+        if vcpus is not None and vcpus != maxv:
+            el.set('current', str(vcpus))
+        elif 'current' in el.attrib:
+            del el.attrib['current']
+    if extra_devices:
+        devices = root.find('devices')
+        if devices is None:
+            devices = ET.SubElement(root, 'devices')
+        for d in extra_devices:
+            devices.append(ET.fromstring(d))
+    return ET.tostring(root, encoding='unicode')
+
+
+def xml_name(xml):
+    return ET.fromstring(xml).findtext('name')
+
+
+def validate_domain_xml(xml):
+    """xmllint against libvirt's own domain schema; returns a Result."""
+    return run(['xmllint', '--noout', '--relaxng', DOMAIN_RNG, '-'], input=xml)
+
+
+# --- the lab ---------------------------------------------------------------
+
+class Lab:
+    """One lab: simhost, libvirtd, clients.  Everything it starts it stops by
+    PID in cleanup(); the PID namespace is the backstop."""
+
+    def __init__(self, tap, memory_mib=4096, cpus=4, pv32=True, log_dirty=True,
+                 write_xenpv_conf=True, simhost=True, libvirtd=True,
+                 libvirtd_timeout=None, shutdown_ack_timeout=SHUTDOWN_ACK_TIMEOUT,
+                 stock_drivers=('secret',)):
+        self.tap = tap
+        self.memory_mib = memory_mib
+        self.cpus = cpus
+        self.pv32 = pv32
+        self.log_dirty = log_dirty
+        self.shutdown_ack_timeout = shutdown_ack_timeout
+        self.stock_drivers = stock_drivers
+        self.libvirtd_pid = None
+        self.simhost_pid = None
+        self._conn = None
+        self.event_loop_started = False
+        libvirt.registerErrorHandler(lambda ctx, err: None, None)
+        if os.environ.get('XENPV_IN_LAB') != '1' or os.getpid() != 1:
+            raise Bail('not inside tests/lab/enter.sh: refusing to touch this host')
+        tap.on_failure.append(lambda: 'libvirtd log (tail):\n' + tail(LIBVIRTD_LOG, 25))
+        self._setup_plan = (write_xenpv_conf, simhost, libvirtd, libvirtd_timeout)
+
+    def setup(self):
+        write_xenpv_conf, simhost, libvirtd, libvirtd_timeout = self._setup_plan
+        self.install_files()
+        self.write_libvirtd_conf()
+        if write_xenpv_conf:
+            self.write_xenpv_conf()
+        if simhost:
+            self.start_simhost()
+        if libvirtd:
+            self.start_libvirtd(timeout=libvirtd_timeout)
+
+    # files ------------------------------------------------------------
+    def install_files(self):
+        for d in (IMAGES_DIR, DRIVER_DIR, CONSOLE_DIR, '/var/lib/xenpv/save'):
+            os.makedirs(d, exist_ok=True)
+        for arch, src in TEST_KERNELS.items():
+            if not os.path.exists(src):
+                raise Bail('test kernel %s is not built' % src)
+            shutil.copy(src, os.path.join(IMAGES_DIR, os.path.basename(src)))
+        # The DVD Store guest boots a "2.6 xenU" kernel from /boot: the lab's
+        # /boot is a tmpfs, so give it the 64-bit test kernel under that name.
+        shutil.copy(TEST_KERNELS['x86_64'], DVDSTORE_KERNEL)
+        if not os.path.exists(MODULE):
+            raise Bail('driver module %s is not built' % MODULE)
+        links = {'libvirt_driver_libxl.so': MODULE, 'libvirt_driver_xen.so': MODULE}
+        for d in self.stock_drivers:
+            links['libvirt_driver_%s.so' % d] = os.path.join(STOCK_DRIVER_DIR,
+                                                             'libvirt_driver_%s.so' % d)
+        for name, target in links.items():
+            link = os.path.join(DRIVER_DIR, name)
+            if os.path.lexists(link):
+                os.unlink(link)
+            if os.path.exists(target):
+                os.symlink(target, link)
+
+    def write_libvirtd_conf(self):
+        with open(LIBVIRTD_CONF, 'w') as f:
+            f.write('auth_unix_ro = "none"\n'
+                    'auth_unix_rw = "none"\n'
+                    'log_filters = "3:rpc 3:util 3:event 3:object 3:access 3:conf 3:security"\n'
+                    'log_outputs = "1:file:%s"\n' % LIBVIRTD_LOG)
+
+    def write_xenpv_conf(self, extra=''):
+        with open(XENPV_CONF, 'w') as f:
+            f.write('hypervisor = "sim"\n'
+                    'sim_socket = "%s"\n'
+                    'shutdown_ack_timeout = %d\n%s' % (SIM_SOCKET, self.shutdown_ack_timeout,
+                                                       extra))
+
+    def remove_xenpv_conf(self):
+        if os.path.exists(XENPV_CONF):
+            os.unlink(XENPV_CONF)
+
+    # simhost ------------------------------------------------------------
+    def simhost_argv(self):
+        argv = [SIMHOST, '--daemon', '--pidfile', SIM_PIDFILE, '--socket', SIM_SOCKET]
+        if self.memory_mib is not None:
+            argv += ['--memory', str(self.memory_mib)]
+        if self.cpus is not None:
+            argv += ['--cpus', str(self.cpus)]
+        if not self.pv32:
+            argv.append('--no-pv32')
+        if not self.log_dirty:
+            argv.append('--no-log-dirty')
+        return argv
+
+    def start_simhost(self):
+        if not os.path.exists(SIMHOST):
+            raise Bail('%s is not built' % SIMHOST)
+        res = run_daemon(self.simhost_argv(), '/var/log/xenpv/simhost-start.log', timeout=30)
+        if res.rc != 0:
+            raise Bail('xenpv-simhost did not start:\n%s' % res)
+        if not wait_for(lambda: read_pidfile(SIM_PIDFILE) and socket_accepts(SIM_SOCKET), 10):
+            raise Bail('xenpv-simhost: no pidfile %s or socket %s within 10s'
+                       % (SIM_PIDFILE, SIM_SOCKET))
+        self.simhost_pid = read_pidfile(SIM_PIDFILE)
+
+    def stop_simhost(self):
+        pid, self.simhost_pid = self.simhost_pid, None
+        if pid is None:
+            return True
+        return self._stop_pid(pid)
+
+    # libvirtd -----------------------------------------------------------
+    def libvirtd_env(self):
+        env = dict(os.environ)
+        env['LIBVIRT_DRIVER_DIR'] = DRIVER_DIR
+        return env
+
+    def start_libvirtd(self, timeout=None, expect_up=True):
+        argv = ['/usr/sbin/libvirtd', '--daemon', '--pid-file', LIBVIRTD_PIDFILE]
+        if timeout is not None:
+            argv += ['--timeout', str(timeout)]
+        res = run_daemon(argv, '/var/log/libvirt/libvirtd-start.log', env=self.libvirtd_env())
+        if res.rc != 0:
+            raise Bail('libvirtd did not start:\n%s\n%s' % (res, tail(LIBVIRTD_LOG)))
+        up = wait_for(lambda: read_pidfile(LIBVIRTD_PIDFILE) and socket_accepts(LIBVIRT_SOCK), 30)
+        self.libvirtd_pid = read_pidfile(LIBVIRTD_PIDFILE)
+        if not up and expect_up:
+            raise Bail('libvirtd: socket %s not accepting within 30s\n%s'
+                       % (LIBVIRT_SOCK, tail(LIBVIRTD_LOG)))
+        return self.libvirtd_pid
+
+    def libvirtd_running(self):
+        return self.libvirtd_pid is not None and not process_gone(self.libvirtd_pid)
+
+    def stop_libvirtd(self):
+        self.close_conn()
+        pid, self.libvirtd_pid = self.libvirtd_pid, None
+        if pid is None:
+            return True
+        return self._stop_pid(pid)
+
+    def restart_libvirtd(self, timeout=None):
+        if not self.stop_libvirtd():
+            raise Bail('libvirtd did not stop')
+        return self.start_libvirtd(timeout=timeout)
+
+    def _stop_pid(self, pid, grace=20):
+        if process_gone(pid):
+            return True
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return True
+        if wait_for(lambda: process_gone(pid), grace):
+            return True
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return wait_for(lambda: process_gone(pid), 5)
+
+    # clients ------------------------------------------------------------
+    def virsh(self, *args, uri=URI, timeout=60, input=None, env=None):
+        return run(['virsh', '-q', '-c', uri] + list(args), timeout=timeout, input=input, env=env)
+
+    def start_event_loop(self):
+        """libvirt's default event loop in a thread (for events, keepalive
+        and embedded drivers); must run before the connection is opened."""
+        if self.event_loop_started:
+            return
+        libvirt.virEventRegisterDefaultImpl()
+
+        def loop():
+            while True:
+                libvirt.virEventRunDefaultImpl()
+        threading.Thread(target=loop, daemon=True, name='libvirt-events').start()
+        self.event_loop_started = True
+
+    def conn(self):
+        """The python binding's connection to xen:///system (opened once,
+        again after a daemon restart)."""
+        if self._conn is None:
+            libvirt.registerErrorHandler(lambda ctx, err: None, None)
+            self._conn = libvirt.open(URI)
+        return self._conn
+
+    def close_conn(self):
+        c, self._conn = self._conn, None
+        if c is not None:
+            try:
+                c.close()
+            except libvirt.libvirtError:
+                pass
+
+    # the simulated host --------------------------------------------------
+    def simctl(self, *args, timeout=30):
+        return run([SIMCTL, '--socket', SIM_SOCKET] + list(args), timeout=timeout)
+
+    def sim_domains(self):
+        """{domid: line} from `xenpv-simctl list`, dom0 left out; None if the
+        command failed.  Only the leading domid of a line is relied on."""
+        res = self.simctl('list')
+        if res.rc != 0:
+            return None
+        doms = {}
+        for line in res.out.splitlines():
+            m = re.match(r'\s*(\d+)\s+(.*)', line)
+            if m and int(m.group(1)) != 0:
+                doms[int(m.group(1))] = m.group(2)
+        return doms
+
+    def sim_domain_names(self):
+        """{domid: name} from `xenpv-simctl list` (second column)."""
+        doms = self.sim_domains()
+        if doms is None:
+            return None
+        return {d: (line.split() or [''])[0] for d, line in doms.items()}
+
+    def store_read(self, path):
+        res = self.simctl('store-read', path)
+        return res.out.strip() if res.rc == 0 else None
+
+    # guests ---------------------------------------------------------------
+    def domstate(self, name):
+        """'running (booted)' and the like, or None."""
+        res = self.virsh('domstate', '--reason', name)
+        return res.out.strip() if res.rc == 0 else None
+
+    def domid(self, name):
+        res = self.virsh('domid', name)
+        try:
+            return int(res.out.strip())
+        except ValueError:
+            return None
+
+    def dominfo(self, name):
+        res = self.virsh('dominfo', name)
+        info = {}
+        for line in res.out.splitlines():
+            if ':' in line:
+                k, v = line.split(':', 1)
+                info[k.strip()] = v.strip()
+        return info
+
+    def wait_state(self, name, pattern, timeout=30):
+        return wait_for(lambda: re.match(pattern, self.domstate(name) or '') is not None, timeout)
+
+    def list_names(self, *flags):
+        res = self.virsh('list', '--name', *flags)
+        return [line.strip() for line in res.out.splitlines() if line.strip()]
+
+    def define(self, xml, start=False):
+        path = os.path.join(SCRATCH_DIR, '%s.xml' % xml_name(xml))
+        with open(path, 'w') as f:
+            f.write(xml)
+        res = self.virsh('define', path)
+        if res.rc == 0 and start:
+            res = self.virsh('start', xml_name(xml))
+        return res
+
+    def console_log(self, name):
+        return read_file(os.path.join(CONSOLE_DIR, 'guest-%s.log' % name))
+
+    def selfcheck(self, domid):
+        """The selfcheck workload's verdict in the store, or None."""
+        if domid is None:
+            return None
+        return self.store_read('/local/domain/%d/data/selfcheck' % domid)
+
+    def wait_selfcheck_ok(self, name, timeout=30):
+        """Waits for the guest's selfcheck node to say OK; returns (ok, text)."""
+        last = {}
+
+        def check():
+            last['v'] = self.selfcheck(self.domid(name))
+            return last['v'] is not None and last['v'].startswith('OK')
+        ok = wait_for(check, timeout, 0.25)
+        return bool(ok), last.get('v')
+
+    def cleanup(self):
+        self.close_conn()
+        self.stop_libvirtd()
+        self.stop_simhost()
+
+
+def supports_feature(conn, feature):
+    """virConnectSupportsFeature (libvirt-private, not in the binding)."""
+    lib = ctypes.CDLL('libvirt.so.0')
+    fn = lib.virConnectSupportsFeature
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    fn.restype = ctypes.c_int
+    return fn(conn.c_pointer(), feature)
+
+
+def main(body, **lab_args):
+    """Entry point of a test file: @body(tap, lab) inside a fresh lab."""
+    tap = Tap()
+
+    def wrapped(t):
+        lab = Lab(t, **lab_args)
+        try:
+            lab.setup()
+            body(t, lab)
+        finally:
+            lab.cleanup()
+    tap.run(wrapped)
