@@ -8,7 +8,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 src=$(pwd)
-build=$src/build
+build=${XENPV_BUILD_DIR:-$src/build}
 uri=xen:///system
 images=/var/lib/xenpv/images
 conf=/etc/libvirt/xenpv.conf
