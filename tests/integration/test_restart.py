@@ -44,14 +44,14 @@ def set_up_guests(tap, lab):
 
 def plain_restart(tap, lab):
     before = snapshot(lab)
-    sim_before = lab.sim_domains()
+    sim_before = lab.sim_view()
     tap.diag('before restart: %r' % before)
     tap.ok(sim_before is not None and len(sim_before) == len(GUESTS) + 1,
            'the simulated host runs %d guests' % (len(GUESTS) + 1), repr(sim_before))
 
     old_pid = lab.libvirtd_pid
     tap.ok(lab.stop_libvirtd(), 'libvirtd (pid %r) stopped' % old_pid)
-    tap.eq(lab.sim_domains(), sim_before, 'the simulated host runs the same guests with libvirtd down')
+    tap.eq(lab.sim_view(), sim_before, 'the simulated host runs the same guests with libvirtd down')
     lab.start_libvirtd()
     tap.ok(lab.libvirtd_pid != old_pid, 'libvirtd started again (pid %r)' % lab.libvirtd_pid)
 
@@ -64,7 +64,7 @@ def plain_restart(tap, lab):
     tap.eq(after.get(AUTOSTART), ('shut off (unknown)', None),
            '%s: still defined and shut off' % AUTOSTART)
     tap.eq(lab.dominfo(TRANSIENT).get('Persistent'), 'no', '%s: still transient' % TRANSIENT)
-    tap.eq(lab.sim_domains(), sim_before, 'the simulated host list is unchanged')
+    tap.eq(lab.sim_view(), sim_before, 'the simulated host list is unchanged')
 
     # The daemon really drives them again.
     tap.cmd_ok(lab.virsh('resume', PAUSED), '%s: resume after the restart' % PAUSED)
@@ -79,7 +79,7 @@ def plain_restart(tap, lab):
     victim = GUESTS[1]
     victim_domid = lab.domid(victim)
     lab.stop_libvirtd()
-    res = lab.simctl('shutdown', str(victim_domid))
+    res = lab.simctl('shutdown', str(victim_domid), 'poweroff')
     if res.rc != 0:
         res = lab.simctl('destroy', str(victim_domid))
     tap.cmd_ok(res, '%s: stopped in the simulated host while libvirtd is down' % victim)

@@ -21,6 +21,8 @@ def console_selfchecks(lab, name):
 def save_restore_cycle(tap, lab, name, n):
     path = os.path.join(SAVE_DIR, '%s-%d.save' % (name, n))
     domid = lab.domid(name)
+    before = xenpvlab.selfcheck_fields(lab.selfcheck(domid)) or {}
+    resumes = int(before.get('resumes', 0))
     checks_before = len(console_selfchecks(lab, name))
     res = lab.virsh('save', name, path, timeout=120)
     tap.cmd_ok(res, '%s: save #%d' % (name, n))
@@ -45,8 +47,9 @@ def save_restore_cycle(tap, lab, name, n):
     tap.eq(lab.domstate(name), 'running (restored)', '%s: running (restored)' % name)
     new_domid = lab.domid(name)
     tap.ok(new_domid is not None and new_domid > 0, '%s: restored as domain %r' % (name, new_domid))
-    ok, text = lab.wait_selfcheck_ok(name, 60)
-    tap.ok(ok, '%s: selfcheck OK after restore #%d (domain %r)' % (name, n, new_domid),
+    ok, text = lab.wait_selfcheck_ok(name, 60, min_resumes=resumes + 1)
+    tap.ok(ok, '%s: selfcheck verified all memory OK after restore #%d (domain %r)'
+           % (name, n, new_domid),
            lambda: 'store says %r; console:\n%s' % (text, lab.console_log(name)[-2000:]))
     checks = console_selfchecks(lab, name)
     tap.ok(len(checks) > checks_before and 'FAIL' not in checks,
@@ -55,6 +58,8 @@ def save_restore_cycle(tap, lab, name, n):
 
 
 def managed_save(tap, lab, name):
+    before = xenpvlab.selfcheck_fields(lab.selfcheck(lab.domid(name))) or {}
+    resumes = int(before.get('resumes', 0))
     res = lab.virsh('managedsave', name, timeout=120)
     tap.cmd_ok(res, '%s: managedsave' % name)
     tap.eq(lab.domstate(name), 'shut off (saved)', '%s: state after managedsave' % name)
@@ -68,7 +73,7 @@ def managed_save(tap, lab, name):
     res = lab.virsh('start', name, timeout=120)
     tap.cmd_ok(res, '%s: start restores the managed save' % name)
     tap.eq(lab.domstate(name), 'running (restored)', '%s: running (restored)' % name)
-    ok, text = lab.wait_selfcheck_ok(name, 60)
+    ok, text = lab.wait_selfcheck_ok(name, 60, min_resumes=resumes + 1)
     tap.ok(ok, '%s: selfcheck OK after managed save and start' % name, repr(text))
     tap.eq(lab.dominfo(name).get('Managed save'), 'no',
            '%s: the managed save image is used up' % name)
@@ -106,7 +111,7 @@ def guest(tap, lab, kind, name):
            '%s: restored paused (%s)' % (name, lab.domstate(name)))
     res = lab.virsh('resume', name)
     tap.cmd_ok(res, '%s: resume after restore' % name)
-    ok, text = lab.wait_selfcheck_ok(name, 60)
+    ok, text = lab.wait_selfcheck_ok(name, 60, min_resumes=1)
     tap.ok(ok, '%s: selfcheck OK after a paused restore and resume' % name, repr(text))
 
     lab.virsh('destroy', name)

@@ -566,24 +566,31 @@ class Lab:
         return run([SIMCTL, '--socket', SIM_SOCKET] + list(args), timeout=timeout)
 
     def sim_domains(self):
-        """{domid: line} from `xenpv-simctl list`, dom0 left out; None if the
-        command failed.  Only the leading domid of a line is relied on."""
+        """{domid: {'name', 'mem', 'vcpus', 'state'}} from `xenpv-simctl
+        list` (columns Name ID Mem(MiB) VCPUs State Time(s), like xl list),
+        dom0 left out; None if the command failed."""
         res = self.simctl('list')
         if res.rc != 0:
             return None
         doms = {}
         for line in res.out.splitlines():
-            m = re.match(r'\s*(\d+)\s+(.*)', line)
-            if m and int(m.group(1)) != 0:
-                doms[int(m.group(1))] = m.group(2)
+            fields = line.split()
+            if len(fields) < 6 or not fields[-5].isdigit():
+                continue
+            domid = int(fields[-5])
+            if domid == 0:
+                continue
+            doms[domid] = {'name': ' '.join(fields[:-5]), 'mem': fields[-4],
+                           'vcpus': fields[-3], 'state': fields[-2]}
         return doms
 
-    def sim_domain_names(self):
-        """{domid: name} from `xenpv-simctl list` (second column)."""
+    def sim_view(self):
+        """What must not change while nobody touches the guests: {domid:
+        (name, paused)}; None if the simulated host did not answer."""
         doms = self.sim_domains()
         if doms is None:
             return None
-        return {d: (line.split() or [''])[0] for d, line in doms.items()}
+        return {d: (v['name'], 'p' in v['state']) for d, v in doms.items()}
 
     def store_read(self, path):
         res = self.simctl('store-read', path)
@@ -636,13 +643,17 @@ class Lab:
             return None
         return self.store_read('/local/domain/%d/data/selfcheck' % domid)
 
-    def wait_selfcheck_ok(self, name, timeout=30):
-        """Waits for the guest's selfcheck node to say OK; returns (ok, text)."""
+    def wait_selfcheck_ok(self, name, timeout=30, min_resumes=0, domid=None):
+        """Waits until the guest's selfcheck node says OK (having verified its
+        memory after at least @min_resumes resumes); returns (ok, text)."""
         last = {}
 
         def check():
-            last['v'] = self.selfcheck(self.domid(name))
-            return last['v'] is not None and last['v'].startswith('OK')
+            last['v'] = self.selfcheck(domid if domid is not None else self.domid(name))
+            fields = selfcheck_fields(last['v'])
+            return fields is not None and fields.get('verdict') == 'OK' and \
+                int(fields.get('resumes', 0)) >= min_resumes and \
+                (min_resumes == 0 or int(fields.get('verified', 0)) > 0)
         ok = wait_for(check, timeout, 0.25)
         return bool(ok), last.get('v')
 
@@ -650,6 +661,20 @@ class Lab:
         self.close_conn()
         self.stop_libvirtd()
         self.stop_simhost()
+
+
+def selfcheck_fields(text):
+    """'OK verified=N pass=N resumes=N restamps=N after=WHY' (or 'FAIL ...')
+    as a dict with 'verdict'; None for no text."""
+    if not text:
+        return None
+    words = text.split()
+    fields = {'verdict': words[0]}
+    for w in words[1:]:
+        if '=' in w:
+            k, v = w.split('=', 1)
+            fields[k] = v
+    return fields
 
 
 def supports_feature(conn, feature):
