@@ -49,12 +49,27 @@ xenpvDomainDeviceDefPostParse(virDomainDeviceDef *dev,
         break;
     }
 
-    case VIR_DOMAIN_DEVICE_DISK:
+    case VIR_DOMAIN_DEVICE_DISK: {
+        virDomainDiskDef *disk = dev->data.disk;
+        int srcType = virStorageSourceGetActualType(disk->src);
+
+        if (def->os.type != VIR_DOMAIN_OSTYPE_XEN)
+            break;
         /* Every block device of a PV guest is a blkfront, whatever its name. */
-        if (dev->data.disk->bus == VIR_DOMAIN_DISK_BUS_NONE &&
-            def->os.type == VIR_DOMAIN_OSTYPE_XEN)
-            dev->data.disk->bus = VIR_DOMAIN_DISK_BUS_XEN;
+        if (disk->bus == VIR_DOMAIN_DISK_BUS_NONE)
+            disk->bus = VIR_DOMAIN_DISK_BUS_XEN;
+        /* Show the backend blkback will use, as xm did: a device is handed
+         * over as is ("phy"), a file through a loop device ("file"). */
+        if (!disk->driverName && srcType == VIR_STORAGE_TYPE_BLOCK)
+            disk->driverName = g_strdup("phy");
+        else if (!disk->driverName && srcType == VIR_STORAGE_TYPE_FILE)
+            disk->driverName = g_strdup("file");
+        /* Xen's default image format. */
+        if (disk->src->format == VIR_STORAGE_FILE_NONE &&
+            (srcType == VIR_STORAGE_TYPE_BLOCK || srcType == VIR_STORAGE_TYPE_FILE))
+            disk->src->format = VIR_STORAGE_FILE_RAW;
         break;
+    }
 
     case VIR_DOMAIN_DEVICE_NET:
         if (dev->data.net->model == VIR_DOMAIN_NET_MODEL_UNKNOWN &&
