@@ -423,6 +423,12 @@ xenpvNativeParseVif(virDomainXMLOption *xmlopt, const char *spec)
             g_free(net->script);
             net->script = g_strdup(v);
         } else if (STREQ(keys[i], "vifname")) {
+            if (STRPREFIX(v, "vif")) {
+                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                               _("vif '%s': vifname '%s' starts with 'vif', which is kept for generated names; choose another"),
+                               spec, v);
+                return NULL;
+            }
             g_free(net->ifname);
             net->ifname = g_strdup(v);
         } else if (STREQ(keys[i], "ip")) {
