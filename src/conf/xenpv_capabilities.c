@@ -1,0 +1,151 @@
+/*
+ * xenpv_capabilities.c: host and domain capabilities of a Xen PV host.
+ */
+#include "xenpv_capabilities.h"
+
+#include "viralloc.h"
+#include "virarch.h"
+#include "virerror.h"
+#include "virlog.h"
+#include "virutil.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.capabilities");
+
+
+static int
+xenpvCapabilitiesAddGuest(virCaps *caps, virArch arch, bool pae)
+{
+    const char *const machineNames[] = { XENPV_MACHINE_NAME };
+    virCapsGuestMachine **machines;
+    virCapsGuest *guest;
+
+    machines = virCapabilitiesAllocMachines(machineNames, G_N_ELEMENTS(machineNames));
+    if (!machines)
+        return -1;
+
+    guest = virCapabilitiesAddGuest(caps, VIR_DOMAIN_OSTYPE_XEN, arch,
+                                    NULL, NULL,
+                                    G_N_ELEMENTS(machineNames), machines);
+    virCapabilitiesAddGuestDomain(guest, VIR_DOMAIN_VIRT_XEN,
+                                  NULL, NULL, 0, NULL);
+    if (pae)
+        virCapabilitiesAddGuestFeature(guest, VIR_CAPS_GUEST_FEATURE_TYPE_PAE);
+    return 0;
+}
+
+
+virCaps *
+xenpvCapabilitiesNew(const xenpvHostInfo *host)
+{
+    g_autoptr(virCaps) caps = NULL;
+
+    if (!(caps = virCapabilitiesNew(VIR_ARCH_X86_64, true, true)))
+        return NULL;
+
+    if (virGetHostUUID(caps->host.host_uuid) < 0)
+        VIR_WARN("no host UUID available for the capabilities");
+
+    if (xenpvCapabilitiesAddGuest(caps, VIR_ARCH_X86_64, false) < 0)
+        return NULL;
+    if (host->pv32 &&
+        xenpvCapabilitiesAddGuest(caps, VIR_ARCH_I686, true) < 0)
+        return NULL;
+
+    return g_steal_pointer(&caps);
+}
+
+
+int
+xenpvCapabilitiesCheckArch(const xenpvHostInfo *host, virArch arch)
+{
+    switch (arch) {
+    case VIR_ARCH_X86_64:
+        return 0;
+    case VIR_ARCH_I686:
+        if (host->pv32)
+            return 0;
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("this Xen host does not run 32-bit PV guests (xen_caps '%s' lacks xen-3.0-x86_32p); "
+                         "likely causes: a hypervisor built without CONFIG_PV32, "
+                         "'pv=no-32' on Xen's command line, or CET shadow stacks enabled"),
+                       host->xenCaps);
+        return -1;
+    default:
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("architecture '%s' is not supported for Xen PV guests (x86_64 or i686)"),
+                       virArchToString(arch));
+        return -1;
+    }
+}
+
+
+virDomainCaps *
+xenpvDomainCapsNew(const xenpvHostInfo *host,
+                   const char *emulatorbin,
+                   const char *arch,
+                   const char *machine,
+                   const char *virttype)
+{
+    g_autoptr(virDomainCaps) domCaps = NULL;
+    virArch guestArch = VIR_ARCH_X86_64;
+
+    if (virttype && STRNEQ(virttype, "xen")) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("virttype '%s' is not supported by the Xen PV driver, use 'xen'"),
+                       virttype);
+        return NULL;
+    }
+    if (emulatorbin) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("Xen PV guests have no emulator, but '%s' was given"),
+                       emulatorbin);
+        return NULL;
+    }
+    if (arch && (guestArch = virArchFromString(arch)) == VIR_ARCH_NONE) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("unknown architecture '%s'"), arch);
+        return NULL;
+    }
+    if (xenpvCapabilitiesCheckArch(host, guestArch) < 0)
+        return NULL;
+    if (machine && STRNEQ(machine, XENPV_MACHINE_NAME)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("machine '%s' is not supported, Xen PV guests use '%s'"),
+                       machine, XENPV_MACHINE_NAME);
+        return NULL;
+    }
+
+    if (!(domCaps = virDomainCapsNew(NULL, XENPV_MACHINE_NAME, guestArch,
+                                     VIR_DOMAIN_VIRT_XEN)))
+        return NULL;
+
+    domCaps->maxvcpus = XENPV_MAX_VCPUS;
+
+    /* A PV guest boots its own kernel: no firmware, no loader. */
+    domCaps->os.supported = VIR_TRISTATE_BOOL_YES;
+
+    domCaps->disk.supported = VIR_TRISTATE_BOOL_YES;
+    VIR_DOMAIN_CAPS_ENUM_SET(domCaps->disk.diskDevice,
+                             VIR_DOMAIN_DISK_DEVICE_DISK,
+                             VIR_DOMAIN_DISK_DEVICE_CDROM);
+    VIR_DOMAIN_CAPS_ENUM_SET(domCaps->disk.bus, VIR_DOMAIN_DISK_BUS_XEN);
+
+    /* The PV framebuffer, served over VNC or SDL by dom0. */
+    domCaps->graphics.supported = VIR_TRISTATE_BOOL_YES;
+    VIR_DOMAIN_CAPS_ENUM_SET(domCaps->graphics.type,
+                             VIR_DOMAIN_GRAPHICS_TYPE_SDL,
+                             VIR_DOMAIN_GRAPHICS_TYPE_VNC);
+    domCaps->video.supported = VIR_TRISTATE_BOOL_YES;
+    VIR_DOMAIN_CAPS_ENUM_SET(domCaps->video.modelType, VIR_DOMAIN_VIDEO_TYPE_XEN);
+
+    domCaps->hostdev.supported = VIR_TRISTATE_BOOL_NO;
+    domCaps->rng.supported = VIR_TRISTATE_BOOL_NO;
+    domCaps->filesystem.supported = VIR_TRISTATE_BOOL_NO;
+    domCaps->tpm.supported = VIR_TRISTATE_BOOL_NO;
+    domCaps->redirdev.supported = VIR_TRISTATE_BOOL_NO;
+    domCaps->channel.supported = VIR_TRISTATE_BOOL_NO;
+
+    return g_steal_pointer(&domCaps);
+}

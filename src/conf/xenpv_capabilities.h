@@ -1,0 +1,37 @@
+/*
+ * xenpv_capabilities.h: host and domain capabilities of a Xen PV host.
+ *
+ * Derived only from what the hypervisor reports (xenpvHostInfo), so the
+ * same code serves the simulated host and a real dom0, and the unit tests
+ * can feed it any host they like.
+ */
+#pragma once
+
+#include "internal.h"
+#include "capabilities.h"
+#include "domain_capabilities.h"
+#include "xenpv_hypervisor.h"
+
+#define XENPV_MACHINE_NAME "xenpv"
+/* Xen's limit for a PV guest's vCPUs (the shared-info vcpu_info array is
+ * 32 entries; Linux guests place the rest themselves, up to this). */
+#define XENPV_MAX_VCPUS 512
+
+/* Host capabilities: the host from @host, and guests of os type "xen":
+ * x86_64 always, i686 (with the "pae" feature) only when the hypervisor
+ * runs 32-bit PAE PV guests (xen-3.0-x86_32p in xen_caps). */
+virCaps *xenpvCapabilitiesNew(const xenpvHostInfo *host);
+
+/* Can @host run a PV guest of @arch?  Returns 0, or -1 with
+ * VIR_ERR_CONFIG_UNSUPPORTED naming what is missing. */
+int xenpvCapabilitiesCheckArch(const xenpvHostInfo *host, virArch arch);
+
+/* Domain capabilities for the triple, each NULL meaning the default
+ * (virttype "xen", arch x86_64, machine "xenpv").  No emulator exists for PV
+ * guests, so @emulatorbin must be NULL.  Returns NULL with an error on a
+ * combination the host cannot run. */
+virDomainCaps *xenpvDomainCapsNew(const xenpvHostInfo *host,
+                                  const char *emulatorbin,
+                                  const char *arch,
+                                  const char *machine,
+                                  const char *virttype);

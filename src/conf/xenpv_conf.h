@@ -1,0 +1,48 @@
+/*
+ * xenpv_conf.h: the driver's own configuration file (xenpv.conf).
+ *
+ * A libvirt-style file read with virConf: which hypervisor back end serves
+ * the driver, how long guests get to answer requests, and daemon-level
+ * policy such as autostart.  Every key is documented in
+ * docs/driver-config.md and examples/xenpv.conf.
+ */
+#pragma once
+
+#include "internal.h"
+
+typedef enum {
+    XENPV_HYPERVISOR_XEN = 0,   /* real dom0: libxenctrl and friends */
+    XENPV_HYPERVISOR_SIM,       /* xenpv-simhost over a local socket */
+    XENPV_HYPERVISOR_LAST
+} xenpvHypervisorKind;
+
+const char *xenpvHypervisorKindToString(xenpvHypervisorKind kind);
+int xenpvHypervisorKindFromString(const char *name);
+
+#define XENPV_CONFIG_DEFAULT_SIM_SOCKET "/run/xenpv/simhost.sock"
+#define XENPV_CONFIG_DEFAULT_SHUTDOWN_ACK_TIMEOUT 10
+#define XENPV_CONFIG_DEFAULT_SUSPEND_TIMEOUT 30
+#define XENPV_CONFIG_DEFAULT_KEEPALIVE_INTERVAL 5
+#define XENPV_CONFIG_DEFAULT_KEEPALIVE_COUNT 5
+
+typedef struct _xenpvDriverConfig xenpvDriverConfig;
+struct _xenpvDriverConfig {
+    char *configFile;               /* the file the values came from */
+    xenpvHypervisorKind hypervisor;
+    char *simSocket;
+    unsigned int shutdownAckTimeout;    /* seconds, > 0 */
+    unsigned int suspendTimeout;        /* seconds, > 0 */
+    bool autostart;
+    int keepAliveInterval;              /* seconds, <= 0 disables */
+    unsigned int keepAliveCount;
+};
+
+/* A configuration holding every default; @configFile is only remembered. */
+xenpvDriverConfig *xenpvDriverConfigNew(const char *configFile);
+void xenpvDriverConfigFree(xenpvDriverConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xenpvDriverConfig, xenpvDriverConfigFree);
+
+/* Read @path over the defaults in @cfg.  A missing file keeps the defaults.
+ * An unknown key, a value of the wrong type or out of range is an error
+ * naming the key and the file.  Returns 0 or -1 with an error reported. */
+int xenpvDriverConfigLoadFile(xenpvDriverConfig *cfg, const char *path);

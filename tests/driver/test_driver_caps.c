@@ -1,0 +1,198 @@
+/*
+ * test_driver_caps.c: host and domain capabilities from what the
+ * hypervisor reports, with and without 32-bit PV.
+ */
+#include "internal.h"
+#include "virerror.h"
+
+#include "xenpv_capabilities.h"
+
+
+static void
+host_init(xenpvHostInfo *host, bool pv32)
+{
+    memset(host, 0, sizeof(*host));
+    host->nrCpus = 4;
+    host->threadsPerCore = 1;
+    host->coresPerSocket = 4;
+    host->nrNodes = 1;
+    host->cpuKhz = 2400000;
+    host->totalPages = 1 << 20;
+    host->freePages = 1 << 19;
+    host->xenMajor = 4;
+    host->xenMinor = 17;
+    g_strlcpy(host->xenCaps,
+              pv32 ? "xen-3.0-x86_64 xen-3.0-x86_32p hvm-3.0-x86_64" : "xen-3.0-x86_64",
+              sizeof(host->xenCaps));
+    host->pv32 = pv32;
+}
+
+
+static void
+assert_contains(const char *haystack, const char *needle)
+{
+    if (!strstr(haystack, needle))
+        g_error("'%s' not found in:\n%s", needle, haystack);
+}
+
+
+static void
+assert_lacks(const char *haystack, const char *needle)
+{
+    if (strstr(haystack, needle))
+        g_error("'%s' unexpectedly found in:\n%s", needle, haystack);
+}
+
+
+static void
+assert_last_error(int code, const char *needle)
+{
+    virErrorPtr err = virGetLastError();
+
+    g_assert_nonnull(err);
+    g_assert_cmpint(err->code, ==, code);
+    assert_contains(err->message, needle);
+    virResetLastError();
+}
+
+
+static void
+test_caps_with_pv32(void)
+{
+    xenpvHostInfo host;
+    g_autoptr(virCaps) caps = NULL;
+    g_autofree char *xml = NULL;
+
+    host_init(&host, true);
+    caps = xenpvCapabilitiesNew(&host);
+    g_assert_nonnull(caps);
+    g_assert_cmpuint(caps->nguests, ==, 2);
+    g_assert_true(virCapabilitiesDomainSupported(caps, VIR_DOMAIN_OSTYPE_XEN,
+                                                 VIR_ARCH_X86_64, VIR_DOMAIN_VIRT_XEN));
+    g_assert_true(virCapabilitiesDomainSupported(caps, VIR_DOMAIN_OSTYPE_XEN,
+                                                 VIR_ARCH_I686, VIR_DOMAIN_VIRT_XEN));
+    xml = virCapabilitiesFormatXML(caps);
+    g_assert_nonnull(xml);
+    assert_contains(xml, "<os_type>xen</os_type>");
+    assert_contains(xml, "<arch name='x86_64'>");
+    assert_contains(xml, "<arch name='i686'>");
+    assert_contains(xml, "<machine>xenpv</machine>");
+    assert_contains(xml, "<domain type='xen'");
+    assert_contains(xml, "<pae/>");
+    assert_lacks(xml, "hvm");
+}
+
+
+static void
+test_caps_without_pv32(void)
+{
+    xenpvHostInfo host;
+    g_autoptr(virCaps) caps = NULL;
+    g_autofree char *xml = NULL;
+
+    host_init(&host, false);
+    caps = xenpvCapabilitiesNew(&host);
+    g_assert_nonnull(caps);
+    g_assert_cmpuint(caps->nguests, ==, 1);
+    g_assert_false(virCapabilitiesDomainSupported(caps, VIR_DOMAIN_OSTYPE_XEN,
+                                                  VIR_ARCH_I686, VIR_DOMAIN_VIRT_XEN));
+    xml = virCapabilitiesFormatXML(caps);
+    assert_contains(xml, "<arch name='x86_64'>");
+    assert_lacks(xml, "i686");
+    assert_lacks(xml, "<pae/>");
+}
+
+
+static void
+test_check_arch(void)
+{
+    xenpvHostInfo host;
+
+    host_init(&host, false);
+    g_assert_cmpint(xenpvCapabilitiesCheckArch(&host, VIR_ARCH_X86_64), ==, 0);
+    g_assert_cmpint(xenpvCapabilitiesCheckArch(&host, VIR_ARCH_I686), ==, -1);
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "CONFIG_PV32");
+    g_assert_cmpint(xenpvCapabilitiesCheckArch(&host, VIR_ARCH_I686), ==, -1);
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "pv=no-32");
+    g_assert_cmpint(xenpvCapabilitiesCheckArch(&host, VIR_ARCH_AARCH64), ==, -1);
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "aarch64");
+
+    host_init(&host, true);
+    g_assert_cmpint(xenpvCapabilitiesCheckArch(&host, VIR_ARCH_I686), ==, 0);
+}
+
+
+static void
+test_domcaps_default(void)
+{
+    xenpvHostInfo host;
+    g_autoptr(virDomainCaps) domCaps = NULL;
+    g_autofree char *xml = NULL;
+
+    host_init(&host, false);
+    domCaps = xenpvDomainCapsNew(&host, NULL, NULL, NULL, NULL);
+    g_assert_nonnull(domCaps);
+    g_assert_cmpint(domCaps->arch, ==, VIR_ARCH_X86_64);
+    g_assert_cmpint(domCaps->virttype, ==, VIR_DOMAIN_VIRT_XEN);
+    xml = virDomainCapsFormat(domCaps);
+    g_assert_nonnull(xml);
+    assert_contains(xml, "<domain>xen</domain>");
+    assert_contains(xml, "<machine>xenpv</machine>");
+    assert_contains(xml, "<arch>x86_64</arch>");
+    assert_contains(xml, "<vcpu max='512'/>");
+}
+
+
+static void
+test_domcaps_i686(void)
+{
+    xenpvHostInfo host;
+    g_autoptr(virDomainCaps) with = NULL;
+    g_autofree char *xml = NULL;
+
+    host_init(&host, false);
+    g_assert_null(xenpvDomainCapsNew(&host, NULL, "i686", NULL, "xen"));
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "32-bit PV");
+
+    host_init(&host, true);
+    with = xenpvDomainCapsNew(&host, NULL, "i686", "xenpv", "xen");
+    g_assert_nonnull(with);
+    xml = virDomainCapsFormat(with);
+    assert_contains(xml, "<arch>i686</arch>");
+}
+
+
+static void
+test_domcaps_refusals(void)
+{
+    xenpvHostInfo host;
+
+    host_init(&host, true);
+    g_assert_null(xenpvDomainCapsNew(&host, NULL, NULL, NULL, "kvm"));
+    assert_last_error(VIR_ERR_INVALID_ARG, "kvm");
+    g_assert_null(xenpvDomainCapsNew(&host, "/usr/bin/qemu", NULL, NULL, NULL));
+    assert_last_error(VIR_ERR_INVALID_ARG, "/usr/bin/qemu");
+    g_assert_null(xenpvDomainCapsNew(&host, NULL, NULL, "pc", NULL));
+    assert_last_error(VIR_ERR_INVALID_ARG, "'pc'");
+    g_assert_null(xenpvDomainCapsNew(&host, NULL, "nosucharch", NULL, NULL));
+    assert_last_error(VIR_ERR_INVALID_ARG, "nosucharch");
+    g_assert_null(xenpvDomainCapsNew(&host, NULL, "ppc64", NULL, NULL));
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "ppc64");
+}
+
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    if (virInitialize() < 0)
+        return 1;
+
+    g_test_add_func("/driver/caps/with-pv32", test_caps_with_pv32);
+    g_test_add_func("/driver/caps/without-pv32", test_caps_without_pv32);
+    g_test_add_func("/driver/caps/check-arch", test_check_arch);
+    g_test_add_func("/driver/domcaps/default", test_domcaps_default);
+    g_test_add_func("/driver/domcaps/i686", test_domcaps_i686);
+    g_test_add_func("/driver/domcaps/refusals", test_domcaps_refusals);
+    return g_test_run();
+}
