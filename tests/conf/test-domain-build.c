@@ -1,0 +1,284 @@
+/*
+ * test-domain-build.c: the PV domain XML option (defaults, refusals) and the
+ * definition to build spec mapping, on the example guests and on small
+ * definitions that each exercise one rule.
+ */
+#include <libxml/relaxng.h>
+
+#include "internal.h"
+#include "domain_conf.h"
+#include "virerror.h"
+
+#include "xenpv_domain_build.h"
+#include "xenpv_domain_xmlopt.h"
+
+static virDomainXMLOption *xmlopt;
+
+static char *
+readExample(const char *name)
+{
+    g_autofree char *path = g_build_filename(XENPV_EXAMPLES_DIR, name, NULL);
+    g_autoptr(GError) err = NULL;
+    char *text = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, &err))
+        g_error("%s: %s", path, err->message);
+    return text;
+}
+
+/* Validate @xml against libvirt's installed domain schema. */
+static bool
+validatesAgainstSchema(const char *xml)
+{
+    xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt(XENPV_DOMAIN_RNG);
+    xmlRelaxNGPtr schema = xmlRelaxNGParse(pctxt);
+    xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt(schema);
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL, 0);
+    bool ok = doc && xmlRelaxNGValidateDoc(vctxt, doc) == 0;
+
+    xmlFreeDoc(doc);
+    xmlRelaxNGFreeValidCtxt(vctxt);
+    xmlRelaxNGFree(schema);
+    xmlRelaxNGFreeParserCtxt(pctxt);
+    return ok;
+}
+
+static virDomainDef *
+parse(const char *xml)
+{
+    return xenpvDomainDefParseString(xml, xmlopt, VIR_DOMAIN_DEF_PARSE_INACTIVE);
+}
+
+/* Each example is in the form libvirt formats it: parse and format give it
+ * back unchanged, and it validates against the schema. */
+static void
+testExampleStable(gconstpointer data)
+{
+    g_autofree char *xml = readExample(data);
+    g_autoptr(virDomainDef) def = parse(xml);
+    g_autofree char *again = NULL;
+
+    g_assert_nonnull(def);
+    again = virDomainDefFormat(def, xmlopt, VIR_DOMAIN_DEF_FORMAT_INACTIVE);
+    g_assert_cmpstr(again, ==, xml);
+    g_assert_true(validatesAgainstSchema(again));
+}
+
+static void
+testBuildTwoDisksTwoNics(void)
+{
+    g_autofree char *xml = readExample("two-disks-two-nics.xml");
+    g_autoptr(virDomainDef) def = parse(xml);
+    xenpvBuildSpec spec;
+
+    g_assert_nonnull(def);
+    g_assert_cmpint(xenpvBuildSpecFromDef(def, &spec), ==, 0);
+    g_assert_cmpstr(spec.name, ==, "pv-two-disks-two-nics");
+    g_assert_cmpuint(spec.maxMemKiB, ==, 1024 * 1024);
+    g_assert_cmpuint(spec.targetMemKiB, ==, 768 * 1024);
+    g_assert_cmpuint(spec.maxVcpus, ==, 4);
+    g_assert_cmpuint(spec.vcpus, ==, 2);
+    g_assert_cmpstr(spec.cpuset, ==, "0-3");
+    g_assert_cmpstr(spec.kernel, ==, "/var/lib/xenpv/images/xenpv-test-x86_64.elf");
+    g_assert_cmpstr(spec.ramdisk, ==, "/var/lib/xenpv/images/xenpv-test-initrd.img");
+    g_assert_cmpstr(spec.cmdline, ==, "root=/dev/xvda1 ro console=hvc0");
+    g_assert_null(spec.bootloader);
+
+    g_assert_cmpuint(spec.ndisks, ==, 2);
+    g_assert_cmpstr(spec.disks[0].vdev, ==, "xvda");
+    g_assert_cmpstr(spec.disks[0].backendType, ==, "file");
+    g_assert_false(spec.disks[0].readonly);
+    g_assert_cmpstr(spec.disks[1].source, ==, "/var/lib/xenpv/images/pv-two-data.img");
+    g_assert_true(spec.disks[1].readonly);
+
+    g_assert_cmpuint(spec.nnics, ==, 2);
+    g_assert_cmpstr(spec.nics[0].mac, ==, "00:16:3e:00:00:41");
+    g_assert_cmpstr(spec.nics[0].bridge, ==, "xenbr0");
+    g_assert_cmpstr(spec.nics[0].script, ==, "vif-bridge");
+    g_assert_cmpstr(spec.nics[0].model, ==, "netfront");
+    g_assert_null(spec.nics[1].bridge);
+    g_assert_cmpstr(spec.nics[1].ip, ==, "10.0.42.2");
+    g_assert_cmpstr(spec.nics[1].vifname, ==, "pvtwo-eth1");
+    g_assert_cmpstr(spec.nics[1].script, ==, "vif-route");
+
+    g_assert_true(spec.vfb);
+    g_assert_cmpstr(spec.vfbType, ==, "vnc");
+    g_assert_cmpint(spec.abi, ==, XENPV_GUEST_ABI_UNKNOWN);
+    xenpvBuildSpecClear(&spec);
+    g_assert_null(spec.name);
+}
+
+static void
+testBuildPygrub(void)
+{
+    g_autofree char *xml = readExample("pygrub.xml");
+    g_autoptr(virDomainDef) def = parse(xml);
+    xenpvBuildSpec spec;
+
+    g_assert_nonnull(def);
+    g_assert_cmpint(xenpvBuildSpecFromDef(def, &spec), ==, 0);
+    g_assert_cmpstr(spec.bootloader, ==, "/usr/bin/pygrub");
+    g_assert_cmpstr(spec.bootloaderArgs, ==, "--entry=0");
+    g_assert_null(spec.kernel);
+    g_assert_null(spec.cmdline);
+    g_assert_false(spec.vfb);
+    g_assert_cmpint(def->onCrash, ==, VIR_DOMAIN_LIFECYCLE_ACTION_PRESERVE);
+    xenpvBuildSpecClear(&spec);
+}
+
+#define PV_HEAD "<domain type='xen'><name>t</name><memory unit='MiB'>256</memory>"
+#define PV_OS "<os><type>xen</type><kernel>/k</kernel></os>"
+
+/* <root> goes ahead of the command line as root=; devices get PV defaults. */
+static void
+testDefaults(void)
+{
+    g_autoptr(virDomainDef) def =
+        parse(PV_HEAD "<os><type>linux</type><kernel>/k</kernel><root>/dev/xvda1</root>"
+              "<cmdline>ro</cmdline></os><devices>"
+              "<disk type='block'><source dev='/dev/vg/t'/><target dev='sda1'/><shareable/></disk>"
+              "<interface type='bridge'><source bridge='xenbr0'/></interface>"
+              "</devices></domain>");
+    xenpvBuildSpec spec;
+
+    g_assert_nonnull(def);
+    g_assert_cmpint(def->os.type, ==, VIR_DOMAIN_OSTYPE_XEN);
+    g_assert_cmpint(def->os.arch, ==, VIR_ARCH_X86_64);
+    g_assert_cmpstr(def->os.machine, ==, "xenpv");
+    g_assert_cmpuint(def->nconsoles, ==, 1);
+    g_assert_cmpint(def->consoles[0]->targetType, ==, VIR_DOMAIN_CHR_CONSOLE_TARGET_TYPE_XEN);
+    g_assert_cmpint(def->consoles[0]->source->type, ==, VIR_DOMAIN_CHR_TYPE_PTY);
+    g_assert_cmpint(def->disks[0]->bus, ==, VIR_DOMAIN_DISK_BUS_XEN);
+    g_assert_cmpstr(def->disks[0]->driverName, ==, "phy");
+    g_assert_cmpint(def->nets[0]->model, ==, VIR_DOMAIN_NET_MODEL_NETFRONT);
+    g_assert_cmpuint(def->nets[0]->mac.addr[0], ==, 0x00);
+    g_assert_cmpuint(def->nets[0]->mac.addr[1], ==, 0x16);
+    g_assert_cmpuint(def->nets[0]->mac.addr[2], ==, 0x3e);
+
+    g_assert_cmpint(xenpvBuildSpecFromDef(def, &spec), ==, 0);
+    g_assert_cmpstr(spec.cmdline, ==, "root=/dev/xvda1 ro");
+    g_assert_cmpstr(spec.disks[0].backendType, ==, "phy");
+    g_assert_true(spec.disks[0].shareable);
+    xenpvBuildSpecClear(&spec);
+}
+
+/* A serial port is the PV console: one serial and the console are fine. */
+static void
+testSerialIsConsole(void)
+{
+    g_autoptr(virDomainDef) def =
+        parse(PV_HEAD PV_OS "<devices><serial type='pty'/></devices></domain>");
+
+    g_assert_nonnull(def);
+    g_assert_cmpuint(def->nserials, ==, 1);
+    g_assert_cmpint(xenpvDomainDefCheckPV(def), ==, 0);
+}
+
+typedef struct {
+    const char *name;
+    const char *xml;
+    const char *mentions;   /* the element the message must name */
+} Refusal;
+
+static const Refusal refusals[] = {
+    { "hvm", PV_HEAD "<os><type>hvm</type></os></domain>", "PV guests only" },
+    { "kvm", "<domain type='kvm'><name>t</name><memory>262144</memory>" PV_OS "</domain>", "<domain type='kvm'>" },
+    { "arch", PV_HEAD "<os><type arch='aarch64'>xen</type><kernel>/k</kernel></os></domain>", "arch='aarch64'" },
+    { "machine", PV_HEAD "<os><type machine='xenfv'>xen</type><kernel>/k</kernel></os></domain>", "machine='xenfv'" },
+    { "nokernel", PV_HEAD "<os><type>xen</type></os></domain>", "<bootloader>" },
+    { "loader", PV_HEAD "<os><type>xen</type><loader>/x</loader><kernel>/k</kernel></os></domain>", "<loader>" },
+    { "nvram", PV_HEAD "<os><type>xen</type><nvram>/x</nvram><kernel>/k</kernel></os></domain>", "<nvram>" },
+    { "bootdev", PV_HEAD "<os><type>xen</type><kernel>/k</kernel><boot dev='hd'/></os></domain>", "<boot dev>" },
+    { "bios", PV_HEAD "<os><type>xen</type><kernel>/k</kernel><bios useserial='yes'/></os></domain>", "<bios>" },
+    { "emulator", PV_HEAD PV_OS "<devices><emulator>/usr/bin/qemu</emulator></devices></domain>", "<emulator>" },
+    { "acpi", PV_HEAD PV_OS "<features><acpi/></features></domain>", "<acpi>" },
+    { "cpu", PV_HEAD PV_OS "<cpu mode='host-passthrough'/></domain>", "<cpu>" },
+    { "serial2", PV_HEAD PV_OS "<devices><serial type='pty'/><serial type='pty'/></devices></domain>", "second <serial>" },
+    { "serialfile", PV_HEAD PV_OS "<devices><serial type='file'><source path='/tmp/x'/></serial></devices></domain>", "type='file'" },
+    { "console2", PV_HEAD PV_OS "<devices><console type='pty'/><console type='pty'/></devices></domain>", "second <console>" },
+    { "sound", PV_HEAD PV_OS "<devices><sound model='ac97'/></devices></domain>", "<sound>" },
+    { "video", PV_HEAD PV_OS "<devices><graphics type='vnc'/><video><model type='vga'/></video></devices></domain>", "<video>" },
+    { "usb", PV_HEAD PV_OS "<devices><controller type='usb'/></devices></domain>", "controller type='usb'" },
+    { "pci", PV_HEAD PV_OS "<devices><controller type='pci' model='pci-root'/></devices></domain>", "controller type='pci'" },
+    { "hostdev", PV_HEAD PV_OS "<devices><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev></devices></domain>", "<hostdev>: PCI and USB passthrough are not supported yet" },
+    { "cdrom", PV_HEAD PV_OS "<devices><disk type='file' device='cdrom'><source file='/x.iso'/><target dev='xvdc'/></disk></devices></domain>", "device='cdrom'" },
+    { "diskbus", PV_HEAD PV_OS "<devices><disk type='file'><source file='/x'/><target dev='sda' bus='scsi'/></disk></devices></domain>", "bus='scsi'" },
+    { "diskname", PV_HEAD PV_OS "<devices><disk type='file'><source file='/x'/><target dev='vda'/></disk></devices></domain>", "dev='vda'" },
+    { "diskfmt", PV_HEAD PV_OS "<devices><disk type='file'><driver name='qdisk' type='qcow2'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "type='qcow2'" },
+    { "diskdrv", PV_HEAD PV_OS "<devices><disk type='file'><driver name='qemu'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "name='qemu'" },
+    { "fs", PV_HEAD PV_OS "<devices><filesystem><source dir='/a'/><target dir='b'/></filesystem></devices></domain>", "<filesystem>" },
+    { "netnet", PV_HEAD PV_OS "<devices><interface type='network'><source network='default'/></interface></devices></domain>", "type='network'" },
+    { "nicmodel", PV_HEAD PV_OS "<devices><interface type='bridge'><source bridge='b'/><model type='e1000'/></interface></devices></domain>", "type='e1000'" },
+    { "spice", PV_HEAD PV_OS "<devices><graphics type='spice'/></devices></domain>", "type='spice'" },
+    { "watchdog", PV_HEAD PV_OS "<devices><watchdog model='i6300esb'/></devices></domain>", "<watchdog>" },
+    { "rng", PV_HEAD PV_OS "<devices><rng model='virtio'><backend model='random'>/dev/urandom</backend></rng></devices></domain>", "<rng>" },
+    { "tpm", PV_HEAD PV_OS "<devices><tpm model='tpm-tis'><backend type='emulator'/></tpm></devices></domain>", "<tpm>" },
+    { "balloon", PV_HEAD PV_OS "<devices><memballoon model='virtio'/></devices></domain>", "<memballoon model='virtio'>" },
+    { "timer", PV_HEAD PV_OS "<clock offset='utc'><timer name='rtc'/></clock></domain>", "<timer>" },
+    { "vcpupin", PV_HEAD PV_OS "<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune></domain>", "<vcpupin>" },
+    { "bothboot", PV_HEAD "<bootloader>/usr/bin/pygrub</bootloader>" PV_OS "</domain>", "<bootloader> and <os><kernel>" },
+};
+
+static void
+testRefusal(gconstpointer data)
+{
+    const Refusal *r = data;
+    g_autoptr(virDomainDef) def = parse(r->xml);
+    virErrorPtr err = virGetLastError();
+
+    g_assert_null(def);
+    g_assert_nonnull(err);
+    g_assert_cmpint(err->code, ==, VIR_ERR_CONFIG_UNSUPPORTED);
+    if (!strstr(err->message, r->mentions))
+        g_error("%s: message '%s' does not name '%s'", r->name, err->message, r->mentions);
+    virResetLastError();
+}
+
+/* The build refuses on its own too, for a definition that skipped checks. */
+static void
+testBuildRefusesHVM(void)
+{
+    g_autoptr(virDomainDef) def =
+        virDomainDefParseString(PV_HEAD "<os><type>hvm</type></os></domain>", xmlopt, NULL,
+                                VIR_DOMAIN_DEF_PARSE_INACTIVE | VIR_DOMAIN_DEF_PARSE_SKIP_VALIDATE);
+    xenpvBuildSpec spec;
+
+    g_assert_nonnull(def);
+    g_assert_cmpint(xenpvBuildSpecFromDef(def, &spec), ==, -1);
+    g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_CONFIG_UNSUPPORTED);
+    g_assert_nonnull(strstr(virGetLastErrorMessage(), "this driver runs PV guests only"));
+    g_assert_null(spec.name);
+    virResetLastError();
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *examples[] = {
+        "dvdstore.xml", "minimal-x86_64.xml", "pae-i686.xml", "pygrub.xml",
+        "two-disks-two-nics.xml",
+    };
+    size_t i;
+
+    g_test_init(&argc, &argv, NULL);
+    if (virInitialize() < 0 || !(xmlopt = xenpvDomainXMLOptionNew(NULL, NULL)))
+        return 1;
+
+    for (i = 0; i < G_N_ELEMENTS(examples); i++) {
+        g_autofree char *name = g_strdup_printf("/conf/example-stable/%s", examples[i]);
+        g_test_add_data_func(name, examples[i], testExampleStable);
+    }
+    g_test_add_func("/conf/build/two-disks-two-nics", testBuildTwoDisksTwoNics);
+    g_test_add_func("/conf/build/pygrub", testBuildPygrub);
+    g_test_add_func("/conf/defaults", testDefaults);
+    g_test_add_func("/conf/serial-is-console", testSerialIsConsole);
+    g_test_add_func("/conf/build/refuses-hvm", testBuildRefusesHVM);
+    for (i = 0; i < G_N_ELEMENTS(refusals); i++) {
+        g_autofree char *name = g_strdup_printf("/conf/refuses/%s", refusals[i].name);
+        g_test_add_data_func(name, &refusals[i], testRefusal);
+    }
+
+    i = g_test_run();
+    virObjectUnref(xmlopt);
+    return i;
+}
