@@ -95,8 +95,13 @@ readHeader(xenpvElf *elf, GError **error)
     const guint8 *d = elf->data;
     gsize need;
 
-    if (elf->len < EI_NIDENT || memcmp(d, ELFMAG, SELFMAG) != 0) {
+    if (elf->len < SELFMAG || memcmp(d, ELFMAG, SELFMAG) != 0) {
         setError(error, XENPV_KERNEL_ERROR_NOT_ELF, elf->name, "not an ELF image");
+        return FALSE;
+    }
+    if (elf->len < EI_NIDENT) {
+        setError(error, XENPV_KERNEL_ERROR_CORRUPT, elf->name,
+                 "truncated: %zu bytes is shorter than the ELF identification", elf->len);
         return FALSE;
     }
     if (d[EI_CLASS] != ELFCLASS32 && d[EI_CLASS] != ELFCLASS64) {
