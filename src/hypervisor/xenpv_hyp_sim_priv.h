@@ -1,0 +1,37 @@
+/*
+ * xenpv_hyp_sim_priv.h: what the "sim" back end's files share: one request
+ * connection to xenpv-simhost (serialised by a mutex, so the driver may call
+ * from any thread) and one event subscription.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "xenpv_hypervisor.h"
+#include "xenpv_simproto.h"
+
+typedef struct _xenpvSimPriv xenpvSimPriv;
+struct _xenpvSimPriv {
+    char *socketPath;
+    GMutex lock;                    /* guards conn */
+    xenpvSimClient *conn;           /* NULL after a broken connection */
+    xenpvSimClient *events;
+};
+
+/* Send @line and read the reply; on failure report a libvirt error and
+ * return NULL.  @payload and @fd as for xenpvSimClientCall. */
+xenpvSimMsg *xenpvSimRequest(xenpvHypervisor *hyp, GString *line,
+                             GBytes **payload, int *fd);
+/* The same, when only success matters. */
+int xenpvSimRequestSimple(xenpvHypervisor *hyp, GString *line);
+/* Report a failure of the simulated host as a libvirt error. */
+void xenpvSimReportError(xenpvHypervisor *hyp, const GError *err);
+
+/* The domain's whole memory: its descriptor (the caller closes it) and size. */
+int xenpvSimMemoryFd(xenpvHypervisor *hyp, uint32_t domid, size_t *bytes);
+
+/* xenpv_hyp_sim_save.c */
+int xenpvSimDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
+                       const xenpvSaveParams *params);
+int xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
+                          int fd, uint32_t *domid);

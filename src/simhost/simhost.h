@@ -1,0 +1,132 @@
+/*
+ * simhost.h: the simulated Xen host's internal model: the host, its domains,
+ * their memory, and the hooks between domains, store, console and workload.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "xenpv_hypervisor.h"
+#include "simhost_store.h"
+#include "simhost_console.h"
+
+typedef struct _SimHostConfig SimHostConfig;
+struct _SimHostConfig {
+    char *socketPath;
+    char *pidfile;
+    char *consoleDir;
+    char *logFile;
+    guint64 memoryMiB;
+    guint64 dom0MemoryMiB;
+    guint cpus;
+    gboolean pv32;
+    gboolean logDirty;
+    gboolean daemonize;
+};
+
+typedef struct _SimHost SimHost;
+typedef struct _SimDomain SimDomain;
+
+typedef enum {
+    SIM_WORKLOAD_IDLE = 0,
+    SIM_WORKLOAD_DIRTY = 1,
+    SIM_WORKLOAD_SELFCHECK = 2,
+} SimWorkloadKind;
+
+struct _SimHost {
+    SimHostConfig cfg;
+    GMainLoop *loop;
+    SimStore *store;
+    GHashTable *domains;        /* domid -> SimDomain* */
+    guint32 nextDomid;
+    guint64 totalPages;
+    guint64 dom0Pages;
+    /* Called whenever a domain changes state (the server fans it out). */
+    void (*notify)(SimHost *host, gpointer opaque);
+    gpointer notifyData;
+};
+
+struct _SimDomain {
+    SimHost *host;
+    guint32 domid;
+    char *name;
+    unsigned char uuid[16];
+    char uuidStr[37];
+    xenpvGuestAbi abi;
+    char *cmdline;
+
+    guint64 maxPages;
+    guint64 nrPages;
+    guint maxVcpus;
+    gboolean *vcpuOnline;
+
+    guint pauseCount;           /* Xen's controller pause count */
+    gboolean everRun;           /* false until the first unpause */
+    gboolean restored;          /* created for a restore: memory comes from a stream */
+    gboolean shutdown;
+    guint shutdownReason;
+    gboolean needResume;        /* next run resumes from memory (restore, resume) */
+
+    /* Guest memory: a sparse memfd of maxPages, mapped here. */
+    int memfd;
+    guint8 *mem;
+    gsize memBytes;
+    unsigned long *dirtyBitmap; /* non-NULL while log-dirty is on */
+    guint64 dirtyBits;          /* bitmap size in pages */
+
+    /* vCPU time: folded on every state change. */
+    guint64 cpuNs;
+    gint64 cpuSince;
+    double load;                /* busy vCPUs while running */
+
+    SimWorkloadKind workload;   /* cached from the kernel page */
+    guint tickSource;
+    gint64 lastTickUs;
+    guint storeCheckSource;
+    guint reactSource;
+
+    SimConsole *console;
+    GString *consoleLine;       /* input typed at the prompt */
+};
+
+/* simhost_domain.c */
+SimHost *simHostNew(const SimHostConfig *cfg);
+void simHostFree(SimHost *host);
+guint64 simHostFreePages(SimHost *host);
+void simHostChanged(SimHost *host);
+void simHostFillInfo(SimHost *host, xenpvHostInfo *info);
+
+SimDomain *simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
+                           guint64 restorePages, GError **error);
+void simDomainDestroy(SimDomain *dom);
+SimDomain *simDomainLookup(SimHost *host, guint32 domid, GError **error);
+int simDomainPause(SimDomain *dom, GError **error);
+int simDomainUnpause(SimDomain *dom, GError **error);
+int simDomainResume(SimDomain *dom, GError **error);
+int simDomainSetMaxMem(SimDomain *dom, guint64 kib, GError **error);
+int simDomainSetMaxVcpus(SimDomain *dom, guint max, GError **error);
+void simDomainShutdown(SimDomain *dom, guint reason);
+void simDomainFillInfo(SimDomain *dom, xenpvDomainInfo *info);
+gboolean simDomainIsRunning(SimDomain *dom);
+guint simDomainOnlineVcpus(SimDomain *dom);
+void simDomainAccrueCpu(SimDomain *dom);
+int simDomainLogDirty(SimDomain *dom, gboolean enable, GError **error);
+guint64 simDomainPeekClean(SimDomain *dom, gboolean clean, guint8 *bitmap, guint64 nrPages);
+/* A guest page about to be written by the guest itself: marks it dirty. */
+guint8 *simDomainPageForWrite(SimDomain *dom, guint64 pfn);
+const guint8 *simDomainPage(SimDomain *dom, guint64 pfn);
+void simDomainReleasePages(SimDomain *dom, guint64 from, guint64 to);
+
+/* simhost_devices.c: the store nodes Xen's toolstack writes for a domain. */
+void simDevicesWrite(SimDomain *dom, const xenpvBuildSpec *spec);
+void simDevicesConnect(SimDomain *dom);
+void simDevicesRemove(SimDomain *dom);
+char *simDomainPath(SimDomain *dom, const char *rel);
+
+/* simhost_guest.c: how the simulated guest kernel reacts. */
+void simGuestStart(SimDomain *dom);
+void simGuestStop(SimDomain *dom);
+void simGuestStoreChanged(SimDomain *dom);
+void simGuestConsoleInput(SimDomain *dom, const char *data, gsize len);
+void simGuestPrintf(SimDomain *dom, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -1,0 +1,600 @@
+/*
+ * simhost_requests.c: the protocol's verbs (docs/simhost.md), each checking
+ * its arguments and turning the host's errors into "ERR" replies.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "simhost_server.h"
+#include "simhost_workload.h"
+#include "xenpv_simproto.h"
+
+/* The console log a client can fetch: its tail, at most this much. */
+#define SIM_CONSOLE_TAIL (1024 * 1024)
+
+typedef gboolean (*SimHandler)(SimHost *host, xenpvSimMsg *msg, SimReply *reply,
+                               GError **error);
+
+static gboolean
+argCount(xenpvSimMsg *msg, guint n, const char *usage, GError **error)
+{
+    if (msg->args->len != n) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "usage: %s", usage);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static const char *
+arg(xenpvSimMsg *msg, guint i)
+{
+    return g_ptr_array_index(msg->args, i);
+}
+
+static gboolean
+argU64(xenpvSimMsg *msg, guint i, const char *what, guint64 *value, GError **error)
+{
+    if (!xenpvSimParseU64(arg(msg, i), value)) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "%s '%s' is not a number", what, arg(msg, i));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The domain named by the first argument; dom0 is not a guest here. */
+static SimDomain *
+argDomain(SimHost *host, xenpvSimMsg *msg, GError **error)
+{
+    guint64 domid;
+
+    if (msg->args->len < 1 || !xenpvSimParseU64(arg(msg, 0), &domid) || domid > G_MAXUINT32) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "%s needs a domain id", msg->head);
+        return NULL;
+    }
+    if (domid == 0) {
+        g_set_error(error, XENPV_SIM_ERROR, EPERM,
+                    "%s does not apply to Domain-0", msg->head);
+        return NULL;
+    }
+    return simDomainLookup(host, domid, error);
+}
+
+static gboolean
+reqHello(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    xenpvSimLineAddU64(reply->line, "version", XENPV_SIM_PROTO_VERSION);
+    xenpvSimLineAddNamed(reply->line, "name", "xenpv-simhost");
+    return TRUE;
+}
+
+static gboolean
+reqInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    xenpvHostInfo info;
+
+    simHostFillInfo(host, &info);
+    xenpvSimLineAddU64(reply->line, "nr_cpus", info.nrCpus);
+    xenpvSimLineAddU64(reply->line, "threads_per_core", info.threadsPerCore);
+    xenpvSimLineAddU64(reply->line, "cores_per_socket", info.coresPerSocket);
+    xenpvSimLineAddU64(reply->line, "nr_nodes", info.nrNodes);
+    xenpvSimLineAddU64(reply->line, "cpu_khz", info.cpuKhz);
+    xenpvSimLineAddU64(reply->line, "total_pages", info.totalPages);
+    xenpvSimLineAddU64(reply->line, "free_pages", info.freePages);
+    xenpvSimLineAddU64(reply->line, "xen_major", info.xenMajor);
+    xenpvSimLineAddU64(reply->line, "xen_minor", info.xenMinor);
+    xenpvSimLineAddNamed(reply->line, "xen_extra", info.xenExtra);
+    xenpvSimLineAddNamed(reply->line, "xen_caps", info.xenCaps);
+    xenpvSimLineAddU64(reply->line, "pv32", info.pv32);
+    xenpvSimLineAddU64(reply->line, "log_dirty", info.logDirty);
+    xenpvSimLineAddU64(reply->line, "nr_domains", g_hash_table_size(host->domains) + 1);
+    return TRUE;
+}
+
+static void
+addDom0Info(SimHost *host, GString *line)
+{
+    xenpvDomainInfo info = { 0 };
+
+    info.domid = 0;
+    info.running = true;
+    info.nrPages = host->dom0Pages;
+    info.maxPages = host->dom0Pages;
+    info.cpuTimeNs = (guint64)g_get_monotonic_time() * 10;
+    info.nrOnlineVcpus = host->cfg.cpus;
+    info.maxVcpuId = host->cfg.cpus - 1;
+    info.abi = XENPV_GUEST_ABI_X86_64;
+    xenpvSimLineAddDomainInfo(line, &info, "Domain-0");
+}
+
+static gint
+compareDomid(gconstpointer a, gconstpointer b)
+{
+    guint32 x = (*(SimDomain *const *)a)->domid;
+    guint32 y = (*(SimDomain *const *)b)->domid;
+
+    return x < y ? -1 : x > y;
+}
+
+static gboolean
+reqList(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    g_autoptr(GPtrArray) doms = g_ptr_array_new();
+    GString *out = g_string_new(NULL);
+    GHashTableIter iter;
+    gpointer value;
+    guint i;
+
+    g_hash_table_iter_init(&iter, host->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(doms, value);
+    g_ptr_array_sort(doms, compareDomid);
+
+    g_string_append(out, "DOMAIN");
+    addDom0Info(host, out);
+    g_string_append_c(out, '\n');
+    for (i = 0; i < doms->len; i++) {
+        SimDomain *dom = g_ptr_array_index(doms, i);
+        xenpvDomainInfo info;
+
+        simDomainFillInfo(dom, &info);
+        g_string_append(out, "DOMAIN");
+        xenpvSimLineAddDomainInfo(out, &info, dom->name);
+        g_string_append_c(out, '\n');
+    }
+    xenpvSimLineAddU64(reply->line, "count", doms->len + 1);
+    reply->payload = g_string_free_to_bytes(out);
+    return TRUE;
+}
+
+static gboolean
+reqDomInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    guint64 domid;
+    SimDomain *dom;
+    xenpvDomainInfo info;
+
+    if (!argCount(msg, 1, "DOMINFO DOMID", error) ||
+        !argU64(msg, 0, "domain id", &domid, error))
+        return FALSE;
+    if (domid == 0) {
+        addDom0Info(host, reply->line);
+        return TRUE;
+    }
+    if (domid > G_MAXUINT32) {
+        g_set_error(error, XENPV_SIM_ERROR, ESRCH, "no domain with id %" G_GUINT64_FORMAT,
+                    domid);
+        return FALSE;
+    }
+    if (!(dom = simDomainLookup(host, domid, error)))
+        return FALSE;
+    simDomainFillInfo(dom, &info);
+    xenpvSimLineAddDomainInfo(reply->line, &info, dom->name);
+    xenpvSimLineAddNamed(reply->line, "workload", simWorkloadName(dom->workload));
+    xenpvSimLineAddU64(reply->line, "pause_count", dom->pauseCount);
+    if (simConsoleTty(dom->console))
+        xenpvSimLineAddNamed(reply->line, "tty", simConsoleTty(dom->console));
+    return TRUE;
+}
+
+/* CREATE's arguments (xenpvSimLineAddSpec's encoding) as a build spec. */
+/* Value of "PREFIX<idx>.FIELD". */
+static char *
+msgDup(const xenpvSimMsg *msg, const char *prefix, size_t idx, const char *field)
+{
+    g_autofree char *key = g_strdup_printf("%s%zu.%s", prefix, idx, field);
+    const char *v = xenpvSimMsgGet(msg, key);
+
+    return v && *v ? g_strdup(v) : NULL;
+}
+
+static bool
+msgFlag(const xenpvSimMsg *msg, const char *prefix, size_t idx, const char *field)
+{
+    g_autofree char *key = g_strdup_printf("%s%zu.%s", prefix, idx, field);
+
+    return xenpvSimMsgGetU64Default(msg, key, 0) != 0;
+}
+
+static gboolean
+specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
+{
+    guint64 v;
+    const char *s;
+    size_t i;
+
+    memset(spec, 0, sizeof(*spec));
+    if (!(s = xenpvSimMsgGet(msg, "name")) || !*s) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "the domain needs a name");
+        goto error;
+    }
+    spec->name = g_strdup(s);
+    if ((s = xenpvSimMsgGet(msg, "uuid")) && !xenpvSimUuidParse(s, spec->uuid)) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "malformed UUID '%s'", s);
+        goto error;
+    }
+    if (!xenpvSimMsgGetU64(msg, "max_kib", &spec->maxMemKiB) || spec->maxMemKiB == 0) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "max_kib must be a positive number");
+        goto error;
+    }
+    spec->targetMemKiB = xenpvSimMsgGetU64Default(msg, "target_kib", spec->maxMemKiB);
+    if (!xenpvSimMsgGetU64(msg, "max_vcpus", &v) || v == 0 || v > 512) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "max_vcpus must be between 1 and 512");
+        goto error;
+    }
+    spec->maxVcpus = v;
+    spec->vcpus = xenpvSimMsgGetU64Default(msg, "vcpus", v);
+    if (spec->vcpus == 0 || spec->vcpus > spec->maxVcpus) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "vcpus (%u) must be between 1 and max_vcpus (%u)",
+                    spec->vcpus, spec->maxVcpus);
+        goto error;
+    }
+    spec->kernel = g_strdup(xenpvSimMsgGet(msg, "kernel"));
+    spec->ramdisk = g_strdup(xenpvSimMsgGet(msg, "ramdisk"));
+    spec->cmdline = g_strdup(xenpvSimMsgGet(msg, "cmdline"));
+    if ((s = xenpvSimMsgGet(msg, "abi"))) {
+        spec->abi = xenpvGuestAbiFromCaps(s);
+        if (spec->abi == XENPV_GUEST_ABI_UNKNOWN) {
+            g_set_error(error, XENPV_SIM_ERROR, EINVAL, "unknown guest type '%s'", s);
+            goto error;
+        }
+    }
+
+    v = xenpvSimMsgGetU64Default(msg, "ndisks", 0);
+    if (v > 256) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "too many disks");
+        goto error;
+    }
+    spec->disks = g_new0(xenpvDiskSpec, v);
+    for (i = 0; i < v; i++) {
+        xenpvDiskSpec *disk = &spec->disks[spec->ndisks++];
+
+        disk->source = msgDup(msg, "disk", i, "source");
+        disk->vdev = msgDup(msg, "disk", i, "vdev");
+        disk->backendType = msgDup(msg, "disk", i, "type");
+        disk->readonly = msgFlag(msg, "disk", i, "ro");
+        disk->shareable = msgFlag(msg, "disk", i, "share");
+        if (!disk->vdev) {
+            g_set_error(error, XENPV_SIM_ERROR, EINVAL, "disk %zu has no vdev", i);
+            goto error;
+        }
+    }
+    v = xenpvSimMsgGetU64Default(msg, "nnics", 0);
+    if (v > 256) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "too many network interfaces");
+        goto error;
+    }
+    spec->nics = g_new0(xenpvNicSpec, v);
+    for (i = 0; i < v; i++) {
+        xenpvNicSpec *nic = &spec->nics[spec->nnics++];
+        g_autofree char *mac = msgDup(msg, "nic", i, "mac");
+
+        if (mac)
+            g_strlcpy(nic->mac, mac, sizeof(nic->mac));
+        nic->bridge = msgDup(msg, "nic", i, "bridge");
+        nic->script = msgDup(msg, "nic", i, "script");
+        nic->ip = msgDup(msg, "nic", i, "ip");
+        nic->vifname = msgDup(msg, "nic", i, "vifname");
+        nic->model = msgDup(msg, "nic", i, "model");
+    }
+    if ((s = xenpvSimMsgGet(msg, "vfb"))) {
+        spec->vfb = true;
+        spec->vfbType = g_strdup(s);
+    }
+    return TRUE;
+
+ error:
+    xenpvBuildSpecClear(spec);
+    return FALSE;
+}
+
+static gboolean
+reqCreate(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    xenpvBuildSpec spec;
+    gboolean restore = xenpvSimMsgGetU64Default(msg, "restore", 0) != 0;
+    guint64 pages = xenpvSimMsgGetU64Default(msg, "pages", 0);
+    SimDomain *dom;
+
+    if (!specFromMsg(msg, &spec, error))
+        return FALSE;
+    dom = simDomainCreate(host, &spec, restore, pages, error);
+    xenpvBuildSpecClear(&spec);
+    if (!dom)
+        return FALSE;
+    xenpvSimLineAddU64(reply->line, "domid", dom->domid);
+    return TRUE;
+}
+
+static gboolean
+reqPause(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+
+    return dom && simDomainPause(dom, error) == 0;
+}
+
+static gboolean
+reqUnpause(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+
+    return dom && simDomainUnpause(dom, error) == 0;
+}
+
+static gboolean
+reqResume(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+
+    return dom && simDomainResume(dom, error) == 0;
+}
+
+static gboolean
+reqDestroy(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+
+    if (!dom)
+        return FALSE;
+    simDomainDestroy(dom);
+    return TRUE;
+}
+
+static gboolean
+reqCrash(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+
+    if (!dom)
+        return FALSE;
+    if (!dom->shutdown) {
+        simGuestPrintf(dom, "sysrq: Trigger a crash\nKernel panic - not syncing: sysrq "
+                       "triggered crash\n");
+        simDomainShutdown(dom, XENPV_SHUTDOWN_CRASH);
+    }
+    return TRUE;
+}
+
+static gboolean
+reqSetMaxMem(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    guint64 kib;
+
+    return dom && argCount(msg, 2, "SETMAXMEM DOMID KIB", error) &&
+        argU64(msg, 1, "memory", &kib, error) && simDomainSetMaxMem(dom, kib, error) == 0;
+}
+
+static gboolean
+reqSetMaxVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    guint64 n;
+
+    return dom && argCount(msg, 2, "SETMAXVCPUS DOMID N", error) &&
+        argU64(msg, 1, "vCPU count", &n, error) &&
+        simDomainSetMaxVcpus(dom, MIN(n, G_MAXUINT), error) == 0;
+}
+
+static gboolean
+reqMemfd(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+
+    if (!dom)
+        return FALSE;
+    if ((reply->fd = fcntl(dom->memfd, F_DUPFD_CLOEXEC, 0)) < 0) {
+        g_set_error(error, XENPV_SIM_ERROR, errno, "cannot pass the memory of domain %u: %s",
+                    dom->domid, g_strerror(errno));
+        return FALSE;
+    }
+    xenpvSimLineAddU64(reply->line, "size", dom->memBytes);
+    xenpvSimLineAddU64(reply->line, "pages", dom->memBytes / XENPV_PAGE_SIZE);
+    return TRUE;
+}
+
+static gboolean
+reqLogDirty(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    const char *mode;
+
+    if (!dom || !argCount(msg, 2, "LOGDIRTY DOMID on|off", error))
+        return FALSE;
+    mode = arg(msg, 1);
+    if (strcmp(mode, "on") != 0 && strcmp(mode, "off") != 0) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "log-dirty mode must be on or off");
+        return FALSE;
+    }
+    return simDomainLogDirty(dom, strcmp(mode, "on") == 0, error) == 0;
+}
+
+static gboolean
+reqPeekClean(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    guint64 clean, nrPages, dirty;
+    gsize bytes;
+    guint8 *bitmap;
+
+    if (!dom || !argCount(msg, 3, "PEEKCLEAN DOMID CLEAN NRPAGES", error) ||
+        !argU64(msg, 1, "clean flag", &clean, error) ||
+        !argU64(msg, 2, "page count", &nrPages, error))
+        return FALSE;
+    if (!dom->dirtyBitmap) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "log-dirty mode is not enabled for domain %u", dom->domid);
+        return FALSE;
+    }
+    if (nrPages > dom->memBytes / XENPV_PAGE_SIZE) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "domain %u has only %" G_GSIZE_FORMAT " pages", dom->domid,
+                    dom->memBytes / XENPV_PAGE_SIZE);
+        return FALSE;
+    }
+    bytes = ((nrPages + 63) / 64) * 8;
+    bitmap = g_malloc0(MAX(bytes, 8));
+    dirty = simDomainPeekClean(dom, clean != 0, bitmap, nrPages);
+    xenpvSimLineAddU64(reply->line, "dirty", dirty);
+    reply->payload = g_bytes_new_take(bitmap, bytes);
+    return TRUE;
+}
+
+/* A toolstack write under a guest's directory may be a request to it. */
+static void
+storeTouched(SimHost *host, const char *path)
+{
+    guint64 domid;
+    g_autofree char *num = NULL;
+    const char *rest;
+    SimDomain *dom;
+
+    if (!g_str_has_prefix(path, "/local/domain/"))
+        return;
+    rest = path + strlen("/local/domain/");
+    num = g_strndup(rest, strcspn(rest, "/"));
+    if (xenpvSimParseU64(num, &domid) && domid > 0 && domid <= G_MAXUINT32 &&
+        (dom = simDomainLookup(host, domid, NULL)))
+        simGuestStoreChanged(dom);
+}
+
+static gboolean
+reqRead(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    const char *value;
+
+    if (!argCount(msg, 1, "READ PATH", error) || !simStorePathValid(arg(msg, 0), error))
+        return FALSE;
+    if (!(value = simStoreRead(host->store, arg(msg, 0)))) {
+        g_set_error(error, XENPV_SIM_ERROR, ENOENT, "no store node %s", arg(msg, 0));
+        return FALSE;
+    }
+    xenpvSimLineAddNamed(reply->line, "value", value);
+    return TRUE;
+}
+
+static gboolean
+reqWrite(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    if (!argCount(msg, 2, "WRITE PATH VALUE", error) ||
+        !simStoreWrite(host->store, arg(msg, 0), arg(msg, 1), error))
+        return FALSE;
+    storeTouched(host, arg(msg, 0));
+    return TRUE;
+}
+
+static gboolean
+reqRm(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    if (!argCount(msg, 1, "RM PATH", error) ||
+        !simStoreRemove(host->store, arg(msg, 0), error))
+        return FALSE;
+    storeTouched(host, arg(msg, 0));
+    return TRUE;
+}
+
+static gboolean
+reqLs(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    g_autoptr(GPtrArray) names = NULL;
+    guint i;
+
+    if (!argCount(msg, 1, "LS PATH", error) ||
+        !(names = simStoreList(host->store, arg(msg, 0), error)))
+        return FALSE;
+    for (i = 0; i < names->len; i++)
+        xenpvSimLineAdd(reply->line, g_ptr_array_index(names, i));
+    return TRUE;
+}
+
+static gboolean
+reqConsole(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_autoptr(GError) ferr = NULL;
+
+    if (!dom)
+        return FALSE;
+    if (!g_file_get_contents(simConsoleLogPath(dom->console), &data, &len, &ferr)) {
+        if (!g_error_matches(ferr, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+            g_set_error(error, XENPV_SIM_ERROR, EIO, "%s", ferr->message);
+            return FALSE;
+        }
+        len = 0;
+    }
+    if (len > SIM_CONSOLE_TAIL)
+        reply->payload = g_bytes_new(data + len - SIM_CONSOLE_TAIL, SIM_CONSOLE_TAIL);
+    else
+        reply->payload = g_bytes_new(data ? data : "", len);
+    xenpvSimLineAddNamed(reply->line, "log", simConsoleLogPath(dom->console));
+    return TRUE;
+}
+
+static gboolean
+reqSubscribe(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    reply->subscribe = TRUE;
+    return TRUE;
+}
+
+static const struct {
+    const char *verb;
+    SimHandler handler;
+} handlers[] = {
+    { "HELLO", reqHello },
+    { "INFO", reqInfo },
+    { "LIST", reqList },
+    { "DOMINFO", reqDomInfo },
+    { "CREATE", reqCreate },
+    { "PAUSE", reqPause },
+    { "UNPAUSE", reqUnpause },
+    { "RESUME", reqResume },
+    { "DESTROY", reqDestroy },
+    { "CRASH", reqCrash },
+    { "SETMAXMEM", reqSetMaxMem },
+    { "SETMAXVCPUS", reqSetMaxVcpus },
+    { "MEMFD", reqMemfd },
+    { "LOGDIRTY", reqLogDirty },
+    { "PEEKCLEAN", reqPeekClean },
+    { "READ", reqRead },
+    { "WRITE", reqWrite },
+    { "RM", reqRm },
+    { "LS", reqLs },
+    { "CONSOLE", reqConsole },
+    { "SUBSCRIBE", reqSubscribe },
+};
+
+void
+simRequestDispatch(SimHost *host, const char *line, SimReply *reply)
+{
+    g_autoptr(xenpvSimMsg) msg = NULL;
+    g_autoptr(GError) error = NULL;
+    SimHandler handler = NULL;
+    size_t i;
+
+    g_string_assign(reply->line, "OK");
+    if ((msg = xenpvSimMsgParse(line, &error))) {
+        for (i = 0; i < G_N_ELEMENTS(handlers); i++) {
+            if (strcmp(handlers[i].verb, msg->head) == 0)
+                handler = handlers[i].handler;
+        }
+        if (!handler)
+            g_set_error(&error, XENPV_SIM_ERROR, EINVAL, "unknown request '%s'", msg->head);
+        else if (handler(host, msg, reply, &error))
+            return;
+    }
+    if (reply->fd >= 0) {
+        close(reply->fd);
+        reply->fd = -1;
+    }
+    g_clear_pointer(&reply->payload, g_bytes_unref);
+    reply->subscribe = FALSE;
+    g_string_assign(reply->line, "ERR ");
+    g_string_append(reply->line, xenpvSimErrnoName(error ? error->code : EIO));
+    xenpvSimLineAdd(reply->line, error ? error->message : "unknown failure");
+}
