@@ -117,6 +117,13 @@ say "The example guest"
 xml=$(grep -l 'xenpv-test-x86_64\.elf' examples/xml/*.xml | head -n 1)
 [ -n "$xml" ] || die "no 64-bit example guest in examples/xml"
 name=$(sed -n 's:.*<name>\(.*\)</name>.*:\1:p' "$xml" | head -n 1)
+for img in $(sed -n "s:.*<source file='\([^']*\)'.*:\1:p" "$xml"); do
+    if [ ! -e "$img" ]; then
+        mkdir -p "$(dirname "$img")"
+        truncate -s 64M "$img"
+        echo "created an empty disk image $img"
+    fi
+done
 if virsh -c "$uri" dominfo "$name" >/dev/null 2>&1; then
     echo "$name is defined already"
 else

@@ -108,6 +108,10 @@ xml=$(grep -l 'xenpv-test-x86_64.elf' "$src"/examples/xml/*.xml 2>/dev/null | he
 [ -n "$xml" ] || bail "no 64-bit example guest in examples/xml"
 name=$(sed -n 's:.*<name>\(.*\)</name>.*:\1:p' "$xml" | head -n 1)
 echo "# guest $name from ${xml#"$src"/}"
+# its file-backed disks, as an administrator creates them
+for img in $(sed -n "s:.*<source file='\([^']*\)'.*:\1:p" "$xml"); do
+    mkdir -p "$(dirname "$img")" && [ -e "$img" ] || truncate -s 64M "$img"
+done
 
 events=$work/events.log
 stdbuf -oL virsh -c "$uri" event --loop --all > "$events" 2>&1 &

@@ -150,25 +150,80 @@ def unconfigured(tap, lab):
     res = lab.virsh('secret-list', uri='secret:///system')
     tap.cmd_ok(res, 'another driver of the same daemon (secret:///system) still answers')
 
-    # Configured, but the simulated host is not there.
+    # Configured now: the same daemon connects, or at least its message
+    # says that libvirtd must be restarted to read the new configuration.
     lab.write_xenpv_conf()
+    lab.start_simhost()
+    try:
+        c = libvirt.open(URI)
+        tap.eq(c.getType(), 'Xen', 'once configured, the same daemon connects')
+        c.close()
+    except libvirt.libvirtError as e:
+        tap.like(e.get_error_message(), r'restart|reload',
+                 'once configured, the same daemon connects or says to restart libvirtd')
+    lab.restart_libvirtd()
+    try:
+        c = libvirt.open(URI)
+        tap.eq(c.getType(), 'Xen', 'once configured and restarted, libvirtd connects')
+        c.close()
+    except libvirt.libvirtError as e:
+        tap.ok(False, 'once configured and restarted, libvirtd connects', str(e))
+
+    # Configured, but the simulated host is not running when libvirtd starts.
+    lab.stop_libvirtd()
+    lab.stop_simhost()
+    lab.start_libvirtd()
     try:
         libvirt.open(URI).close()
         tap.ok(False, 'without a running simhost connecting fails', 'connection opened')
     except libvirt.libvirtError as e:
         msg = e.get_error_message() or ''
         tap.ok(True, 'without a running simhost connecting fails')
-        tap.like(msg, r'simhost|%s' % xenpvlab.SIM_SOCKET,
+        tap.like(msg, r'simhost|simulated|%s' % xenpvlab.SIM_SOCKET,
                  'the message names the simulated host or its socket')
-    tap.ok(lab.libvirtd_running(), 'libvirtd keeps running')
-
+    tap.ok(lab.libvirtd_running(), 'libvirtd keeps running without the simulated host')
+    res = lab.virsh('secret-list', uri='secret:///system')
+    tap.cmd_ok(res, 'another driver of the same daemon still answers')
     lab.start_simhost()
     try:
         c = libvirt.open(URI)
-        tap.eq(c.getType(), 'Xen', 'once configured and the host is up, the same daemon connects')
+        tap.eq(c.getType(), 'Xen', 'once the simulated host is up, the same daemon connects')
         c.close()
     except libvirt.libvirtError as e:
-        tap.ok(False, 'once configured and the host is up, the same daemon connects', str(e))
+        tap.like(e.get_error_message(), r'restart|reload',
+                 'once the simulated host is up, the same daemon connects or says to restart it')
+
+    # The simulated host goes away under a running daemon, and comes back.
+    lab.restart_libvirtd()
+    c = libvirt.open(URI)
+    c.getInfo()
+    lab.stop_simhost()
+    # (lists and host facts may come from the driver's own records; starting
+    # a guest cannot)
+    try:
+        c.createXML(xenpvlab.guest_xml('x86_64', name='connect-nohost'), 0).destroy()
+        tap.ok(False, 'with the simulated host gone, starting a guest fails', 'it succeeded')
+    except libvirt.libvirtError as e:
+        tap.like(e.get_error_message(), r'simhost|simulated|%s' % xenpvlab.SIM_SOCKET,
+                 'with the simulated host gone, starting a guest fails naming it')
+    try:
+        c.close()
+    except libvirt.libvirtError:
+        pass
+    tap.ok(lab.libvirtd_running(), 'libvirtd keeps running when the simulated host goes away')
+    lab.start_simhost()
+    ok = wait_for(lambda: _opens(), 10)
+    tap.ok(ok, 'once the simulated host is back, the same daemon serves again')
+
+
+def _opens():
+    try:
+        c = libvirt.open(URI)
+        c.getFreeMemory()
+        c.close()
+        return True
+    except libvirt.libvirtError:
+        return False
 
 
 def body(tap, lab):
@@ -185,7 +240,7 @@ def body(tap, lab):
     tap.diag('simhost restarted with --no-pv32')
     host_checks(tap, lab, lab.conn(), pv32=False)
     try:
-        xml = xenpvlab.guest_xml('x86_32p', name='connect-32')
+        xml = xenpvlab.guest_xml('x86_32p', name='connect-32', arch='i686')
         lab.conn().createXML(xml, 0)
         tap.ok(False, 'a 32-bit PV guest is refused on a host without 32-bit PV')
     except libvirt.libvirtError as e:
@@ -193,6 +248,7 @@ def body(tap, lab):
                                       libvirt.VIR_ERR_INVALID_ARG),
                'a 32-bit PV guest is refused on a host without 32-bit PV (unsupported)',
                '%s: %s' % (xenpvlab.error_name(e.get_error_code()), e.get_error_message()))
+        tap.like(e.get_error_message(), r'i686|32', 'the message names the 32-bit guest')
     lab.pv32 = True
 
     unconfigured(tap, lab)

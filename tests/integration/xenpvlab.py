@@ -278,6 +278,20 @@ def error_name(code):
 
 # --- domain XML -------------------------------------------------------------
 
+LAB_DIRS = ('/var/lib/xenpv/', '/var/lib/libvirt/', '/var/cache/libvirt/', '/boot/')
+
+
+def ensure_disk_images(root, size=64 << 20):
+    """Create the file-backed disks a definition names, as sparse files, if
+    they are in the lab's own directories (never elsewhere)."""
+    for src in root.findall('devices/disk/source'):
+        path = src.get('file')
+        if path and path.startswith(LAB_DIRS) and not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, 'wb') as f:
+                f.truncate(size)
+
+
 def example_files():
     try:
         return sorted(os.path.join(EXAMPLES_DIR, f) for f in os.listdir(EXAMPLES_DIR)
@@ -312,7 +326,7 @@ def need_example(kind):
 
 
 def guest_xml(kind='x86_64', name=None, cmdline=None, memory_mib=None, vcpus=None,
-              max_vcpus=None, kernel=None, ostype=None, extra_devices=None):
+              max_vcpus=None, kernel=None, ostype=None, arch=None, extra_devices=None):
     """An example's XML, changed for a test: a new name (and no UUID, so
     copies can coexist), words added to the kernel command line, memory,
     vCPUs, kernel, os type, extra device elements (XML strings)."""
@@ -322,6 +336,16 @@ def guest_xml(kind='x86_64', name=None, cmdline=None, memory_mib=None, vcpus=Non
         uuid = root.find('uuid')
         if uuid is not None:
             root.remove(uuid)
+        # Disks of its own too: copies of one example may run side by side.
+        for src in root.findall('devices/disk/source'):
+            path = src.get('file')
+            if path:
+                src.set('file', os.path.join(os.path.dirname(path),
+                                             '%s-%s' % (name, os.path.basename(path))))
+        # ... and MAC addresses libvirt picks for it.
+        for iface in root.findall('devices/interface'):
+            for mac in iface.findall('mac'):
+                iface.remove(mac)
     os_el = root.find('os')
     if cmdline:
         c = os_el.find('cmdline')
@@ -334,6 +358,8 @@ def guest_xml(kind='x86_64', name=None, cmdline=None, memory_mib=None, vcpus=Non
         os_el.find('kernel').text = kernel
     if ostype is not None:
         os_el.find('type').text = ostype
+    if arch is not None:
+        os_el.find('type').set('arch', arch)
     if memory_mib is not None:
         for tag in ('memory', 'currentMemory'):
             el = root.find(tag)
@@ -356,6 +382,7 @@ def guest_xml(kind='x86_64', name=None, cmdline=None, memory_mib=None, vcpus=Non
             devices = ET.SubElement(root, 'devices')
         for d in extra_devices:
             devices.append(ET.fromstring(d))
+    ensure_disk_images(root)
     return ET.tostring(root, encoding='unicode')
 
 
@@ -417,9 +444,19 @@ class Lab:
         # The DVD Store guest boots a "2.6 xenU" kernel from /boot: the lab's
         # /boot is a tmpfs, so give it the 64-bit test kernel under that name.
         shutil.copy(TEST_KERNELS['x86_64'], DVDSTORE_KERNEL)
+        # The examples' file-backed disks, as an administrator creates them.
+        for path in example_files():
+            try:
+                ensure_disk_images(ET.parse(path).getroot())
+            except ET.ParseError:
+                pass
         if not os.path.exists(MODULE):
             raise Bail('driver module %s is not built' % MODULE)
-        links = {'libvirt_driver_libxl.so': MODULE, 'libvirt_driver_xen.so': MODULE}
+        # A copy, not a link: the module a test starts with is the one it
+        # restarts with, whatever a concurrent build does to the build tree.
+        module_copy = os.path.join(SCRATCH_DIR, 'libvirt_driver_xenpv.so')
+        shutil.copy(MODULE, module_copy)
+        links = {'libvirt_driver_libxl.so': module_copy, 'libvirt_driver_xen.so': module_copy}
         for d in self.stock_drivers:
             links['libvirt_driver_%s.so' % d] = os.path.join(STOCK_DRIVER_DIR,
                                                              'libvirt_driver_%s.so' % d)
