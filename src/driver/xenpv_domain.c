@@ -1,0 +1,191 @@
+/*
+ * xenpv_domain.c: per-domain private data (kept in the status XML), and
+ * the domain object helpers shared by the entry points.
+ */
+#include "xenpv_domain.h"
+
+#include "datatypes.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "viruuid.h"
+#include "virxml.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.domain");
+
+
+static void *
+xenpvDomainObjPrivateAlloc(void *opaque G_GNUC_UNUSED)
+{
+    return g_new0(xenpvDomainObjPrivate, 1);
+}
+
+
+static void
+xenpvDomainObjPrivateFree(void *data)
+{
+    g_free(data);
+}
+
+
+/* <xenpv domid='N' abi='xen-3.0-x86_64' width='8' levels='4' shutdownHandled='no'/>
+ * inside the status XML's <domstatus>. */
+static int
+xenpvDomainObjPrivateFormat(virBuffer *buf, virDomainObj *vm)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    const char *abi = xenpvGuestAbiToCaps(priv->abi);
+
+    virBufferAsprintf(buf, "<xenpv domid='%d'", vm->def->id);
+    if (abi) {
+        virBufferAsprintf(buf, " abi='%s' width='%u' levels='%u'", abi,
+                          xenpvGuestAbiWidth(priv->abi),
+                          xenpvGuestAbiLevels(priv->abi));
+    }
+    virBufferAsprintf(buf, " shutdownHandled='%s'/>\n",
+                      priv->shutdownHandled ? "yes" : "no");
+    return 0;
+}
+
+
+static int
+xenpvDomainObjPrivateParse(xmlXPathContextPtr ctxt,
+                           virDomainObj *vm,
+                           virDomainDefParserConfig *config G_GNUC_UNUSED)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    g_autofree char *abi = virXPathString("string(./xenpv/@abi)", ctxt);
+    g_autofree char *handled = virXPathString("string(./xenpv/@shutdownHandled)", ctxt);
+
+    if (abi && *abi) {
+        priv->abi = xenpvGuestAbiFromCaps(abi);
+        if (priv->abi == XENPV_GUEST_ABI_UNKNOWN) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("unknown guest ABI '%s' in the status of domain '%s'"),
+                           abi, vm->def->name);
+            return -1;
+        }
+    }
+    priv->shutdownHandled = handled && STREQ(handled, "yes");
+    return 0;
+}
+
+
+virDomainXMLPrivateDataCallbacks xenpvDomainPrivateDataCallbacks = {
+    .alloc = xenpvDomainObjPrivateAlloc,
+    .free = xenpvDomainObjPrivateFree,
+    .format = xenpvDomainObjPrivateFormat,
+    .parse = xenpvDomainObjPrivateParse,
+};
+
+virDomainJobObjConfig xenpvDomainJobConfig = {
+    .maxQueuedJobs = 0,
+};
+
+
+virDomainObj *
+xenpvDomObjFromDomain(virDomainPtr dom)
+{
+    virDomainObj *vm;
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+
+    if (!xenpv_driver) {
+        virReportError(VIR_ERR_NO_CONNECT, "%s",
+                       _("the Xen PV driver is not running"));
+        return NULL;
+    }
+
+    if (!(vm = virDomainObjListFindByUUID(xenpv_driver->domains, dom->uuid))) {
+        virUUIDFormat(dom->uuid, uuidstr);
+        virReportError(VIR_ERR_NO_DOMAIN,
+                       _("no domain with matching uuid '%s' (%s)"),
+                       uuidstr, dom->name);
+        return NULL;
+    }
+    return vm;
+}
+
+
+int
+xenpvDomainSaveStatus(xenpvDriver *driver, virDomainObj *vm)
+{
+    if (virDomainObjSave(vm, driver->xmlopt, driver->stateDir) < 0) {
+        VIR_WARN("failed to save the status of domain '%s'", vm->def->name);
+        return -1;
+    }
+    return 0;
+}
+
+
+void
+xenpvDomainRemoveStatus(xenpvDriver *driver, virDomainObj *vm)
+{
+    g_autofree char *path = virDomainConfigFile(driver->stateDir, vm->def->name);
+
+    if (unlink(path) < 0 && errno != ENOENT)
+        VIR_WARN("failed to remove %s: %s", path, g_strerror(errno));
+}
+
+
+int
+xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    g_autofree char *xml = NULL;
+
+    priv->abi = abi;
+    if (abi == XENPV_GUEST_ABI_UNKNOWN)
+        return 0;
+
+    xml = g_strdup_printf("<guest abi='%s' arch='%s' width='%u' levels='%u'/>",
+                          xenpvGuestAbiToCaps(abi), xenpvGuestAbiArch(abi),
+                          xenpvGuestAbiWidth(abi), xenpvGuestAbiLevels(abi));
+    /* The live definition only: the persistent one is the user's. */
+    return virDomainObjSetMetadata(vm, VIR_DOMAIN_METADATA_ELEMENT, xml,
+                                   XENPV_METADATA_NS_PREFIX, XENPV_METADATA_NS_URI,
+                                   driver->xmlopt, driver->stateDir, NULL,
+                                   VIR_DOMAIN_AFFECT_LIVE);
+}
+
+
+void
+xenpvDomainRemoveInactive(xenpvDriver *driver, virDomainObj *vm)
+{
+    if (!vm->persistent && !virDomainObjIsActive(vm))
+        virDomainObjListRemove(driver->domains, vm);
+}
+
+
+char *
+xenpvDomainManagedSavePath(xenpvDriver *driver, virDomainObj *vm)
+{
+    return g_strdup_printf("%s/%s.save", driver->saveDir, vm->def->name);
+}
+
+
+char *
+xenpvDomainStorePath(virDomainObj *vm, const char *rel)
+{
+    return g_strdup_printf("/local/domain/%d/%s", vm->def->id, rel);
+}
+
+
+int
+xenpvDomainCheckRunning(virDomainObj *vm)
+{
+    int reason;
+    int state;
+
+    if (virDomainObjCheckActive(vm) < 0)
+        return -1;
+    state = virDomainObjGetState(vm, &reason);
+    if (state != VIR_DOMAIN_RUNNING) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is not running (it is %s)"),
+                       vm->def->name, virDomainStateTypeToString(state));
+        return -1;
+    }
+    return 0;
+}

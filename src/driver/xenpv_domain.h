@@ -1,0 +1,51 @@
+/*
+ * xenpv_domain.h: the driver's per-domain state and the domain object
+ * helpers every entry point uses.
+ */
+#pragma once
+
+#include "xenpv_driver.h"
+
+/* Namespace of the live XML's <metadata> element recording the guest ABI. */
+#define XENPV_METADATA_NS_URI "urn:xenpv:guest-abi:1"
+#define XENPV_METADATA_NS_PREFIX "xenpv"
+
+typedef struct _xenpvDomainObjPrivate xenpvDomainObjPrivate;
+struct _xenpvDomainObjPrivate {
+    /* The guest's ABI as built (from its kernel, or from a save image);
+     * kept in the status XML so it survives a daemon restart. */
+    xenpvGuestAbi abi;
+    /* The guest's own shutdown was dealt with by a "preserve" action: the
+     * domain stays until destroyed, and later rescans leave it alone. */
+    bool shutdownHandled;
+    /* A rescan of this domain is queued (atomic). */
+    gint rescanQueued;
+};
+
+/* Private data callbacks and job configuration for the XML options. */
+extern virDomainXMLPrivateDataCallbacks xenpvDomainPrivateDataCallbacks;
+extern virDomainJobObjConfig xenpvDomainJobConfig;
+
+/* Find the domain object for @dom, locked and referenced (release it with
+ * virDomainObjEndAPI), or NULL with VIR_ERR_NO_DOMAIN naming it. */
+virDomainObj *xenpvDomObjFromDomain(virDomainPtr dom);
+
+/* Write the status XML of a running domain; logs on failure. */
+int xenpvDomainSaveStatus(xenpvDriver *driver, virDomainObj *vm);
+/* Remove the status XML of a domain that stopped. */
+void xenpvDomainRemoveStatus(xenpvDriver *driver, virDomainObj *vm);
+
+/* Record @abi in the private data and the live definition's metadata. */
+int xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi);
+
+/* Drop a transient domain that is no longer running from the list. */
+void xenpvDomainRemoveInactive(xenpvDriver *driver, virDomainObj *vm);
+
+/* Path of the managed save image of @vm. */
+char *xenpvDomainManagedSavePath(xenpvDriver *driver, virDomainObj *vm);
+
+/* "/local/domain/<domid>/<rel>" */
+char *xenpvDomainStorePath(virDomainObj *vm, const char *rel);
+
+/* Is the domain in a state where asking the guest for something makes sense? */
+int xenpvDomainCheckRunning(virDomainObj *vm);

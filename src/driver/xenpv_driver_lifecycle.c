@@ -1,0 +1,683 @@
+/*
+ * xenpv_driver_lifecycle.c: entry points that start, stop and change
+ * running domains: create, shutdown, reboot, destroy, pause, resume,
+ * balloon, vCPUs, console.
+ */
+#include <fcntl.h>
+
+#include "xenpv_driver.h"
+
+#include "datatypes.h"
+#include "domain_event.h"
+#include "viraccessapicheck.h"
+#include "virerror.h"
+#include "virfdstream.h"
+#include "virlog.h"
+
+#include "xenpv_capabilities.h"
+#include "xenpv_domain.h"
+#include "xenpv_domain_build.h"
+#include "xenpv_domain_xmlopt.h"
+#include "xenpv_entry.h"
+#include "xenpv_monitor.h"
+#include "xenpv_process.h"
+#include "xenpv_save.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.driver_lifecycle");
+
+
+virDomainPtr
+xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    g_autoptr(virDomainDef) def = NULL;
+    virDomainObj *vm = NULL;
+    virDomainPtr dom = NULL;
+    unsigned int parseFlags = VIR_DOMAIN_DEF_PARSE_INACTIVE;
+    unsigned int startFlags = 0;
+
+    virCheckFlags(VIR_DOMAIN_START_PAUSED |
+                  VIR_DOMAIN_START_AUTODESTROY |
+                  VIR_DOMAIN_START_VALIDATE, NULL);
+
+    if (flags & VIR_DOMAIN_START_VALIDATE)
+        parseFlags |= VIR_DOMAIN_DEF_PARSE_VALIDATE_SCHEMA;
+    if (flags & VIR_DOMAIN_START_PAUSED)
+        startFlags |= XENPV_START_PAUSED;
+    if (flags & VIR_DOMAIN_START_AUTODESTROY)
+        startFlags |= XENPV_START_AUTODESTROY;
+
+    if (!(def = xenpvDomainDefParseString(xml, driver->xmlopt, parseFlags)))
+        return NULL;
+    if (virDomainCreateXMLEnsureACL(conn, def) < 0)
+        return NULL;
+    if (xenpvDomainDefCheckPV(def) < 0)
+        return NULL;
+
+    if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
+                                   VIR_DOMAIN_OBJ_LIST_ADD_LIVE |
+                                   VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE, NULL)))
+        return NULL;
+
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
+        xenpvDomainRemoveInactive(driver, vm);
+        goto cleanup;
+    }
+
+    if (xenpvProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_BOOTED,
+                          -1, XENPV_GUEST_ABI_UNKNOWN) < 0) {
+        virDomainObjEndJob(vm);
+        xenpvDomainRemoveInactive(driver, vm);
+        goto cleanup;
+    }
+
+    xenpvDriverQueueEvent(driver,
+                          virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                                            VIR_DOMAIN_EVENT_STARTED_BOOTED));
+    if (flags & VIR_DOMAIN_START_PAUSED)
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
+                                                                VIR_DOMAIN_EVENT_SUSPENDED_PAUSED));
+    dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
+    virDomainObjEndJob(vm);
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return dom;
+}
+
+
+int
+xenpvDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    virObjectEvent *event = NULL;
+    unsigned int startFlags = 0;
+    int ret = -1;
+
+    /* Save images are read through the page cache either way. */
+    virCheckFlags(VIR_DOMAIN_START_PAUSED |
+                  VIR_DOMAIN_START_AUTODESTROY |
+                  VIR_DOMAIN_START_BYPASS_CACHE |
+                  VIR_DOMAIN_START_FORCE_BOOT, -1);
+
+    if (flags & VIR_DOMAIN_START_PAUSED)
+        startFlags |= XENPV_START_PAUSED;
+    if (flags & VIR_DOMAIN_START_AUTODESTROY)
+        startFlags |= XENPV_START_AUTODESTROY;
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainCreateWithFlagsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+
+    if (virDomainObjIsActive(vm)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is already running"), vm->def->name);
+        goto endjob;
+    }
+
+    if (xenpvSaveStartDomain(driver, vm, dom->conn, startFlags,
+                             !!(flags & VIR_DOMAIN_START_FORCE_BOOT), &event) < 0)
+        goto endjob;
+    dom->id = vm->def->id;
+    ret = 0;
+
+ endjob:
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    xenpvDriverQueueEvent(driver, event);
+    return ret;
+}
+
+
+int
+xenpvDomainCreate(virDomainPtr dom)
+{
+    return xenpvDomainCreateWithFlags(dom, 0);
+}
+
+
+/* Ask the guest, through control/shutdown, to power off or reboot, and
+ * wait for it to take the request (it clears the node).  Called with the
+ * domain locked and a job held; the lock is dropped while waiting. */
+static int
+xenpvDomainAskGuest(xenpvDriver *driver, virDomainObj *vm, const char *request)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+    g_autofree char *path = NULL;
+    unsigned int timeout = driver->config->shutdownAckTimeout;
+    gint64 deadline;
+    guint64 serial;
+    uint32_t domid = vm->def->id;
+    bool answered = false;
+    int ret = -1;
+
+    if (!XENPV_HYP_HAS(driver, storeWrite) ||
+        !XENPV_HYP_HAS(driver, storeRead) ||
+        !XENPV_HYP_HAS(driver, storeRemove))
+        return -1;
+    if (xenpvDomainCheckRunning(vm) < 0)
+        return -1;
+
+    path = xenpvDomainStorePath(vm, "control/shutdown");
+    serial = xenpvMonitorChangeSerial(driver);
+    if (ops->storeWrite(&driver->hyp, path, request) < 0)
+        return -1;
+
+    deadline = g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC;
+    virObjectUnlock(vm);
+    while (true) {
+        g_autofree char *value = NULL;
+        xenpvDomainInfo info;
+        int rc;
+
+        if (ops->storeRead(&driver->hyp, path, &value) < 0)
+            break;
+        if (!value || !*value) {
+            answered = true;
+            break;
+        }
+        /* A guest that went down at once has answered too. */
+        if (ops->getDomainInfo &&
+            ((rc = ops->getDomainInfo(&driver->hyp, domid, &info)) == 0 ||
+             (rc > 0 && (info.shutdown || info.dying)))) {
+            answered = true;
+            break;
+        }
+        if (g_get_monotonic_time() >= deadline)
+            break;
+        serial = xenpvMonitorWaitChange(driver, serial, deadline);
+    }
+    virObjectLock(vm);
+
+    if (answered) {
+        VIR_DEBUG("domain '%s' took the %s request", vm->def->name, request);
+        ret = 0;
+    } else if (g_get_monotonic_time() >= deadline) {
+        /* Take the request back, so that a guest whose PV drivers start
+         * later does not act on a stale one. */
+        if (ops->storeRemove(&driver->hyp, path) < 0)
+            VIR_WARN("cannot withdraw the %s request of domain '%s'", request, vm->def->name);
+        virReportError(VIR_ERR_OPERATION_TIMEOUT,
+                       _("domain '%s' did not answer the %s request within %u seconds "
+                         "(its PV drivers may not be running, or it ignores control/shutdown); "
+                         "use 'virsh destroy %s' to stop it forcibly"),
+                       vm->def->name, request, timeout, vm->def->name);
+    }
+    return ret;
+}
+
+
+int
+xenpvDomainShutdownFlags(virDomainPtr dom, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_SHUTDOWN_PARAVIRT, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainShutdownFlagsEnsureACL(dom->conn, vm->def, flags) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+
+    ret = xenpvDomainAskGuest(driver, vm, "poweroff");
+
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainShutdown(virDomainPtr dom)
+{
+    return xenpvDomainShutdownFlags(dom, 0);
+}
+
+
+int
+xenpvDomainReboot(virDomainPtr dom, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_REBOOT_PARAVIRT, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainRebootEnsureACL(dom->conn, vm->def, flags) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+
+    ret = xenpvDomainAskGuest(driver, vm, "reboot");
+
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainDestroyFlags(virDomainPtr dom, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    int ret = -1;
+
+    /* There is no gentler destroy for a PV domain: both are the same. */
+    virCheckFlags(VIR_DOMAIN_DESTROY_GRACEFUL, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainDestroyFlagsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_DESTROY) < 0)
+        goto cleanup;
+
+    if (virDomainObjCheckActive(vm) < 0)
+        goto endjob;
+    if (xenpvProcessDestroyDomain(driver, vm) < 0)
+        goto endjob;
+
+    xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    xenpvDriverQueueEvent(driver,
+                          virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                            VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
+    dom->id = -1;
+    ret = 0;
+
+ endjob:
+    virDomainObjEndJob(vm);
+    xenpvDomainRemoveInactive(driver, vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainDestroy(virDomainPtr dom)
+{
+    return xenpvDomainDestroyFlags(dom, 0);
+}
+
+
+int
+xenpvDomainSuspend(virDomainPtr dom)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    int ret = -1;
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainSuspendEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_SUSPEND) < 0)
+        goto cleanup;
+
+    if (virDomainObjCheckActive(vm) < 0)
+        goto endjob;
+    if (virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is already paused"), vm->def->name);
+        goto endjob;
+    }
+    if (xenpvDomainCheckRunning(vm) < 0)
+        goto endjob;
+    if (!XENPV_HYP_HAS(driver, domainPause) ||
+        driver->hyp.ops->domainPause(&driver->hyp, vm->def->id) < 0)
+        goto endjob;
+
+    virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
+    xenpvDriverQueueEvent(driver,
+                          virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
+                                                            VIR_DOMAIN_EVENT_SUSPENDED_PAUSED));
+    xenpvDomainSaveStatus(driver, vm);
+    ret = 0;
+
+ endjob:
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainResume(virDomainPtr dom)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    int ret = -1;
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainResumeEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+
+    if (virDomainObjCheckActive(vm) < 0)
+        goto endjob;
+    if (virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PAUSED) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is not paused"), vm->def->name);
+        goto endjob;
+    }
+    if (!XENPV_HYP_HAS(driver, domainUnpause) ||
+        driver->hyp.ops->domainUnpause(&driver->hyp, vm->def->id) < 0)
+        goto endjob;
+
+    virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
+    xenpvDriverQueueEvent(driver,
+                          virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_RESUMED,
+                                                            VIR_DOMAIN_EVENT_RESUMED_UNPAUSED));
+    xenpvDomainSaveStatus(driver, vm);
+    ret = 0;
+
+ endjob:
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+/* Write @value to @rel under the domain's store directory. */
+static int
+xenpvDomainStoreWrite(xenpvDriver *driver, virDomainObj *vm,
+                      const char *rel, const char *value)
+{
+    g_autofree char *path = xenpvDomainStorePath(vm, rel);
+
+    if (!XENPV_HYP_HAS(driver, storeWrite))
+        return -1;
+    return driver->hyp.ops->storeWrite(&driver->hyp, path, value);
+}
+
+
+static int
+xenpvDomainSetMemoryLive(xenpvDriver *driver, virDomainObj *vm,
+                         unsigned long long kib, bool maximum)
+{
+    virDomainDef *def = vm->def;
+    g_autofree char *target = NULL;
+
+    if (maximum) {
+        if (!XENPV_HYP_HAS(driver, domainSetMaxMem) ||
+            driver->hyp.ops->domainSetMaxMem(&driver->hyp, def->id, kib) < 0)
+            return -1;
+        virDomainDefSetMemoryTotal(def, kib);
+        if (def->mem.cur_balloon <= kib)
+            return 0;
+        /* The balloon cannot stay above the new ceiling. */
+    } else if (kib > virDomainDefGetMemoryTotal(def)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("cannot set the memory of domain '%s' to %llu KiB, above its maximum of %llu KiB"),
+                       def->name, kib, virDomainDefGetMemoryTotal(def));
+        return -1;
+    }
+
+    target = g_strdup_printf("%llu", kib);
+    if (xenpvDomainStoreWrite(driver, vm, "memory/target", target) < 0)
+        return -1;
+    def->mem.cur_balloon = kib;
+    return 0;
+}
+
+
+static int
+xenpvDomainSetMemoryConfig(xenpvDriver *driver, virDomainDef *def,
+                           unsigned long long kib, bool maximum)
+{
+    if (maximum) {
+        virDomainDefSetMemoryTotal(def, kib);
+        if (def->mem.cur_balloon > kib)
+            def->mem.cur_balloon = kib;
+    } else {
+        if (kib > virDomainDefGetMemoryTotal(def)) {
+            virReportError(VIR_ERR_INVALID_ARG,
+                           _("cannot set the memory of domain '%s' to %llu KiB, above its maximum of %llu KiB"),
+                           def->name, kib, virDomainDefGetMemoryTotal(def));
+            return -1;
+        }
+        def->mem.cur_balloon = kib;
+    }
+    return virDomainDefSave(def, driver->xmlopt, driver->configDir);
+}
+
+
+int
+xenpvDomainSetMemoryFlags(virDomainPtr dom, unsigned long memory, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    virDomainDef *def = NULL;
+    virDomainDef *persistentDef = NULL;
+    bool maximum = !!(flags & VIR_DOMAIN_MEM_MAXIMUM);
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE |
+                  VIR_DOMAIN_AFFECT_CONFIG |
+                  VIR_DOMAIN_MEM_MAXIMUM, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainSetMemoryFlagsEnsureACL(dom->conn, vm->def, flags) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+    if (virDomainObjGetDefs(vm, flags, &def, &persistentDef) < 0)
+        goto endjob;
+
+    if (memory == 0) {
+        virReportError(VIR_ERR_INVALID_ARG, "%s", _("memory size must be above 0 KiB"));
+        goto endjob;
+    }
+
+    if (def) {
+        if (xenpvDomainSetMemoryLive(driver, vm, memory, maximum) < 0)
+            goto endjob;
+        xenpvDomainSaveStatus(driver, vm);
+    }
+    if (persistentDef &&
+        xenpvDomainSetMemoryConfig(driver, persistentDef, memory, maximum) < 0)
+        goto endjob;
+    ret = 0;
+
+ endjob:
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainSetMemory(virDomainPtr dom, unsigned long memory)
+{
+    return xenpvDomainSetMemoryFlags(dom, memory, VIR_DOMAIN_AFFECT_LIVE);
+}
+
+
+int
+xenpvDomainSetMaxMemory(virDomainPtr dom, unsigned long memory)
+{
+    return xenpvDomainSetMemoryFlags(dom, memory,
+                                     VIR_DOMAIN_AFFECT_CURRENT | VIR_DOMAIN_MEM_MAXIMUM);
+}
+
+
+/* Bring vCPUs 0..@nvcpus-1 online and the rest of the maximum offline,
+ * through the store (the guest's PV CPU hotplug). */
+static int
+xenpvDomainSetVcpusLive(xenpvDriver *driver, virDomainObj *vm, unsigned int nvcpus)
+{
+    unsigned int max = virDomainDefGetVcpusMax(vm->def);
+    unsigned int i;
+
+    if (nvcpus > max) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("cannot give domain '%s' %u vCPUs: it was started with a maximum of %u"),
+                       vm->def->name, nvcpus, max);
+        return -1;
+    }
+    for (i = 0; i < max; i++) {
+        g_autofree char *rel = g_strdup_printf("cpu/%u/availability", i);
+
+        if (xenpvDomainStoreWrite(driver, vm, rel, i < nvcpus ? "online" : "offline") < 0)
+            return -1;
+    }
+    return virDomainDefSetVcpus(vm->def, nvcpus);
+}
+
+
+static int
+xenpvDomainSetVcpusConfig(xenpvDriver *driver, virDomainDef *def,
+                          unsigned int nvcpus, bool maximum)
+{
+    if (maximum) {
+        if (nvcpus > XENPV_MAX_VCPUS) {
+            virReportError(VIR_ERR_INVALID_ARG,
+                           _("%u vCPUs is above the limit of %d for a PV guest"),
+                           nvcpus, XENPV_MAX_VCPUS);
+            return -1;
+        }
+        if (virDomainDefSetVcpusMax(def, nvcpus, driver->xmlopt) < 0)
+            return -1;
+    } else {
+        if (nvcpus > virDomainDefGetVcpusMax(def)) {
+            virReportError(VIR_ERR_INVALID_ARG,
+                           _("cannot set %u vCPUs, above the maximum of %u of domain '%s'"),
+                           nvcpus, virDomainDefGetVcpusMax(def), def->name);
+            return -1;
+        }
+        if (virDomainDefSetVcpus(def, nvcpus) < 0)
+            return -1;
+    }
+    return virDomainDefSave(def, driver->xmlopt, driver->configDir);
+}
+
+
+int
+xenpvDomainSetVcpusFlags(virDomainPtr dom, unsigned int nvcpus, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    virDomainDef *def = NULL;
+    virDomainDef *persistentDef = NULL;
+    bool maximum = !!(flags & VIR_DOMAIN_VCPU_MAXIMUM);
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE |
+                  VIR_DOMAIN_AFFECT_CONFIG |
+                  VIR_DOMAIN_VCPU_MAXIMUM, -1);
+
+    if (nvcpus == 0) {
+        virReportError(VIR_ERR_INVALID_ARG, "%s", _("a domain needs at least one vCPU"));
+        return -1;
+    }
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainSetVcpusFlagsEnsureACL(dom->conn, vm->def, flags) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+    if (virDomainObjGetDefs(vm, flags, &def, &persistentDef) < 0)
+        goto endjob;
+
+    if (def) {
+        if (maximum) {
+            virReportError(VIR_ERR_OPERATION_INVALID,
+                           _("the maximum vCPUs of running domain '%s' cannot change; "
+                             "use --config and restart it"), vm->def->name);
+            goto endjob;
+        }
+        if (xenpvDomainSetVcpusLive(driver, vm, nvcpus) < 0)
+            goto endjob;
+        xenpvDomainSaveStatus(driver, vm);
+    }
+    if (persistentDef &&
+        xenpvDomainSetVcpusConfig(driver, persistentDef, nvcpus, maximum) < 0)
+        goto endjob;
+    ret = 0;
+
+ endjob:
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainSetVcpus(virDomainPtr dom, unsigned int nvcpus)
+{
+    return xenpvDomainSetVcpusFlags(dom, nvcpus, VIR_DOMAIN_AFFECT_LIVE);
+}
+
+
+int
+xenpvDomainOpenConsole(virDomainPtr dom, const char *devname,
+                       virStreamPtr st, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    g_autofree char *path = NULL;
+    g_autofree char *tty = NULL;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_CONSOLE_FORCE, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainOpenConsoleEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjCheckActive(vm) < 0)
+        goto cleanup;
+
+    /* A PV guest has one console, the xenconsole ring. */
+    if (devname && STRNEQ(devname, "console0") && STRNEQ(devname, "serial0")) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("domain '%s' has no console '%s', only console0"),
+                       vm->def->name, devname);
+        goto cleanup;
+    }
+    if (!XENPV_HYP_HAS(driver, storeRead))
+        goto cleanup;
+
+    path = xenpvDomainStorePath(vm, "console/tty");
+    if (driver->hyp.ops->storeRead(&driver->hyp, path, &tty) < 0)
+        goto cleanup;
+    if (!tty || !*tty) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("domain '%s' has no console pty yet (%s is empty): "
+                         "is the console daemon running?"), vm->def->name, path);
+        goto cleanup;
+    }
+
+    if (virFDStreamOpenPTY(st, tty, 0, 0, O_RDWR) < 0)
+        goto cleanup;
+    ret = 0;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}

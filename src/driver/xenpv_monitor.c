@@ -1,0 +1,185 @@
+/*
+ * xenpv_monitor.c: the back end's event fd, and rescans of running domains.
+ */
+#include "xenpv_monitor.h"
+
+#include "virevent.h"
+#include "virerror.h"
+#include "virlog.h"
+
+#include "xenpv_process.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.monitor");
+
+/* How long a waiter sleeps before looking again by itself. */
+#define XENPV_MONITOR_POLL_US (200 * 1000)
+
+
+static void
+xenpvMonitorRescanWorker(gpointer data, gpointer opaque)
+{
+    virDomainObj *vm = data;
+    xenpvDriver *driver = opaque;
+    xenpvDomainObjPrivate *priv;
+
+    virObjectLock(vm);
+    priv = vm->privateData;
+    g_atomic_int_set(&priv->rescanQueued, 0);
+
+    if (virDomainObjIsActive(vm) &&
+        virDomainObjBeginJob(vm, VIR_JOB_MODIFY) == 0) {
+        xenpvProcessHandleChange(driver, vm);
+        virDomainObjEndJob(vm);
+        xenpvDomainRemoveInactive(driver, vm);
+    }
+    virDomainObjEndAPI(&vm);
+}
+
+
+void
+xenpvMonitorRescanAll(xenpvDriver *driver)
+{
+    virDomainObj **vms = NULL;
+    size_t nvms = 0;
+    size_t i;
+
+    if (!driver->rescanPool)
+        return;
+
+    virDomainObjListCollectAll(driver->domains, &vms, &nvms);
+    for (i = 0; i < nvms; i++) {
+        virDomainObj *vm = vms[i];
+        xenpvDomainObjPrivate *priv = vm->privateData;
+
+        /* Domain ids are read without the lock: a stale look only costs
+         * one needless or one later rescan. */
+        if (vm->def->id < 0)
+            continue;
+        if (!g_atomic_int_compare_and_exchange(&priv->rescanQueued, 0, 1))
+            continue;
+        g_thread_pool_push(driver->rescanPool, virObjectRef(vm), NULL);
+    }
+    virObjectListFreeCount(vms, nvms);
+}
+
+
+static void
+xenpvMonitorBump(xenpvDriver *driver)
+{
+    g_mutex_lock(&driver->changeLock);
+    driver->changeSerial++;
+    g_cond_broadcast(&driver->changeCond);
+    g_mutex_unlock(&driver->changeLock);
+}
+
+
+static void
+xenpvMonitorEvent(int watch G_GNUC_UNUSED,
+                  int fd G_GNUC_UNUSED,
+                  int events,
+                  void *opaque)
+{
+    xenpvDriver *driver = opaque;
+
+    if (events & (VIR_EVENT_HANDLE_ERROR | VIR_EVENT_HANDLE_HANGUP)) {
+        /* The back end lost its hypervisor: say so once, stop watching. */
+        VIR_ERROR(_("the %s hypervisor back end's event channel failed; "
+                    "domain state changes are no longer followed"),
+                  driver->hyp.ops->name);
+        virEventRemoveHandle(driver->eventWatch);
+        driver->eventWatch = -1;
+        return;
+    }
+
+    if (driver->hyp.ops->eventAck &&
+        driver->hyp.ops->eventAck(&driver->hyp) < 0)
+        VIR_WARN("cannot acknowledge a hypervisor event: %s", virGetLastErrorMessage());
+
+    /* Waiters first: a save waiting for its guest to suspend must not wait
+     * for the rescan of that very domain, which waits for the save's job. */
+    xenpvMonitorBump(driver);
+    xenpvMonitorRescanAll(driver);
+}
+
+
+int
+xenpvMonitorStart(xenpvDriver *driver)
+{
+    int fd = -1;
+
+    g_mutex_init(&driver->changeLock);
+    g_cond_init(&driver->changeCond);
+    driver->eventWatch = -1;
+
+    driver->rescanPool = g_thread_pool_new(xenpvMonitorRescanWorker, driver,
+                                           8, FALSE, NULL);
+
+    if (driver->hyp.ops->eventFd)
+        fd = driver->hyp.ops->eventFd(&driver->hyp);
+    if (fd < 0) {
+        VIR_WARN("the %s hypervisor back end gives no event channel: "
+                 "guests' own shutdowns are noticed only when asked about",
+                 driver->hyp.ops->name);
+        return 0;
+    }
+
+    driver->eventWatch = virEventAddHandle(fd, VIR_EVENT_HANDLE_READABLE,
+                                           xenpvMonitorEvent, driver, NULL);
+    if (driver->eventWatch < 0) {
+        /* An embedding application without an event loop. */
+        VIR_WARN("no event loop to watch the hypervisor's events on");
+        virResetLastError();
+    }
+    return 0;
+}
+
+
+void
+xenpvMonitorStop(xenpvDriver *driver)
+{
+    if (driver->eventWatch >= 0) {
+        virEventRemoveHandle(driver->eventWatch);
+        driver->eventWatch = -1;
+    }
+    if (driver->rescanPool) {
+        /* Let queued rescans finish: they hold domain references. */
+        g_thread_pool_free(driver->rescanPool, FALSE, TRUE);
+        driver->rescanPool = NULL;
+    }
+    g_cond_clear(&driver->changeCond);
+    g_mutex_clear(&driver->changeLock);
+}
+
+
+guint64
+xenpvMonitorChangeSerial(xenpvDriver *driver)
+{
+    guint64 serial;
+
+    g_mutex_lock(&driver->changeLock);
+    serial = driver->changeSerial;
+    g_mutex_unlock(&driver->changeLock);
+    return serial;
+}
+
+
+guint64
+xenpvMonitorWaitChange(xenpvDriver *driver, guint64 serial, gint64 deadlineUs)
+{
+    gint64 until = g_get_monotonic_time() + XENPV_MONITOR_POLL_US;
+    guint64 now;
+
+    if (deadlineUs < until)
+        until = deadlineUs;
+
+    g_mutex_lock(&driver->changeLock);
+    while (driver->changeSerial == serial) {
+        if (!g_cond_wait_until(&driver->changeCond, &driver->changeLock, until))
+            break;
+    }
+    now = driver->changeSerial;
+    g_mutex_unlock(&driver->changeLock);
+    return now;
+}

@@ -1,0 +1,503 @@
+/*
+ * xenpv_process.c: domain start and stop, reconnection after a daemon
+ * restart, and the actions taken when a guest shuts itself down.
+ */
+#include "xenpv_process.h"
+
+#include "datatypes.h"
+#include "domain_event.h"
+#include "hypervisor/virclosecallbacks.h"
+#include "virerror.h"
+#include "virlog.h"
+#include "viruuid.h"
+
+#include "xenpv_domain_build.h"
+#include "xenpv_capabilities.h"
+#include "xenpv_kernel.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.process");
+
+
+/* The kernel's PV ABI, with libvirt's error for why it has none. */
+static int
+xenpvProcessInspectKernel(const char *kernel, xenpvGuestAbi *abi)
+{
+    g_autoptr(GError) err = NULL;
+    xenpvKernelInfo info = { 0 };
+    int ret = -1;
+
+    if (!xenpvKernelInspectFile(kernel, &info, &err)) {
+        /* A path that cannot be read is a bad argument; a file that is no
+         * PV kernel is a configuration this driver cannot run. */
+        virReportError(err->code == XENPV_KERNEL_ERROR_IO ?
+                       VIR_ERR_INVALID_ARG : VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("cannot boot kernel '%s': %s"), kernel, err->message);
+        goto cleanup;
+    }
+    *abi = info.abi;
+    ret = 0;
+
+ cleanup:
+    xenpvKernelInfoClear(&info);
+    return ret;
+}
+
+
+int
+xenpvProcessPrepareSpec(xenpvDriver *driver,
+                        virDomainDef *def,
+                        xenpvGuestAbi abi,
+                        xenpvBuildSpec *spec)
+{
+    xenpvHostInfo host = { 0 };
+    virArch abiArch;
+    uint64_t freeKiB;
+
+    if (xenpvDomainDefCheckPV(def) < 0)
+        return -1;
+    if (xenpvCapabilitiesCheckArch(&driver->hostInfo, def->os.arch) < 0)
+        return -1;
+    if (xenpvBuildSpecFromDef(def, spec) < 0)
+        return -1;
+
+    if (abi == XENPV_GUEST_ABI_UNKNOWN) {
+        if (!spec->kernel) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("domain '%s' has no <os><kernel>: a Xen PV guest boots a kernel given by path"),
+                           def->name);
+            goto error;
+        }
+        if (xenpvProcessInspectKernel(spec->kernel, &abi) < 0)
+            goto error;
+    }
+
+    abiArch = virArchFromString(xenpvGuestAbiArch(abi));
+    if (abiArch != def->os.arch) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("domain '%s' is defined for arch '%s', but its kernel '%s' is a %s guest (%s, %s): "
+                         "set <os><type arch='%s'> or use a matching kernel"),
+                       def->name, virArchToString(def->os.arch),
+                       NULLSTR(spec->kernel), xenpvGuestAbiArch(abi),
+                       xenpvGuestAbiToCaps(abi), virArchToString(abiArch),
+                       xenpvGuestAbiArch(abi));
+        goto error;
+    }
+    /* The kernel may need 32-bit PV even when the definition looked fine
+     * (an i686 definition was already checked against the host above). */
+    if (xenpvCapabilitiesCheckArch(&driver->hostInfo, abiArch) < 0)
+        goto error;
+    spec->abi = abi;
+
+    if (!XENPV_HYP_HAS(driver, getHostInfo) ||
+        driver->hyp.ops->getHostInfo(&driver->hyp, &host) < 0)
+        goto error;
+    freeKiB = XENPV_PAGES_TO_KIB(host.freePages);
+    if (spec->targetMemKiB > freeKiB) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("not enough free memory on the host to start domain '%s': "
+                         "it needs %llu KiB, the host has %llu KiB free"),
+                       def->name, (unsigned long long)spec->targetMemKiB,
+                       (unsigned long long)freeKiB);
+        goto error;
+    }
+    return 0;
+
+ error:
+    xenpvBuildSpecClear(spec);
+    return -1;
+}
+
+
+static void
+xenpvProcessAutoDestroy(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virObjectEvent *event = NULL;
+
+    if (!driver || !virDomainObjIsActive(vm))
+        return;
+
+    VIR_DEBUG("destroying domain '%s': its connection closed", vm->def->name);
+    if (virDomainObjBeginJob(vm, VIR_JOB_DESTROY) < 0)
+        return;
+    if (virDomainObjIsActive(vm) &&
+        xenpvProcessDestroyDomain(driver, vm) == 0) {
+        xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
+        event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                  VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
+    }
+    virDomainObjEndJob(vm);
+    xenpvDomainRemoveInactive(driver, vm);
+    xenpvDriverQueueEvent(driver, event);
+}
+
+
+int
+xenpvProcessStart(xenpvDriver *driver,
+                  virDomainObj *vm,
+                  virConnectPtr conn,
+                  unsigned int flags,
+                  virDomainRunningReason reason,
+                  int restoreFd,
+                  xenpvGuestAbi restoreAbi)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+    xenpvBuildSpec spec = { 0 };
+    virErrorPtr origErr = NULL;
+    uint32_t domid = 0;
+    bool created = false;
+    bool transient = false;
+    int ret = -1;
+
+    if (virDomainObjIsActive(vm)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is already running"), vm->def->name);
+        return -1;
+    }
+    if (restoreFd >= 0 ? !XENPV_HYP_HAS(driver, domainRestore)
+                       : !XENPV_HYP_HAS(driver, domainCreate))
+        goto cleanup;
+    if (!XENPV_HYP_HAS(driver, domainUnpause) ||
+        !XENPV_HYP_HAS(driver, domainDestroy))
+        goto cleanup;
+
+    if (xenpvProcessPrepareSpec(driver, vm->def,
+                                restoreFd >= 0 ? restoreAbi : XENPV_GUEST_ABI_UNKNOWN,
+                                &spec) < 0)
+        goto cleanup;
+
+    /* From here the running domain has a definition of its own, so that
+     * live changes never leak into the persistent one. */
+    if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
+        goto cleanup;
+    transient = true;
+
+    if (restoreFd >= 0) {
+        if (ops->domainRestore(&driver->hyp, &spec, restoreFd, &domid) < 0)
+            goto cleanup;
+    } else {
+        if (ops->domainCreate(&driver->hyp, &spec, &domid) < 0)
+            goto cleanup;
+    }
+    created = true;
+    vm->def->id = domid;
+    VIR_DEBUG("domain '%s' built as domid %u (%s)", vm->def->name, domid,
+              xenpvGuestAbiToCaps(spec.abi));
+
+    virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_STARTING_UP);
+    if (xenpvDomainSetAbi(driver, vm, spec.abi) < 0)
+        goto cleanup;
+
+    if (flags & XENPV_START_PAUSED) {
+        virDomainObjSetState(vm, VIR_DOMAIN_PAUSED,
+                             VIR_DOMAIN_PAUSED_USER);
+    } else {
+        if (ops->domainUnpause(&driver->hyp, domid) < 0)
+            goto cleanup;
+        virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
+    }
+
+    if (flags & XENPV_START_AUTODESTROY)
+        virCloseCallbacksDomainAdd(vm, conn, xenpvProcessAutoDestroy);
+
+    xenpvDriverDomainStarted(driver);
+    if (xenpvDomainSaveStatus(driver, vm) < 0) {
+        /* A running guest the next daemon could not find again would be
+         * lost to libvirt: better not to start it at all. */
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("cannot record the status of domain '%s' in %s"),
+                       vm->def->name, driver->stateDir);
+        ops->domainDestroy(&driver->hyp, domid);
+        xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_FAILED);
+        created = transient = false;
+        goto cleanup;
+    }
+    ret = 0;
+
+ cleanup:
+    if (ret < 0) {
+        virErrorPreserveLast(&origErr);
+        if (created) {
+            if (ops->domainDestroy(&driver->hyp, domid) < 0)
+                VIR_WARN("failed to tear down domid %u of domain '%s'", domid, vm->def->name);
+            vm->def->id = -1;
+            virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_FAILED);
+        }
+        /* Also undoes a live definition the caller put in place (a
+         * transient create over a defined domain, a restore). */
+        if (transient || !virDomainObjIsActive(vm))
+            virDomainObjRemoveTransientDef(vm);
+        virErrorRestore(&origErr);
+    }
+    xenpvBuildSpecClear(&spec);
+    return ret;
+}
+
+
+int
+xenpvProcessDestroyDomain(xenpvDriver *driver, virDomainObj *vm)
+{
+    if (!XENPV_HYP_HAS(driver, domainDestroy))
+        return -1;
+    return driver->hyp.ops->domainDestroy(&driver->hyp, vm->def->id);
+}
+
+
+void
+xenpvProcessCleanup(xenpvDriver *driver,
+                    virDomainObj *vm,
+                    virDomainShutoffReason reason)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+
+    if (!virDomainObjIsActive(vm))
+        return;
+
+    VIR_DEBUG("domain '%s' (domid %d) stopped", vm->def->name, vm->def->id);
+    xenpvDomainRemoveStatus(driver, vm);
+    virCloseCallbacksDomainRemove(vm, NULL, xenpvProcessAutoDestroy);
+
+    virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, reason);
+    vm->def->id = -1;
+    priv->abi = XENPV_GUEST_ABI_UNKNOWN;
+    priv->shutdownHandled = false;
+    xenpvDriverDomainStopped(driver);
+
+    /* Changes made to the persistent definition while running apply now. */
+    virDomainObjRemoveTransientDef(vm);
+}
+
+
+int
+xenpvProcessReconnect(xenpvDriver *driver, virDomainObj *vm)
+{
+    xenpvDomainInfo info = { 0 };
+    int state;
+    int reason;
+    int rc;
+
+    if (!virDomainObjIsActive(vm))
+        return 0;
+
+    rc = XENPV_HYP_HAS(driver, getDomainInfo) ?
+        driver->hyp.ops->getDomainInfo(&driver->hyp, vm->def->id, &info) : -1;
+    if (rc < 0) {
+        /* We cannot tell: keep it, a later rescan will look again. */
+        VIR_WARN("cannot check domain '%s' (domid %d) against the hypervisor: %s",
+                 vm->def->name, vm->def->id, virGetLastErrorMessage());
+        xenpvDriverDomainStarted(driver);
+        return 1;
+    }
+    if (rc == 0 || memcmp(info.uuid, vm->def->uuid, VIR_UUID_BUFLEN) != 0) {
+        VIR_INFO("domain '%s' (domid %d) is gone from the hypervisor, marking it shut off",
+                 vm->def->name, vm->def->id);
+        /* Count it first: cleanup uncounts it. */
+        xenpvDriverDomainStarted(driver);
+        xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_UNKNOWN);
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                                VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
+        return 0;
+    }
+
+    xenpvDriverDomainStarted(driver);
+
+    /* The status XML holds the state and its reason; only what the
+     * hypervisor contradicts is changed.  Shutdowns are left to the rescan
+     * that follows, which applies the lifecycle actions. */
+    state = virDomainObjGetState(vm, &reason);
+    if (!info.shutdown) {
+        if (info.paused && state == VIR_DOMAIN_RUNNING)
+            virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_UNKNOWN);
+        else if (!info.paused && state == VIR_DOMAIN_PAUSED)
+            virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
+    }
+    VIR_INFO("found domain '%s' again as domid %d, %s", vm->def->name, vm->def->id,
+             virDomainStateTypeToString(virDomainObjGetState(vm, NULL)));
+    xenpvDomainSaveStatus(driver, vm);
+    return 1;
+}
+
+
+/* Restart a domain whose guest rebooted or crashed, with the definition it
+ * should now have.  Returns 0, or -1 when it could not be started again. */
+static int
+xenpvProcessRestart(xenpvDriver *driver, virDomainObj *vm,
+                    virDomainShutoffReason stopReason)
+{
+    if (xenpvProcessDestroyDomain(driver, vm) < 0)
+        return -1;
+    xenpvProcessCleanup(driver, vm, stopReason);
+    if (xenpvProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED,
+                          -1, XENPV_GUEST_ABI_UNKNOWN) < 0) {
+        VIR_ERROR(_("cannot restart domain '%s': %s"), vm->def->name,
+                  virGetLastErrorMessage());
+        return -1;
+    }
+    return 0;
+}
+
+
+static void
+xenpvProcessHandleShutdown(xenpvDriver *driver, virDomainObj *vm,
+                           unsigned int xenReason)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    int action;
+    bool crashed = false;
+    virDomainShutoffReason stopReason = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
+    int stopDetail = VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN;
+
+    switch ((xenpvShutdownReason)xenReason) {
+    case XENPV_SHUTDOWN_POWEROFF:
+        action = vm->def->onPoweroff;
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SHUTDOWN,
+                                                                VIR_DOMAIN_EVENT_SHUTDOWN_GUEST));
+        break;
+    case XENPV_SHUTDOWN_REBOOT:
+    case XENPV_SHUTDOWN_SOFT_RESET:
+        action = vm->def->onReboot;
+        break;
+    case XENPV_SHUTDOWN_CRASH:
+    case XENPV_SHUTDOWN_WATCHDOG:
+        action = vm->def->onCrash;
+        crashed = true;
+        stopReason = VIR_DOMAIN_SHUTOFF_CRASHED;
+        stopDetail = VIR_DOMAIN_EVENT_STOPPED_CRASHED;
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_CRASHED,
+                                                                VIR_DOMAIN_EVENT_CRASHED_PANICKED));
+        break;
+    case XENPV_SHUTDOWN_SUSPEND:
+        /* Suspended by itself, not for a save of ours (a save holds the job
+         * until the domain is gone): it stays until resumed or destroyed. */
+        if (virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PMSUSPENDED) {
+            virDomainObjSetState(vm, VIR_DOMAIN_PMSUSPENDED, VIR_DOMAIN_PMSUSPENDED_UNKNOWN);
+            xenpvDriverQueueEvent(driver,
+                                  virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_PMSUSPENDED,
+                                                                    VIR_DOMAIN_EVENT_PMSUSPENDED_MEMORY));
+            xenpvDomainSaveStatus(driver, vm);
+        }
+        return;
+    default:
+        VIR_WARN("domain '%s' shut down for unknown reason %u; treating it as a crash",
+                 vm->def->name, xenReason);
+        action = vm->def->onCrash;
+        crashed = true;
+        stopReason = VIR_DOMAIN_SHUTOFF_CRASHED;
+        stopDetail = VIR_DOMAIN_EVENT_STOPPED_CRASHED;
+        break;
+    }
+
+    VIR_INFO("domain '%s' (domid %d) shut down by itself (Xen reason %u), on_* action %d",
+             vm->def->name, vm->def->id, xenReason, action);
+
+    switch ((virDomainLifecycleAction)action) {
+    case VIR_DOMAIN_LIFECYCLE_ACTION_PRESERVE:
+        priv->shutdownHandled = true;
+        if (crashed)
+            virDomainObjSetState(vm, VIR_DOMAIN_CRASHED, VIR_DOMAIN_CRASHED_PANICKED);
+        else
+            virDomainObjSetState(vm, VIR_DOMAIN_SHUTDOWN, VIR_DOMAIN_SHUTDOWN_USER);
+        xenpvDomainSaveStatus(driver, vm);
+        return;
+
+    case VIR_DOMAIN_LIFECYCLE_ACTION_RESTART:
+    case VIR_DOMAIN_LIFECYCLE_ACTION_RESTART_RENAME:
+    case VIR_DOMAIN_LIFECYCLE_ACTION_COREDUMP_RESTART:
+        /* rename-restart would keep the dead domain under another name for
+         * inspection; a PV domain that shut down holds nothing worth that,
+         * so it restarts like "restart".  No core dumps are taken. */
+        if (xenReason == XENPV_SHUTDOWN_REBOOT || xenReason == XENPV_SHUTDOWN_SOFT_RESET)
+            xenpvDriverQueueEvent(driver, virDomainEventRebootNewFromObj(vm));
+        else
+            xenpvDriverQueueEvent(driver,
+                                  virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                                    stopDetail));
+        if (xenpvProcessRestart(driver, vm, stopReason) < 0) {
+            if (virDomainObjIsActive(vm))
+                return;
+            xenpvDriverQueueEvent(driver,
+                                  virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                                    VIR_DOMAIN_EVENT_STOPPED_FAILED));
+        } else if (xenReason != XENPV_SHUTDOWN_REBOOT &&
+                   xenReason != XENPV_SHUTDOWN_SOFT_RESET) {
+            xenpvDriverQueueEvent(driver,
+                                  virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                                                    VIR_DOMAIN_EVENT_STARTED_BOOTED));
+        }
+        return;
+
+    case VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY:
+    case VIR_DOMAIN_LIFECYCLE_ACTION_COREDUMP_DESTROY:
+    default:
+        if (xenpvProcessDestroyDomain(driver, vm) < 0) {
+            VIR_WARN("cannot destroy domain '%s' after its shutdown: %s",
+                     vm->def->name, virGetLastErrorMessage());
+            return;
+        }
+        xenpvProcessCleanup(driver, vm, stopReason);
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                                stopDetail));
+        return;
+    }
+}
+
+
+void
+xenpvProcessHandleChange(xenpvDriver *driver, virDomainObj *vm)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    xenpvDomainInfo info = { 0 };
+    int state;
+    int rc;
+
+    if (!virDomainObjIsActive(vm) || !driver->hyp.ops->getDomainInfo)
+        return;
+
+    rc = driver->hyp.ops->getDomainInfo(&driver->hyp, vm->def->id, &info);
+    if (rc < 0) {
+        VIR_WARN("cannot read the state of domain '%s': %s",
+                 vm->def->name, virGetLastErrorMessage());
+        return;
+    }
+    if (rc == 0 || memcmp(info.uuid, vm->def->uuid, VIR_UUID_BUFLEN) != 0) {
+        VIR_INFO("domain '%s' (domid %d) disappeared from the hypervisor",
+                 vm->def->name, vm->def->id);
+        xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                                VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
+        return;
+    }
+    if (info.dying)
+        return;     /* its release raises another event */
+
+    if (info.shutdown) {
+        if (!priv->shutdownHandled)
+            xenpvProcessHandleShutdown(driver, vm, info.shutdownReason);
+        return;
+    }
+
+    state = virDomainObjGetState(vm, NULL);
+    if (info.paused && state == VIR_DOMAIN_RUNNING) {
+        virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_UNKNOWN);
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
+                                                                VIR_DOMAIN_EVENT_SUSPENDED_PAUSED));
+        xenpvDomainSaveStatus(driver, vm);
+    } else if (!info.paused &&
+               (state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_PMSUSPENDED)) {
+        virDomainObjSetState(vm, VIR_DOMAIN_RUNNING,
+                             state == VIR_DOMAIN_PAUSED ? VIR_DOMAIN_RUNNING_UNPAUSED
+                                                        : VIR_DOMAIN_RUNNING_WAKEUP);
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_RESUMED,
+                                                                VIR_DOMAIN_EVENT_RESUMED_UNPAUSED));
+        xenpvDomainSaveStatus(driver, vm);
+    }
+}

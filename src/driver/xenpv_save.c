@@ -1,0 +1,714 @@
+/*
+ * xenpv_save.c: save images and managed save.
+ *
+ * An image is our header (magic, version, the guest ABI, flags), the
+ * domain XML, zero padding to a page boundary, and then the back end's own
+ * save stream to the end of the file.  docs/save-format.md specifies it.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xenpv_save.h"
+
+#include "datatypes.h"
+#include "domain_event.h"
+#include "viraccessapicheck.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+
+#include "xenpv_domain_xmlopt.h"
+#include "xenpv_monitor.h"
+#include "xenpv_process.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.save");
+
+#define XENPV_SAVE_MAGIC "XENPV-SAVE-IMAGE"
+#define XENPV_SAVE_MAGIC_LEN 16
+#define XENPV_SAVE_VERSION 1
+#define XENPV_SAVE_HEADER_SIZE 128
+#define XENPV_SAVE_ALIGN 4096
+/* Far above any real definition; guards against reading garbage. */
+#define XENPV_SAVE_XML_MAX (16 * 1024 * 1024)
+
+#define XENPV_SAVE_FLAG_RUNNING (1U << 0)
+#define XENPV_SAVE_FLAG_PAUSED (1U << 1)
+
+/* The fixed header as it is on disk: little-endian, no padding. */
+typedef struct _xenpvSaveHeader xenpvSaveHeader;
+struct _xenpvSaveHeader {
+    char magic[XENPV_SAVE_MAGIC_LEN];
+    uint32_t version;
+    uint32_t headerSize;
+    uint32_t xmlLen;            /* with its terminating NUL */
+    uint32_t flags;
+    uint32_t width;             /* guest word size in bytes */
+    uint32_t levels;            /* guest page-table levels */
+    char abi[32];               /* "xen-3.0-x86_64", NUL padded */
+    uint64_t streamOffset;
+    uint64_t streamLength;      /* 0: to the end of the file */
+    uint8_t reserved[40];
+};
+G_STATIC_ASSERT(sizeof(xenpvSaveHeader) == XENPV_SAVE_HEADER_SIZE);
+
+/* A save image read back: its header in host order, and its XML. */
+typedef struct _xenpvSaveImage xenpvSaveImage;
+struct _xenpvSaveImage {
+    xenpvSaveHeader hdr;
+    xenpvGuestAbi abi;
+    char *xml;
+};
+
+
+static void
+xenpvSaveImageClear(xenpvSaveImage *img)
+{
+    g_free(img->xml);
+    memset(img, 0, sizeof(*img));
+}
+
+
+/* Open @path and read its header and XML; the returned fd is positioned
+ * at the start of the back end's stream. */
+static int
+xenpvSaveImageOpen(const char *path, xenpvSaveImage *img)
+{
+    VIR_AUTOCLOSE fd = -1;
+    xenpvSaveHeader *hdr = &img->hdr;
+    ssize_t got;
+    int ret;
+
+    memset(img, 0, sizeof(*img));
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        virReportSystemError(errno, _("cannot open save image '%s'"), path);
+        return -1;
+    }
+    got = saferead(fd, hdr, sizeof(*hdr));
+    if (got < XENPV_SAVE_MAGIC_LEN ||
+        memcmp(hdr->magic, XENPV_SAVE_MAGIC, XENPV_SAVE_MAGIC_LEN) != 0) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("'%s' is not a Xen PV save image (bad magic)"), path);
+        return -1;
+    }
+    if (got != sizeof(*hdr)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("save image '%s' is truncated in its header"), path);
+        return -1;
+    }
+    hdr->version = GUINT32_FROM_LE(hdr->version);
+    hdr->headerSize = GUINT32_FROM_LE(hdr->headerSize);
+    hdr->xmlLen = GUINT32_FROM_LE(hdr->xmlLen);
+    hdr->flags = GUINT32_FROM_LE(hdr->flags);
+    hdr->width = GUINT32_FROM_LE(hdr->width);
+    hdr->levels = GUINT32_FROM_LE(hdr->levels);
+    hdr->streamOffset = GUINT64_FROM_LE(hdr->streamOffset);
+    hdr->streamLength = GUINT64_FROM_LE(hdr->streamLength);
+    hdr->abi[sizeof(hdr->abi) - 1] = '\0';
+
+    if (hdr->version != XENPV_SAVE_VERSION) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("save image '%s' has format version %u; this driver reads version %u"),
+                       path, hdr->version, XENPV_SAVE_VERSION);
+        return -1;
+    }
+    if (hdr->headerSize < XENPV_SAVE_HEADER_SIZE ||
+        hdr->xmlLen == 0 || hdr->xmlLen > XENPV_SAVE_XML_MAX ||
+        hdr->streamOffset < (uint64_t)hdr->headerSize + hdr->xmlLen) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("save image '%s' has an inconsistent header"), path);
+        return -1;
+    }
+    if (hdr->streamLength == 0) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("save image '%s' is incomplete: its save never finished"), path);
+        return -1;
+    }
+    img->abi = xenpvGuestAbiFromCaps(hdr->abi);
+    if (img->abi == XENPV_GUEST_ABI_UNKNOWN ||
+        xenpvGuestAbiWidth(img->abi) != hdr->width ||
+        xenpvGuestAbiLevels(img->abi) != hdr->levels) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("save image '%s' records an unknown guest ABI '%s' (width %u, levels %u)"),
+                       path, hdr->abi, hdr->width, hdr->levels);
+        return -1;
+    }
+
+    img->xml = g_new0(char, hdr->xmlLen);
+    if (lseek(fd, hdr->headerSize, SEEK_SET) < 0 ||
+        saferead(fd, img->xml, hdr->xmlLen) != hdr->xmlLen ||
+        img->xml[hdr->xmlLen - 1] != '\0') {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("save image '%s' is truncated in its domain XML"), path);
+        goto error;
+    }
+    if (lseek(fd, hdr->streamOffset, SEEK_SET) < 0) {
+        virReportSystemError(errno, _("cannot seek in save image '%s'"), path);
+        goto error;
+    }
+    ret = fd;
+    fd = -1;
+    return ret;
+
+ error:
+    xenpvSaveImageClear(img);
+    return -1;
+}
+
+
+/* Write header and XML, padded to where the stream starts. */
+static int
+xenpvSaveImageWriteHeader(int fd, const char *path, const char *xml,
+                          xenpvGuestAbi abi, uint32_t flags, uint64_t *streamOffset)
+{
+    xenpvSaveHeader hdr = { 0 };
+    size_t xmlLen = strlen(xml) + 1;
+    uint64_t offset = VIR_ROUND_UP(XENPV_SAVE_HEADER_SIZE + xmlLen, XENPV_SAVE_ALIGN);
+    g_autofree char *padding = NULL;
+    size_t padLen = offset - XENPV_SAVE_HEADER_SIZE - xmlLen;
+
+    memcpy(hdr.magic, XENPV_SAVE_MAGIC, XENPV_SAVE_MAGIC_LEN);
+    hdr.version = GUINT32_TO_LE(XENPV_SAVE_VERSION);
+    hdr.headerSize = GUINT32_TO_LE(XENPV_SAVE_HEADER_SIZE);
+    hdr.xmlLen = GUINT32_TO_LE((uint32_t)xmlLen);
+    hdr.flags = GUINT32_TO_LE(flags);
+    hdr.width = GUINT32_TO_LE(xenpvGuestAbiWidth(abi));
+    hdr.levels = GUINT32_TO_LE(xenpvGuestAbiLevels(abi));
+    g_strlcpy(hdr.abi, xenpvGuestAbiToCaps(abi), sizeof(hdr.abi));
+    hdr.streamOffset = GUINT64_TO_LE(offset);
+
+    padding = g_new0(char, padLen ? padLen : 1);
+    if (safewrite(fd, &hdr, sizeof(hdr)) < 0 ||
+        safewrite(fd, xml, xmlLen) < 0 ||
+        (padLen && safewrite(fd, padding, padLen) < 0)) {
+        virReportSystemError(errno, _("cannot write save image '%s'"), path);
+        return -1;
+    }
+    *streamOffset = offset;
+    return 0;
+}
+
+
+static int
+xenpvSaveImageFinish(int fd, const char *path, uint64_t streamOffset)
+{
+    struct stat sb;
+    uint64_t length;
+
+    if (fstat(fd, &sb) < 0) {
+        virReportSystemError(errno, _("cannot stat save image '%s'"), path);
+        return -1;
+    }
+    length = GUINT64_TO_LE((uint64_t)sb.st_size - streamOffset);
+    if (pwrite(fd, &length, sizeof(length),
+               G_STRUCT_OFFSET(xenpvSaveHeader, streamLength)) != sizeof(length) ||
+        fsync(fd) < 0) {
+        virReportSystemError(errno, _("cannot complete save image '%s'"), path);
+        return -1;
+    }
+    return 0;
+}
+
+
+typedef struct {
+    xenpvDriver *driver;
+    uint32_t domid;
+    const char *name;
+    bool wasPaused;
+} xenpvSaveSuspendCtx;
+
+
+/* The back end's suspend callback: ask the guest to suspend itself and
+ * wait until the hypervisor shows it shut down for suspend. */
+static int
+xenpvSaveSuspendGuest(void *opaque)
+{
+    xenpvSaveSuspendCtx *ctx = opaque;
+    xenpvDriver *driver = ctx->driver;
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+    unsigned int timeout = driver->config->suspendTimeout;
+    g_autofree char *path = g_strdup_printf("/local/domain/%u/control/shutdown", ctx->domid);
+    guint64 serial = xenpvMonitorChangeSerial(driver);
+    gint64 deadline;
+
+    /* A paused guest cannot take the request: let it run to suspend. */
+    if (ctx->wasPaused && ops->domainUnpause(&driver->hyp, ctx->domid) < 0)
+        return -1;
+    if (ops->storeWrite(&driver->hyp, path, "suspend") < 0)
+        return -1;
+
+    deadline = g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC;
+    while (true) {
+        xenpvDomainInfo info;
+        int rc = ops->getDomainInfo(&driver->hyp, ctx->domid, &info);
+
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("domain '%s' vanished while suspending for a save"), ctx->name);
+            return -1;
+        }
+        if (info.shutdown) {
+            if (info.shutdownReason == XENPV_SHUTDOWN_SUSPEND)
+                return 0;
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("domain '%s' shut down (Xen reason %u) instead of suspending for the save"),
+                           ctx->name, info.shutdownReason);
+            return -1;
+        }
+        if (g_get_monotonic_time() >= deadline)
+            break;
+        serial = xenpvMonitorWaitChange(driver, serial, deadline);
+    }
+
+    ignore_value(ops->storeRemove(&driver->hyp, path));
+    virReportError(VIR_ERR_OPERATION_TIMEOUT,
+                   _("domain '%s' did not suspend within %u seconds for the save "
+                     "(its PV drivers may not support suspend); it keeps running"),
+                   ctx->name, timeout);
+    return -1;
+}
+
+
+/* Save running @vm to @path and stop it.  Called with a job held. */
+static int
+xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
+                      const char *dxml, unsigned int flags)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    g_autofree char *xml = NULL;
+    VIR_AUTOCLOSE fd = -1;
+    xenpvSaveSuspendCtx ctx = { 0 };
+    xenpvSaveParams params = { 0 };
+    uint64_t streamOffset = 0;
+    uint32_t imageFlags;
+    int state;
+    int rc;
+    bool created = false;
+    virErrorPtr origErr = NULL;
+
+    if (virDomainObjCheckActive(vm) < 0)
+        return -1;
+    if (!XENPV_HYP_HAS(driver, domainSave) || !XENPV_HYP_HAS(driver, storeWrite) ||
+        !XENPV_HYP_HAS(driver, getDomainInfo) || !XENPV_HYP_HAS(driver, domainUnpause) ||
+        !XENPV_HYP_HAS(driver, domainDestroy))
+        return -1;
+
+    state = virDomainObjGetState(vm, NULL);
+    if (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is %s: only a running or paused domain can be saved"),
+                       vm->def->name, virDomainStateTypeToString(state));
+        return -1;
+    }
+
+    if (dxml) {
+        g_autoptr(virDomainDef) def = NULL;
+
+        if (!(def = xenpvDomainDefParseString(dxml, driver->xmlopt,
+                                              VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+            return -1;
+        if (!virDomainDefCheckABIStability(vm->def, def, driver->xmlopt))
+            return -1;
+        xml = virDomainDefFormat(def, driver->xmlopt,
+                                 VIR_DOMAIN_DEF_FORMAT_SECURE | VIR_DOMAIN_DEF_FORMAT_INACTIVE);
+    } else {
+        xml = virDomainDefFormat(vm->def, driver->xmlopt,
+                                 VIR_DOMAIN_DEF_FORMAT_SECURE | VIR_DOMAIN_DEF_FORMAT_INACTIVE);
+    }
+    if (!xml)
+        return -1;
+
+    imageFlags = state == VIR_DOMAIN_PAUSED ? XENPV_SAVE_FLAG_PAUSED : XENPV_SAVE_FLAG_RUNNING;
+    if (flags & VIR_DOMAIN_SAVE_RUNNING)
+        imageFlags = XENPV_SAVE_FLAG_RUNNING;
+    else if (flags & VIR_DOMAIN_SAVE_PAUSED)
+        imageFlags = XENPV_SAVE_FLAG_PAUSED;
+
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+        virReportSystemError(errno, _("cannot create save image '%s'"), path);
+        return -1;
+    }
+    created = true;
+    if (xenpvSaveImageWriteHeader(fd, path, xml, priv->abi, imageFlags, &streamOffset) < 0)
+        goto error;
+
+    ctx.driver = driver;
+    ctx.domid = vm->def->id;
+    ctx.name = vm->def->name;
+    ctx.wasPaused = state == VIR_DOMAIN_PAUSED;
+    params.live = false;
+    params.suspend = xenpvSaveSuspendGuest;
+    params.opaque = &ctx;
+
+    /* Queries go on while the memory is written; the job keeps others out. */
+    virObjectUnlock(vm);
+    rc = ops->domainSave(&driver->hyp, ctx.domid, fd, &params);
+    virObjectLock(vm);
+    if (rc < 0)
+        goto resume;
+
+    if (xenpvSaveImageFinish(fd, path, streamOffset) < 0)
+        goto resume;
+
+    if (ops->domainDestroy(&driver->hyp, ctx.domid) < 0)
+        VIR_WARN("saved domain '%s' but could not destroy domid %u", vm->def->name, ctx.domid);
+    xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_SAVED);
+    xenpvDriverQueueEvent(driver,
+                          virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                            VIR_DOMAIN_EVENT_STOPPED_SAVED));
+    VIR_INFO("saved domain '%s' to %s", vm->def->name, path);
+    return 0;
+
+ resume:
+    /* The guest may have suspended itself: let it carry on as before. */
+    virErrorPreserveLast(&origErr);
+    {
+        xenpvDomainInfo info;
+
+        if (ops->getDomainInfo(&driver->hyp, ctx.domid, &info) > 0) {
+            if (info.shutdown && info.shutdownReason == XENPV_SHUTDOWN_SUSPEND &&
+                ops->domainResume && ops->domainResume(&driver->hyp, ctx.domid) < 0)
+                VIR_WARN("domain '%s' stays suspended after the failed save", vm->def->name);
+            if (ctx.wasPaused && !info.paused && ops->domainPause)
+                ignore_value(ops->domainPause(&driver->hyp, ctx.domid));
+        }
+    }
+    virErrorRestore(&origErr);
+ error:
+    if (created)
+        unlink(path);
+    return -1;
+}
+
+
+int
+xenpvDomainSaveFlags(virDomainPtr dom, const char *to, const char *dxml,
+                     unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_BYPASS_CACHE |
+                  VIR_DOMAIN_SAVE_RUNNING |
+                  VIR_DOMAIN_SAVE_PAUSED, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainSaveFlagsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+
+    if (xenpvSaveDomainToFile(driver, vm, to, dxml, flags) == 0) {
+        dom->id = -1;
+        ret = 0;
+    }
+
+    virDomainObjEndJob(vm);
+    xenpvDomainRemoveInactive(driver, vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainSave(virDomainPtr dom, const char *to)
+{
+    return xenpvDomainSaveFlags(dom, to, NULL, 0);
+}
+
+
+/* Start @vm from the image open on @fd.  When @def is set it becomes the
+ * live definition (the persistent one is kept aside as usual).  Called
+ * with a job held. */
+static int
+xenpvSaveRestoreInto(xenpvDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                     xenpvSaveImage *img, virDomainDef **def, int fd,
+                     unsigned int startFlags)
+{
+    if (*def) {
+        if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
+            return -1;
+        virDomainDefFree(vm->def);
+        vm->def = g_steal_pointer(def);
+    }
+    return xenpvProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_RESTORED,
+                             fd, img->abi);
+}
+
+
+int
+xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml,
+                        unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    xenpvSaveImage img = { 0 };
+    g_autoptr(virDomainDef) def = NULL;
+    virDomainObj *vm = NULL;
+    VIR_AUTOCLOSE fd = -1;
+    unsigned int startFlags = 0;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_BYPASS_CACHE |
+                  VIR_DOMAIN_SAVE_RUNNING |
+                  VIR_DOMAIN_SAVE_PAUSED, -1);
+
+    if ((fd = xenpvSaveImageOpen(from, &img)) < 0)
+        return -1;
+    if (!(def = xenpvDomainDefParseString(img.xml, driver->xmlopt,
+                                          VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        goto cleanup;
+    if (dxml) {
+        g_autoptr(virDomainDef) newDef = NULL;
+
+        if (!(newDef = xenpvDomainDefParseString(dxml, driver->xmlopt,
+                                                 VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+            goto cleanup;
+        if (!virDomainDefCheckABIStability(def, newDef, driver->xmlopt))
+            goto cleanup;
+        virDomainDefFree(def);
+        def = g_steal_pointer(&newDef);
+    }
+    if (virDomainRestoreFlagsEnsureACL(conn, def) < 0)
+        goto cleanup;
+
+    if (flags & VIR_DOMAIN_SAVE_PAUSED)
+        startFlags |= XENPV_START_PAUSED;
+    else if (!(flags & VIR_DOMAIN_SAVE_RUNNING) && (img.hdr.flags & XENPV_SAVE_FLAG_PAUSED))
+        startFlags |= XENPV_START_PAUSED;
+
+    if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
+                                   VIR_DOMAIN_OBJ_LIST_ADD_LIVE |
+                                   VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE, NULL)))
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
+        xenpvDomainRemoveInactive(driver, vm);
+        goto cleanup;
+    }
+
+    if (xenpvSaveRestoreInto(driver, vm, conn, &img, &def, fd, startFlags) == 0) {
+        xenpvDriverQueueEvent(driver,
+                              virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                                                VIR_DOMAIN_EVENT_STARTED_RESTORED));
+        VIR_INFO("restored domain '%s' from %s", vm->def->name, from);
+        ret = 0;
+    }
+
+    virDomainObjEndJob(vm);
+    xenpvDomainRemoveInactive(driver, vm);
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    xenpvSaveImageClear(&img);
+    return ret;
+}
+
+
+int
+xenpvDomainRestore(virConnectPtr conn, const char *from)
+{
+    return xenpvDomainRestoreFlags(conn, from, NULL, 0);
+}
+
+
+char *
+xenpvDomainSaveImageGetXMLDesc(virConnectPtr conn, const char *path, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    xenpvSaveImage img = { 0 };
+    g_autoptr(virDomainDef) def = NULL;
+    VIR_AUTOCLOSE fd = -1;
+    char *xml = NULL;
+    unsigned int formatFlags = VIR_DOMAIN_DEF_FORMAT_INACTIVE;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, NULL);
+
+    if ((fd = xenpvSaveImageOpen(path, &img)) < 0)
+        return NULL;
+    if (!(def = xenpvDomainDefParseString(img.xml, driver->xmlopt,
+                                          VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        goto cleanup;
+    if (virDomainSaveImageGetXMLDescEnsureACL(conn, def) < 0)
+        goto cleanup;
+    if (flags & VIR_DOMAIN_SAVE_IMAGE_XML_SECURE)
+        formatFlags |= VIR_DOMAIN_DEF_FORMAT_SECURE;
+    xml = virDomainDefFormat(def, driver->xmlopt, formatFlags);
+
+ cleanup:
+    xenpvSaveImageClear(&img);
+    return xml;
+}
+
+
+void
+xenpvSaveCheckManaged(xenpvDriver *driver, virDomainObj *vm)
+{
+    g_autofree char *path = xenpvDomainManagedSavePath(driver, vm);
+
+    vm->hasManagedSave = virFileExists(path);
+}
+
+
+int
+xenpvSaveStartDomain(xenpvDriver *driver,
+                     virDomainObj *vm,
+                     virConnectPtr conn,
+                     unsigned int startFlags,
+                     bool forceBoot,
+                     virObjectEvent **event)
+{
+    g_autofree char *path = xenpvDomainManagedSavePath(driver, vm);
+    xenpvSaveImage img = { 0 };
+    g_autoptr(virDomainDef) def = NULL;
+    VIR_AUTOCLOSE fd = -1;
+    int ret = -1;
+
+    *event = NULL;
+    if (virFileExists(path)) {
+        if (forceBoot) {
+            if (unlink(path) < 0) {
+                virReportSystemError(errno, _("cannot discard managed save image '%s'"), path);
+                return -1;
+            }
+            vm->hasManagedSave = false;
+        } else {
+            if ((fd = xenpvSaveImageOpen(path, &img)) < 0)
+                return -1;
+            if (!(def = xenpvDomainDefParseString(img.xml, driver->xmlopt,
+                                                  VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+                goto cleanup;
+            if (memcmp(def->uuid, vm->def->uuid, VIR_UUID_BUFLEN) != 0 ||
+                STRNEQ(def->name, vm->def->name)) {
+                virReportError(VIR_ERR_OPERATION_FAILED,
+                               _("managed save image '%s' holds another domain ('%s')"),
+                               path, def->name);
+                goto cleanup;
+            }
+            if (img.hdr.flags & XENPV_SAVE_FLAG_PAUSED)
+                startFlags |= XENPV_START_PAUSED;
+            /* The image stays until the domain runs from it: a failed
+             * restore must not lose the guest's memory. */
+            if (xenpvSaveRestoreInto(driver, vm, conn, &img, &def, fd, startFlags) < 0)
+                goto cleanup;
+            if (unlink(path) < 0)
+                VIR_WARN("cannot remove used managed save image '%s': %s", path, g_strerror(errno));
+            vm->hasManagedSave = false;
+            *event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                                       VIR_DOMAIN_EVENT_STARTED_RESTORED);
+            ret = 0;
+            goto cleanup;
+        }
+    }
+
+    if (xenpvProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_BOOTED,
+                          -1, XENPV_GUEST_ABI_UNKNOWN) < 0)
+        goto cleanup;
+    *event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                               VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    ret = 0;
+
+ cleanup:
+    xenpvSaveImageClear(&img);
+    return ret;
+}
+
+
+int
+xenpvDomainManagedSave(virDomainPtr dom, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    g_autofree char *path = NULL;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_BYPASS_CACHE |
+                  VIR_DOMAIN_SAVE_RUNNING |
+                  VIR_DOMAIN_SAVE_PAUSED, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainManagedSaveEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+
+    if (!vm->persistent) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is transient: managed save needs a persistent definition "
+                         "(use virsh save to a file instead)"), vm->def->name);
+        goto endjob;
+    }
+
+    path = xenpvDomainManagedSavePath(driver, vm);
+    if (xenpvSaveDomainToFile(driver, vm, path, NULL, flags) < 0)
+        goto endjob;
+    vm->hasManagedSave = true;
+    dom->id = -1;
+    ret = 0;
+
+ endjob:
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags)
+{
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainHasManagedSaveImageEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    ret = vm->hasManagedSave;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainManagedSaveRemove(virDomainPtr dom, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    g_autofree char *path = NULL;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainManagedSaveRemoveEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+
+    path = xenpvDomainManagedSavePath(driver, vm);
+    if (unlink(path) < 0 && errno != ENOENT) {
+        virReportSystemError(errno, _("cannot remove managed save image '%s'"), path);
+        goto endjob;
+    }
+    vm->hasManagedSave = false;
+    ret = 0;
+
+ endjob:
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
