@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +43,13 @@ simTestWaitFor(gboolean (*check)(gpointer), gpointer opaque, double seconds)
         g_usleep(5000);
     }
     return TRUE;
+}
+
+/* A test that dies (a failed assertion) takes its simulated host along. */
+static void
+dieWithParent(gpointer unused)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static gboolean
@@ -87,7 +95,7 @@ simTestHostStart(const char *first, ...)
     if (!g_spawn_async(NULL, (char **)argv->pdata, NULL,
                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
                        (g_getenv("XENPV_SIMTEST_VERBOSE") ? 0 : G_SPAWN_STDERR_TO_DEV_NULL),
-                       NULL, NULL, &host->pid, &err))
+                       dieWithParent, NULL, &host->pid, &err))
         g_error("cannot start %s: %s", exe, err->message);
     if (!simTestWaitFor(socketReady, host, 10))
         g_error("xenpv-simhost did not open %s within 10 s", host->socketPath);
