@@ -42,6 +42,7 @@ struct _SimHost {
     guint32 nextDomid;
     guint64 totalPages;
     guint64 dom0Pages;
+    gint64 startUs;             /* Domain-0's vCPU time counts from here */
     /* Called whenever a domain changes state (the server fans it out). */
     void (*notify)(SimHost *host, gpointer opaque);
     gpointer notifyData;

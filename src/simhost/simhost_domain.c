@@ -30,6 +30,7 @@ simHostNew(const SimHostConfig *cfg)
     host->totalPages = cfg->memoryMiB << (20 - XENPV_PAGE_SHIFT);
     host->dom0Pages = cfg->dom0MemoryMiB << (20 - XENPV_PAGE_SHIFT);
     host->nextDomid = 1;
+    host->startUs = g_get_monotonic_time();
     host->domains = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, simDomainFree);
     host->store = st = simStoreNew();
 

@@ -197,10 +197,6 @@ main(int argc, char **argv)
     }
     g_unix_signal_add(SIGTERM, simMainQuit, host->loop);
     g_unix_signal_add(SIGINT, simMainQuit, host->loop);
-    g_message("serving on %s: %" G_GUINT64_FORMAT " MiB (Domain-0 %" G_GUINT64_FORMAT
-              " MiB), %u CPUs, pv32 %s, log-dirty %s", cfg.socketPath, cfg.memoryMiB,
-              cfg.dom0MemoryMiB, cfg.cpus, cfg.pv32 ? "yes" : "no",
-              cfg.logDirty ? "yes" : "no");
     if (readyFd >= 0) {
         char ok = 0;
 
@@ -210,6 +206,10 @@ main(int argc, char **argv)
         close(readyFd);
         readyFd = -1;
     }
+    g_message("serving on %s: %" G_GUINT64_FORMAT " MiB (Domain-0 %" G_GUINT64_FORMAT
+              " MiB), %u CPUs, pv32 %s, log-dirty %s", cfg.socketPath, cfg.memoryMiB,
+              cfg.dom0MemoryMiB, cfg.cpus, cfg.pv32 ? "yes" : "no",
+              cfg.logDirty ? "yes" : "no");
     g_main_loop_run(host->loop);
     g_message("shutting down: %u guests go with the host",
               g_hash_table_size(host->domains));

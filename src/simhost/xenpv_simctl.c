@@ -125,12 +125,13 @@ simple(xenpvSimClient *client, GString *line)
 static int
 cmdCreate(xenpvSimClient *client, int argc, char **argv)
 {
+    /* Borrowed strings: the spec is only encoded, never cleared. */
     xenpvBuildSpec spec = { 0 };
     g_autoptr(GString) line = xenpvSimLineNew("CREATE");
     g_autoptr(GError) error = NULL;
     g_autoptr(xenpvSimMsg) reply = NULL;
     guint64 mib, vcpus = 1;
-    int ret = 1;
+    size_t i;
 
     if (argc < 4 || argc > 6) {
         fputs(usage, stderr);
@@ -147,7 +148,7 @@ cmdCreate(xenpvSimClient *client, int argc, char **argv)
     spec.maxVcpus = spec.vcpus = vcpus;
     spec.cmdline = argc > 4 ? argv[4] : NULL;
     g_random_set_seed(g_get_real_time() ^ getpid());
-    for (size_t i = 0; i < 16; i++)
+    for (i = 0; i < 16; i++)
         spec.uuid[i] = g_random_int_range(0, 256);
     spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40;
     spec.uuid[8] = (spec.uuid[8] & 0x3f) | 0x80;
@@ -155,8 +156,7 @@ cmdCreate(xenpvSimClient *client, int argc, char **argv)
     if (!(reply = call(client, line, NULL, &error)))
         return fail(error);
     printf("%s\n", xenpvSimMsgGet(reply, "domid"));
-    ret = 0;
-    return ret;
+    return 0;
 }
 
 int

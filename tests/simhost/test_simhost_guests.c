@@ -486,6 +486,56 @@ test_store_ops(void)
     g_assert_cmpint(OPS->storeWrite(HYP, "relative/path", "x"), ==, -1);
 }
 
+typedef struct {
+    uint32_t domid;
+    unsigned int index;
+    unsigned int failures;
+} ThreadJob;
+
+static gpointer
+hammer(gpointer opaque)
+{
+    ThreadJob *job = opaque;
+    g_autofree char *path = g_strdup_printf("/local/domain/%u/data/t%u", job->domid, job->index);
+    unsigned int i;
+
+    for (i = 0; i < 200; i++) {
+        g_autofree char *want = g_strdup_printf("%u-%u", job->index, i);
+        g_autofree char *got = NULL;
+        xenpvDomainInfo di;
+
+        if (OPS->storeWrite(HYP, path, want) < 0 ||
+            OPS->storeRead(HYP, path, &got) < 0 || g_strcmp0(got, want) != 0 ||
+            OPS->getDomainInfo(HYP, job->domid, &di) != 1)
+            job->failures++;
+    }
+    return NULL;
+}
+
+/* The driver calls from many threads at once on one back end. */
+static void
+test_threads(void)
+{
+    xenpvBuildSpec spec;
+    ThreadJob jobs[8];
+    GThread *threads[8];
+    uint32_t d;
+    size_t i;
+
+    simTestSpec(&spec, "threads", kernel64, 16, NULL);
+    d = simTestStartGuest(host, &spec);
+    xenpvBuildSpecClear(&spec);
+    for (i = 0; i < G_N_ELEMENTS(jobs); i++) {
+        jobs[i] = (ThreadJob){ .domid = d, .index = i };
+        threads[i] = g_thread_new("hammer", hammer, &jobs[i]);
+    }
+    for (i = 0; i < G_N_ELEMENTS(jobs); i++) {
+        g_thread_join(threads[i]);
+        g_assert_cmpuint(jobs[i].failures, ==, 0);
+    }
+    OPS->domainDestroy(HYP, d);
+}
+
 static void
 test_knobs_refuse(void)
 {
@@ -543,6 +593,7 @@ main(int argc, char **argv)
     g_test_add_func("/simhost/enomem", test_enomem);
     g_test_add_func("/simhost/non-pv-kernel", test_non_pv_kernel);
     g_test_add_func("/simhost/store", test_store_ops);
+    g_test_add_func("/simhost/threads", test_threads);
     g_test_add_func("/simhost/stock-debian-knobs", test_knobs_refuse);
     ret = g_test_run();
 
