@@ -38,7 +38,7 @@ def set_up_guests(tap, lab):
     with open(path, 'w') as f:
         f.write(xenpvlab.guest_xml('x86_64', name=TRANSIENT, memory_mib=64))
     tap.cmd_ok(lab.virsh('create', path), '%s: create (transient)' % TRANSIENT)
-    xml = xenpvlab.guest_xml('x86_32p', name=AUTOSTART, memory_mib=64)
+    xml = xenpvlab.guest_xml('x86_32p', name=AUTOSTART, memory_mib=64, arch='i686')
     tap.cmd_ok(lab.define(xml), '%s: define (not started)' % AUTOSTART)
 
 

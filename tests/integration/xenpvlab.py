@@ -170,6 +170,21 @@ def tail(path, lines=40):
     return '\n'.join(read_file(path, '(no %s)' % path).splitlines()[-lines:])
 
 
+NOISE = ('virNetSocketReadWire', 'getaddrinfo failed')
+
+
+def log_errors(lines=8):
+    """The last errors and warnings in libvirtd's log, without the noise of
+    clients that hang up."""
+    text = read_file(LIBVIRTD_LOG, None)
+    if text is None:
+        return '(no %s)' % LIBVIRTD_LOG
+    picked = [line for line in text.splitlines()
+              if (': error : ' in line or ': warning : ' in line)
+              and not any(n in line for n in NOISE)]
+    return 'libvirtd log, last errors:\n' + '\n'.join(picked[-lines:])
+
+
 # --- TAP -------------------------------------------------------------------
 
 class Bail(Exception):
@@ -419,7 +434,7 @@ class Lab:
         libvirt.registerErrorHandler(lambda ctx, err: None, None)
         if os.environ.get('XENPV_IN_LAB') != '1' or os.getpid() != 1:
             raise Bail('not inside tests/lab/enter.sh: refusing to touch this host')
-        tap.on_failure.append(lambda: 'libvirtd log (tail):\n' + tail(LIBVIRTD_LOG, 25))
+        tap.on_failure.append(log_errors)
         self._setup_plan = (write_xenpv_conf, simhost, libvirtd, libvirtd_timeout)
 
     def setup(self):
@@ -566,8 +581,11 @@ class Lab:
         return wait_for(lambda: process_gone(pid), 5)
 
     # clients ------------------------------------------------------------
-    def virsh(self, *args, uri=URI, timeout=60, input=None, env=None):
-        return run(['virsh', '-q', '-c', uri] + list(args), timeout=timeout, input=input, env=env)
+    def virsh(self, *args, uri=URI, timeout=60, input=None, env=None, quiet=True):
+        """virsh -c URI ARGS (-q unless @quiet is False: it also silences
+        messages such as "Domain 'x' defined")."""
+        argv = ['virsh'] + (['-q'] if quiet else []) + ['-c', uri] + list(args)
+        return run(argv, timeout=timeout, input=input, env=env)
 
     def start_event_loop(self):
         """libvirt's default event loop in a thread (for events, keepalive
