@@ -73,15 +73,19 @@ xenpvProcessPrepareSpec(xenpvDriver *driver,
             goto error;
     }
 
+    /* An x86_64 definition (libvirt's default when the XML names no arch,
+     * and what xm/xl configurations convert to) runs whatever PV ABI its
+     * kernel has: the live definition then shows the detected arch.  An
+     * explicit i686 definition needs a 32-bit kernel. */
     abiArch = virArchFromString(xenpvGuestAbiArch(abi));
-    if (abiArch != def->os.arch) {
+    if (abiArch != def->os.arch && def->os.arch != VIR_ARCH_X86_64) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain '%s' is defined for arch '%s', but its kernel '%s' is a %s guest (%s, %s): "
-                         "set <os><type arch='%s'> or use a matching kernel"),
+                       _("domain '%s' is defined for arch '%s', but its kernel '%s' is a %s guest (%s): "
+                         "use a %s kernel or set <os><type arch='%s'>"),
                        def->name, virArchToString(def->os.arch),
-                       NULLSTR(spec->kernel), xenpvGuestAbiArch(abi),
-                       xenpvGuestAbiToCaps(abi), virArchToString(abiArch),
-                       xenpvGuestAbiArch(abi));
+                       NULLSTR(spec->kernel), virArchToString(abiArch),
+                       xenpvGuestAbiToCaps(abi), virArchToString(def->os.arch),
+                       virArchToString(abiArch));
         goto error;
     }
     /* The kernel may need 32-bit PV even when the definition looked fine
@@ -183,6 +187,8 @@ xenpvProcessStart(xenpvDriver *driver,
     }
     created = true;
     vm->def->id = domid;
+    /* The live definition says what the guest really is. */
+    vm->def->os.arch = virArchFromString(xenpvGuestAbiArch(spec.abi));
     VIR_DEBUG("domain '%s' built as domid %u (%s)", vm->def->name, domid,
               xenpvGuestAbiToCaps(spec.abi));
 

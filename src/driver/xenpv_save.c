@@ -547,6 +547,47 @@ xenpvDomainSaveImageGetXMLDesc(virConnectPtr conn, const char *path, unsigned in
 }
 
 
+char *
+xenpvDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    xenpvSaveImage img = { 0 };
+    g_autoptr(virDomainDef) def = NULL;
+    g_autofree char *path = NULL;
+    VIR_AUTOCLOSE fd = -1;
+    unsigned int formatFlags = VIR_DOMAIN_DEF_FORMAT_INACTIVE;
+    char *xml = NULL;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, NULL);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return NULL;
+    if (virDomainManagedSaveGetXMLDescEnsureACL(dom->conn, vm->def, flags) < 0)
+        goto cleanup;
+
+    path = xenpvDomainManagedSavePath(driver, vm);
+    if (!virFileExists(path)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' has no managed save image"), vm->def->name);
+        goto cleanup;
+    }
+    if ((fd = xenpvSaveImageOpen(path, &img)) < 0)
+        goto cleanup;
+    if (!(def = xenpvDomainDefParseString(img.xml, driver->xmlopt,
+                                          VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        goto cleanup;
+    if (flags & VIR_DOMAIN_SAVE_IMAGE_XML_SECURE)
+        formatFlags |= VIR_DOMAIN_DEF_FORMAT_SECURE;
+    xml = virDomainDefFormat(def, driver->xmlopt, formatFlags);
+
+ cleanup:
+    xenpvSaveImageClear(&img);
+    virDomainObjEndAPI(&vm);
+    return xml;
+}
+
+
 void
 xenpvSaveCheckManaged(xenpvDriver *driver, virDomainObj *vm)
 {

@@ -29,6 +29,7 @@ int xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dx
                             unsigned int flags);
 char *xenpvDomainSaveImageGetXMLDesc(virConnectPtr conn, const char *path,
                                      unsigned int flags);
+char *xenpvDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags);
 int xenpvDomainManagedSave(virDomainPtr dom, unsigned int flags);
 int xenpvDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags);
 int xenpvDomainManagedSaveRemove(virDomainPtr dom, unsigned int flags);
