@@ -143,7 +143,9 @@ xenpvCheckPlatform(const virDomainDef *def)
         return -1;
     }
 
-    if (def->emulator)
+    if (virDomainDefGetVcpus(def) == 0)
+        what = "<vcpu current='0'>: a guest needs at least one vCPU online";
+    else if (def->emulator)
         what = "<emulator>: a PV guest has no device model";
     else if (def->cpu)
         what = "<cpu>: CPU models and features are not supported for PV guests";
@@ -618,6 +620,7 @@ xenpvDomainXMLCheckDropped(const char *xml)
     xmlDocPtr doc = NULL;
     xmlXPathContextPtr ctxt = NULL;
     xmlXPathObjectPtr obj = NULL;
+    xmlXPathObjectPtr obj2 = NULL;
     size_t i;
     int ret = 0;
 
@@ -634,6 +637,15 @@ xenpvDomainXMLCheckDropped(const char *xml)
         STREQ((const char *)obj->stringval, "hvm"))
         goto cleanup;
 
+    /* libvirt allocates per vCPU while parsing: stop absurd counts first. */
+    if ((obj2 = xmlXPathEval(BAD_CAST "number(/domain/vcpu[1])", ctxt)) &&
+        obj2->type == XPATH_NUMBER && obj2->floatval > XENPV_MAX_VCPUS) {
+        xenpvRefuse(_("<vcpu> of %.0f: a PV guest has at most %d vCPUs"),
+                    obj2->floatval, XENPV_MAX_VCPUS);
+        ret = -1;
+        goto cleanup;
+    }
+
     for (i = 0; i < G_N_ELEMENTS(xenpvHVMOnlyOS); i++) {
         xmlXPathObjectPtr nodes = xmlXPathEval(BAD_CAST xenpvHVMOnlyOS[i].xpath, ctxt);
         bool found = nodes && nodes->type == XPATH_NODESET &&
@@ -649,6 +661,7 @@ xenpvDomainXMLCheckDropped(const char *xml)
 
  cleanup:
     xmlXPathFreeObject(obj);
+    xmlXPathFreeObject(obj2);
     xmlXPathFreeContext(ctxt);
     xmlFreeDoc(doc);
     return ret;

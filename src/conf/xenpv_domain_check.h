@@ -9,6 +9,9 @@
 #include "internal.h"
 #include "domain_conf.h"
 
+/* Xen's limit on the vCPUs of one domain (MAX_VIRT_CPUS on x86). */
+#define XENPV_MAX_VCPUS 8192
+
 /* Domain-wide checks: virt type, os type, arch, machine, firmware, boot
  * order, emulator, counts of consoles and serials.  0 or -1 with
  * VIR_ERR_CONFIG_UNSUPPORTED naming the element. */

@@ -237,6 +237,15 @@ xenpvDiskParseKeyValue(const char *spec, virDomainDiskDef *disk)
     }
 
     for (i = 0; keys[i]; i++) {
+        size_t j;
+
+        for (j = 0; j < i; j++) {
+            if (STREQ(keys[i], keys[j])) {
+                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                               _("disk '%s': option '%s' given twice"), spec, keys[i]);
+                return -1;
+            }
+        }
         if (STREQ(keys[i], "vdev")) {
             if (xenpvDiskParseVdev(spec, values[i], disk) < 0)
                 return -1;
@@ -413,6 +422,12 @@ xenpvNativeParseVif(virDomainXMLOption *xmlopt, const char *spec)
             if (virMacAddrParse(v, &net->mac) < 0) {
                 virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                                _("vif '%s': '%s' is not a MAC address"), spec, v);
+                return NULL;
+            }
+            if (virMacAddrIsMulticast(&net->mac)) {
+                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                               _("vif '%s': MAC address '%s' is a multicast address; a NIC needs a unicast one"),
+                               spec, v);
                 return NULL;
             }
             net->mac_type = VIR_DOMAIN_NET_MAC_TYPE_DEFAULT;
@@ -631,7 +646,8 @@ xenpvNativeParseVfb(virDomainXMLOption *xmlopt, const char *spec)
     }
     gfx->data.vnc.auth.passwd = g_strdup(passwd);
     gfx->data.vnc.keymap = g_strdup(keymap);
-    if (listen && virDomainGraphicsListenAppendAddress(gfx, listen) < 0)
+    /* libvirt always has a listen for vnc, with no address when none given. */
+    if (virDomainGraphicsListenAppendAddress(gfx, listen) < 0)
         return NULL;
     return g_steal_pointer(&gfx);
 }

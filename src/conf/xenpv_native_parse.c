@@ -15,6 +15,7 @@
 #include "virerror.h"
 #include "viruuid.h"
 
+#include "xenpv_domain_check.h"
 #include "xenpv_native.h"
 #include "xenpv_native_cmdline.h"
 #include "xenpv_native_devices.h"
@@ -112,8 +113,8 @@ xenpvNativeCheckKey(const char *name,
     return -1;
 }
 
-/* A string key, or NULL when absent.  A number is refused: xm too wanted a
- * string for these. */
+/* A string key, or NULL when absent or empty (as for xm: kernel = "" is no
+ * kernel).  A number is refused: xm too wanted a string for these. */
 static int
 xenpvGetString(virConf *conf, const char *key, char **out)
 {
@@ -127,7 +128,8 @@ xenpvGetString(virConf *conf, const char *key, char **out)
                        _("key '%s' must be a string"), key);
         return -1;
     }
-    *out = g_strdup(v->str);
+    if (v->str && *v->str)
+        *out = g_strdup(v->str);
     return 0;
 }
 
@@ -269,8 +271,8 @@ xenpvParseResources(virConf *conf, xenpvNativeFormat format,
     virDomainDefSetMemoryTotal(def, maxmem * 1024);
     def->mem.cur_balloon = memory * 1024;
 
-    if (xenpvGetNumber(conf, "vcpus", 4096, &have, &vcpus) < 0 ||
-        xenpvGetNumber(conf, "maxvcpus", 4096, &haveMaxvcpus, &maxvcpus) < 0 ||
+    if (xenpvGetNumber(conf, "vcpus", XENPV_MAX_VCPUS, &have, &vcpus) < 0 ||
+        xenpvGetNumber(conf, "maxvcpus", XENPV_MAX_VCPUS, &haveMaxvcpus, &maxvcpus) < 0 ||
         xenpvGetNumber(conf, "vcpu_avail", G_MAXUINT64, &haveAvail, &avail) < 0)
         return -1;
     if (!have)
@@ -342,8 +344,11 @@ xenpvParseBoot(virConf *conf, xenpvNativeFormat format, virDomainDef *def)
         xenpvGetString(conf, "bootloader", &def->os.bootloader) < 0 ||
         xenpvGetList(conf, "bootloader_args", &bootArgs) < 0)
         goto cleanup;
-    if (bootArgs)
+    if (bootArgs) {
         def->os.bootloaderArgs = g_strjoinv(" ", bootArgs);
+        if (!*def->os.bootloaderArgs)
+            g_clear_pointer(&def->os.bootloaderArgs, g_free);
+    }
 
     if (xenpvGetString(conf, "root", &boot.root) < 0 ||
         xenpvGetString(conf, "extra", &boot.extra) < 0 ||
@@ -536,6 +541,31 @@ xenpvParseDevices(virConf *conf, virDomainXMLOption *xmlopt, virDomainDef *def)
     return 0;
 }
 
+/* Values end up in XML, which takes UTF-8 without control characters. */
+static int
+xenpvCheckText(const char *config)
+{
+    const char *p;
+    int line = 1;
+
+    if (!g_utf8_validate(config, -1, NULL)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("the configuration is not valid UTF-8"));
+        return -1;
+    }
+    for (p = config; *p; p++) {
+        if (*p == '\n')
+            line++;
+        else if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\r') {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("line %d: control character 0x%02x is not allowed"),
+                           line, (unsigned int)*p);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 virDomainDef *
 xenpvNativeParseConfig(virDomainXMLOption *xmlopt,
                        xenpvNativeFormat format,
@@ -545,6 +575,8 @@ xenpvNativeParseConfig(virDomainXMLOption *xmlopt,
     g_autoptr(virDomainDef) def = NULL;
     xenpvKeyCheck check = { .format = format };
 
+    if (xenpvCheckText(config) < 0)
+        return NULL;
     if (!(conf = virConfReadString(config, 0)))
         return NULL;
     if (virConfWalk(conf, xenpvNativeCheckKey, &check) < 0)

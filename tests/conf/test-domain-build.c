@@ -216,6 +216,8 @@ static const Refusal refusals[] = {
     { "balloon", PV_HEAD PV_OS "<devices><memballoon model='virtio'/></devices></domain>", "<memballoon model='virtio'>" },
     { "timer", PV_HEAD PV_OS "<clock offset='utc'><timer name='rtc'/></clock></domain>", "<timer>" },
     { "vcpupin", PV_HEAD PV_OS "<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune></domain>", "<vcpupin>" },
+    { "vcpu0", PV_HEAD PV_OS "<vcpu current='0'>2</vcpu></domain>", "current='0'" },
+    { "vcpuhuge", PV_HEAD PV_OS "<vcpu>4000000000</vcpu></domain>", "at most 8192 vCPUs" },
     { "bothboot", PV_HEAD "<bootloader>/usr/bin/pygrub</bootloader>" PV_OS "</domain>", "<bootloader> and <os><kernel>" },
 };
 

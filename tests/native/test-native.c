@@ -259,6 +259,10 @@ static const NativeRefusal nativeRefusals[] = {
     { "vif-ioemu", "xen-xm", XM_HEAD "vif = [ 'type=ioemu, bridge=xenbr0' ]\n", "'ioemu'" },
     { "vif-model", "xen-xl", XM_HEAD "vif = [ 'model=e1000' ]\n", "'e1000'" },
     { "vif-mac", "xen-xm", XM_HEAD "vif = [ 'mac=00:16:3e:zz:00:01' ]\n", "'00:16:3e:zz:00:01'" },
+    { "vif-multicast", "xen-xm", XM_HEAD "vif = [ 'mac=01:16:3e:00:00:01' ]\n", "multicast" },
+    { "not-utf8", "xen-xm", XM_HEAD "extra = \"\xff\xfe\"\n", "UTF-8" },
+    { "control-char", "xen-xm", XM_HEAD "extra = \"a\x01b\"\n", "line 4" },
+    { "disk-twice", "xen-xl", XM_HEAD "disk = [ 'vdev=xvda, vdev=xvdb, target=/x' ]\n", "'vdev' given twice" },
     { "vfb-opengl", "xen-xl", XM_HEAD "vfb = [ 'type=sdl, opengl=1' ]\n", "'opengl'" },
     { "vnc-off-keys", "xen-xm", XM_HEAD "vnc = 0\nvnclisten = \"0.0.0.0\"\n", "vnc = 1" },
     { "vfb-and-vnc", "xen-xm", XM_HEAD "vfb = [ 'type=vnc' ]\nvnc = 1\n", "'vfb'" },
@@ -333,6 +337,20 @@ testDiskSpellings(void)
     g_assert_true(def->disks[5]->src->readonly);
 }
 
+/* The top-level vnc keys make a framebuffer like a vfb entry does; one
+ * without vnclisten still formats (libvirt wants a listen element). */
+static void
+testTopLevelVnc(void)
+{
+    g_autofree char *xml =
+        toXML(XENPV_NATIVE_FORMAT_XM, XM_HEAD "vnc = 1\nvncdisplay = 3\nvncunused = 0\n");
+    g_autofree char *xm = toNative(XENPV_NATIVE_FORMAT_XM, xml);
+
+    g_assert_nonnull(strstr(xml, "<graphics type='vnc' port='5903' autoport='no'>"));
+    g_assert_true(validatesAgainstSchema(xml));
+    g_assert_nonnull(strstr(xm, "vfb = [ \"type=vnc, vncdisplay=3, vncunused=0\" ]"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -363,6 +381,7 @@ main(int argc, char **argv)
     g_test_add_func("/native/syntax-error-line", testSyntaxErrorLine);
     g_test_add_func("/native/unknown-format", testUnknownFormat);
     g_test_add_func("/native/disk-spellings", testDiskSpellings);
+    g_test_add_func("/native/top-level-vnc", testTopLevelVnc);
 
     ret = g_test_run();
     virObjectUnref(xmlopt);
