@@ -43,11 +43,12 @@ if dpkg-query -W -f='${Status}' libvirt-daemon-driver-xen 2>/dev/null | grep -q 
 see docs/install.md for putting xenpv in its place"
 fi
 meson install -C "$build" --no-rebuild
-module_dir=$(meson introspect "$build" --installed 2>/dev/null |
+module_dir=$(meson introspect "$build" --installed |
     /usr/bin/python3 -c 'import json,sys,os
 for src, dst in json.load(sys.stdin).items():
-    if dst.endswith("/libvirt_driver_libxl.so"): print(os.path.dirname(dst))' || true)
-echo "driver module: ${module_dir:-?}/libvirt_driver_libxl.so"
+    if dst.endswith("/libvirt_driver_libxl.so"): print(os.path.dirname(dst))')
+[ -n "$module_dir" ] || die "the build installs no libvirt_driver_libxl.so"
+echo "driver module: $module_dir/libvirt_driver_libxl.so"
 
 find_tool() {  # the installed program, else the one in the build tree
     command -v "$1" 2>/dev/null || { [ -x "$build/src/simhost/$1" ] && echo "$build/src/simhost/$1"; }
@@ -57,7 +58,7 @@ simctl=$(find_tool xenpv-simctl) || die "xenpv-simctl was not built"
 
 say "Test PV kernels in $images"
 mkdir -p "$images"
-for k in "$build"/tests/kernels/xenpv-test-*.elf; do
+for k in "$build"/tests/kernels/xenpv-test-x86_64.elf "$build"/tests/kernels/xenpv-test-x86_32p.elf; do
     [ -e "$k" ] || die "the test kernels were not built ($build/tests/kernels)"
     cmp -s "$k" "$images/$(basename "$k")" || install -m 0644 "$k" "$images/"
     echo "$images/$(basename "$k")"
@@ -103,14 +104,30 @@ else
     if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] &&
        systemctl cat libvirtd.service >/dev/null 2>&1; then
         systemctl start libvirtd.service
-    else
+    elif getent passwd libvirt-qemu >/dev/null; then
         /usr/sbin/libvirtd --daemon
+    else
+        # Debian's libvirt-daemon always brings the QEMU driver, whose state
+        # initialization fails without the users libvirt-daemon-system
+        # creates, and takes libvirtd down with it.  Without that package,
+        # libvirtd gets a driver directory of its own (docs/install.md):
+        # this driver, and the stock drivers that need no more than a
+        # container has.
+        own_dir=/usr/local/lib/xenpv/connection-driver
+        mkdir -p "$own_dir"
+        ln -sfn "$module_dir/libvirt_driver_libxl.so" "$own_dir/libvirt_driver_libxl.so"
+        for d in secret storage; do
+            [ -e "$module_dir/libvirt_driver_$d.so" ] &&
+                ln -sfn "$module_dir/libvirt_driver_$d.so" "$own_dir/libvirt_driver_$d.so"
+        done
+        echo "(libvirt-daemon-system is not installed: libvirtd loads its drivers from $own_dir)"
+        LIBVIRT_DRIVER_DIR=$own_dir /usr/sbin/libvirtd --daemon
     fi
-    poll 30 virsh -c "$uri" uri || {
+    poll 60 virsh -c "$uri" uri || {
         virsh -c "$uri" uri >&2 || true
         die "libvirtd did not answer on $uri"
     }
-    echo "started"
+    echo "started: pid $(cat /run/libvirtd.pid 2>/dev/null || echo ?)"
 fi
 
 say "The example guest"
