@@ -399,6 +399,17 @@ xenpvCheckGraphics(const virDomainGraphicsDef *gfx)
         xenpvRefuse("%s", _("<graphics><listen>: the PV framebuffer listens on an address; use type='address'"));
         return -1;
     }
+    /* An address or a host name: libvirt writes it into an attribute as it
+     * is, so anything else could break the XML it formats. */
+    if (gfx->nListens == 1 && gfx->listens[0].address &&
+        (!*gfx->listens[0].address ||
+         strspn(gfx->listens[0].address,
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-_") !=
+         strlen(gfx->listens[0].address))) {
+        xenpvRefuse(_("<graphics listen='%s'>: not an IP address or host name"),
+                    gfx->listens[0].address);
+        return -1;
+    }
     if (gfx->type == VIR_DOMAIN_GRAPHICS_TYPE_VNC && gfx->data.vnc.websocket) {
         xenpvRefuse("%s", _("<graphics websocket>: not supported by the PV framebuffer backend"));
         return -1;
@@ -639,7 +650,8 @@ xenpvDomainXMLCheckDropped(const char *xml)
 
     /* libvirt allocates per vCPU while parsing: stop absurd counts first. */
     if ((obj2 = xmlXPathEval(BAD_CAST "number(/domain/vcpu[1])", ctxt)) &&
-        obj2->type == XPATH_NUMBER && obj2->floatval > XENPV_MAX_VCPUS) {
+        obj2->type == XPATH_NUMBER &&
+        (obj2->floatval > XENPV_MAX_VCPUS || obj2->floatval < 0)) {
         xenpvRefuse(_("<vcpu> of %.0f: a PV guest has at most %d vCPUs"),
                     obj2->floatval, XENPV_MAX_VCPUS);
         ret = -1;

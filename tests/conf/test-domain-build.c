@@ -218,6 +218,7 @@ static const Refusal refusals[] = {
     { "vcpupin", PV_HEAD PV_OS "<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune></domain>", "<vcpupin>" },
     { "vcpu0", PV_HEAD PV_OS "<vcpu current='0'>2</vcpu></domain>", "current='0'" },
     { "vcpuhuge", PV_HEAD PV_OS "<vcpu>4000000000</vcpu></domain>", "at most 8192 vCPUs" },
+    { "vcpuneg", PV_HEAD PV_OS "<vcpu>-1</vcpu></domain>", "at most 8192 vCPUs" },
     { "bothboot", PV_HEAD "<bootloader>/usr/bin/pygrub</bootloader>" PV_OS "</domain>", "<bootloader> and <os><kernel>" },
 };
 
