@@ -6,6 +6,7 @@ and the console log the simulated host keeps, which holds the boot lines.
 """
 import os
 import pty
+import re
 import select
 import subprocess
 import termios
@@ -76,13 +77,18 @@ class Terminal:
 
 
 def body(tap, lab):
-    xml = xenpvlab.guest_xml('x86_64', name=NAME)
+    tag = 'xenpv.test=console%d' % os.getpid()
+    xml = xenpvlab.guest_xml('x86_64', name=NAME, cmdline=tag)
     tap.cmd_ok(lab.define(xml, start=True), 'console guest started')
     log_path = os.path.join(xenpvlab.CONSOLE_DIR, 'guest-%s.log' % NAME)
     tap.ok(wait_for(lambda: os.path.exists(log_path) and os.path.getsize(log_path) > 0, 15),
            'console log %s is written' % log_path)
+    tap.ok(wait_for(lambda: 'login:' in lab.console_log(NAME), 15),
+           'the guest boots to its login line')
     boot = lab.console_log(NAME)
-    tap.ok(len(boot.splitlines()) >= 2, 'console log has the boot lines', boot[-2000:])
+    tap.like(boot, r'^Linux version ', 'console log has the kernel banner', re.M)
+    tap.like(boot, r'^Command line: .*%s' % re.escape(tag),
+             'console log has the boot command line from the domain XML', re.M)
 
     term = Terminal(['virsh', '-c', xenpvlab.URI, 'console', NAME])
     try:
@@ -91,11 +97,21 @@ def body(tap, lab):
         tap.ok(term.expect('Escape character is'), 'virsh console gives the escape character',
                term.text)
         tap.ok(wait_for(term.raw, 10), 'virsh console puts the terminal in raw mode')
+        mark = len(term.output)
+        term.send(b'\r')
+        tap.ok(term.expect('root@%s:~# ' % NAME, 15), 'Enter gives the guest\'s shell prompt',
+               lambda: 'terminal:\n%r' % term.output[mark:])
+        mark = len(term.output)
+        term.send(b'cat /proc/cmdline\r')
+        tap.ok(term.expect(tag, 15), 'the guest answers a command: its kernel command line',
+               lambda: 'terminal:\n%r' % term.output[mark:])
         marker = 'hello-from-the-console-%d' % os.getpid()
         mark = len(term.output)
         term.send(marker.encode() + b'\r')
         tap.ok(term.expect(marker, 15), 'the typed line comes back from the guest',
                lambda: 'terminal:\n%r' % term.output[mark:])
+        tap.ok(term.expect('%s: command not found' % marker, 15),
+               'and the guest\'s shell answers it', lambda: 'terminal:\n%r' % term.output[mark:])
         # Another line, to see the guest keeps reading.
         second = 'second-line-%d' % os.getpid()
         term.send(second.encode() + b'\r')
