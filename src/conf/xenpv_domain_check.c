@@ -88,6 +88,12 @@ xenpvCheckOS(const virDomainDef *def)
         xenpvRefuse("%s", _("<os><init>: container init is not supported for PV guests"));
         return -1;
     }
+    if ((os->kernel && !g_path_is_absolute(os->kernel)) ||
+        (os->initrd && !g_path_is_absolute(os->initrd))) {
+        xenpvRefuse(_("<os><kernel>/<initrd> '%s': give an absolute path in dom0"),
+                    os->kernel && !g_path_is_absolute(os->kernel) ? os->kernel : os->initrd);
+        return -1;
+    }
     if (!os->kernel && !def->os.bootloader) {
         xenpvRefuse("%s", _("a PV guest needs <os><kernel> or <bootloader>"));
         return -1;

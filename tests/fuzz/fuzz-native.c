@@ -3,10 +3,11 @@
  * the format, the rest is the configuration file.  Whatever parses must
  * format, and formatting must be stable: native -> def -> native -> def ->
  * native gives the same text twice, and the XML of a parsed definition must
- * parse again.
+ * parse again and validate against libvirt's domain schema.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <libxml/relaxng.h>
 
 #include "internal.h"
 #include "domain_conf.h"
@@ -16,6 +17,26 @@
 #include "xenpv_native.h"
 
 static virDomainXMLOption *xmlopt;
+static xmlRelaxNGPtr schema;
+
+static void
+quietXML(void *ctx G_GNUC_UNUSED, const char *msg G_GNUC_UNUSED, ...)
+{
+}
+
+static bool
+validates(const char *xml)
+{
+    xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt(schema);
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL, 0);
+    bool ok;
+
+    xmlRelaxNGSetValidErrors(vctxt, quietXML, quietXML, NULL);
+    ok = doc && xmlRelaxNGValidateDoc(vctxt, doc) == 0;
+    xmlFreeDoc(doc);
+    xmlRelaxNGFreeValidCtxt(vctxt);
+    return ok;
+}
 
 static void
 quietErrors(void *opaque G_GNUC_UNUSED, virErrorPtr err G_GNUC_UNUSED)
@@ -31,6 +52,14 @@ LLVMFuzzerInitialize(int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
     if (virInitialize() < 0 || !(xmlopt = xenpvDomainXMLOptionNew(NULL, NULL)))
         abort();
     virSetErrorFunc(NULL, quietErrors);
+    xmlSetGenericErrorFunc(NULL, quietXML);
+    {
+        xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt(XENPV_DOMAIN_RNG);
+
+        if (!(schema = xmlRelaxNGParse(pctxt)))
+            abort();
+        xmlRelaxNGFreeParserCtxt(pctxt);
+    }
     return 0;
 }
 
@@ -59,6 +88,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!(fromXML = xenpvDomainDefParseString(xml, xmlopt, VIR_DOMAIN_DEF_PARSE_INACTIVE))) {
         fprintf(stderr, "XML of a parsed config does not parse: %s\n%s\n",
                 virGetLastErrorMessage(), xml);
+        abort();
+    }
+
+    if (!validates(xml)) {
+        fprintf(stderr, "XML of a parsed config does not validate:\n%s\n", xml);
         abort();
     }
 
