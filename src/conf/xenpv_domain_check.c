@@ -24,6 +24,23 @@
 #define xenpvRefuse(...) \
     virReportError(VIR_ERR_CONFIG_UNSUPPORTED, __VA_ARGS__)
 
+/* What libvirt's schema calls a deviceName (bridges, host interfaces):
+ * libvirt's parser takes more, but then formats XML its schema rejects. */
+static bool
+xenpvIsDeviceName(const char *name)
+{
+    return name && *name &&
+           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789_.-\\:/") == strlen(name);
+}
+
+/* The schema's absFilePath: "/" and at least one more character. */
+static bool
+xenpvIsAbsFilePath(const char *path)
+{
+    return path && path[0] == '/' && path[1];
+}
+
 static int
 xenpvCheckOS(const virDomainDef *def)
 {
@@ -88,10 +105,10 @@ xenpvCheckOS(const virDomainDef *def)
         xenpvRefuse("%s", _("<os><init>: container init is not supported for PV guests"));
         return -1;
     }
-    if ((os->kernel && !g_path_is_absolute(os->kernel)) ||
-        (os->initrd && !g_path_is_absolute(os->initrd))) {
+    if ((os->kernel && !xenpvIsAbsFilePath(os->kernel)) ||
+        (os->initrd && !xenpvIsAbsFilePath(os->initrd))) {
         xenpvRefuse(_("<os><kernel>/<initrd> '%s': give an absolute path in dom0"),
-                    os->kernel && !g_path_is_absolute(os->kernel) ? os->kernel : os->initrd);
+                    os->kernel && !xenpvIsAbsFilePath(os->kernel) ? os->kernel : os->initrd);
         return -1;
     }
     if (!os->kernel && !def->os.bootloader) {
@@ -275,7 +292,11 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
                     virDomainDiskBusTypeToString(disk->bus), dst);
         return -1;
     }
-    if (!(STRPREFIX(dst, "xvd") || STRPREFIX(dst, "sd") || STRPREFIX(dst, "hd"))) {
+    if (!(STRPREFIX(dst, "xvd") || STRPREFIX(dst, "sd") || STRPREFIX(dst, "hd")) ||
+        strspn(dst + (dst[0] == 'x' ? 3 : 2),
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+        strlen(dst + (dst[0] == 'x' ? 3 : 2)) ||
+        !dst[dst[0] == 'x' ? 3 : 2]) {
         xenpvRefuse(_("<disk><target dev='%s'>: PV disks are named xvd*, sd* or hd*"), dst);
         return -1;
     }
@@ -284,8 +305,8 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
                     virStorageTypeToString(srcType), dst);
         return -1;
     }
-    if (!disk->src->path) {
-        xenpvRefuse(_("<disk> (%s): a disk needs a <source>"), dst);
+    if (!xenpvIsAbsFilePath(disk->src->path)) {
+        xenpvRefuse(_("<disk> (%s): a disk needs a <source> with an absolute path"), dst);
         return -1;
     }
     if (disk->driverName &&
@@ -320,6 +341,20 @@ xenpvCheckNet(const virDomainNetDef *net)
 {
     size_t i;
 
+    if (net->type == VIR_DOMAIN_NET_TYPE_BRIDGE &&
+        !xenpvIsDeviceName(net->data.bridge.brname)) {
+        xenpvRefuse(_("<interface><source bridge='%s'>: not a network device name"),
+                    NULLSTR(net->data.bridge.brname));
+        return -1;
+    }
+    if (net->ifname && !xenpvIsDeviceName(net->ifname)) {
+        xenpvRefuse(_("<interface><target dev='%s'>: not a network device name"), net->ifname);
+        return -1;
+    }
+    if (net->script && !*net->script) {
+        xenpvRefuse("%s", _("<interface><script path=''>: empty script path"));
+        return -1;
+    }
     for (i = 0; i < net->guestIP.nips; i++) {
         if (net->guestIP.ips[i]->prefix ||
             VIR_SOCKET_ADDR_VALID(&net->guestIP.ips[i]->peer)) {
