@@ -13,7 +13,9 @@
 #   --keep        keep the run directory (overlay disk, per-run disk, logs)
 #   --timeout     limit for one boot, from QEMU start to power-off (default 900)
 # Environment: XEN_TIER_CACHE (default /var/cache/xenpv/xen-tier),
-#              XEN_TIER_BUILD (the project's build directory, default ./build)
+#              XEN_TIER_BUILD (the project's build directory, default ./build),
+#              XEN_TIER_STALL_TIMEOUT (seconds of serial silence taken for a
+#              stall, default 240)
 #
 # QEMU runs with no network device; nothing here touches the network apart
 # from build-images.sh fetching from the distribution archive on the host.
@@ -24,7 +26,8 @@ top=$(cd "$here/../.." && pwd)
 cache=${XEN_TIER_CACHE:-/var/cache/xenpv/xen-tier}
 build=${XEN_TIER_BUILD:-$top/build}
 hypervisors="stock rebuilt" drivers=libxl keep=0 boot_timeout=900
-stall_timeout=240   # no serial output for this long means the boot stalled
+# No serial output for this long means the boot stalled.
+stall_timeout=${XEN_TIER_STALL_TIMEOUT:-240}
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -75,7 +78,7 @@ prepare_images() {
         cp "$k64" "$dir/test-x86_64"
         cp "$k32" "$dir/test-x86_32p"
         echo "project test kernels" > "$dir/source"
-        pattern=${XEN_TIER_CONSOLE_PATTERN:-xenpv}   # they announce themselves
+        pattern="xenpv-test: hello"   # they announce themselves
         save=yes
     else
         cp /usr/lib/grub-xen/grub-x86_64-xen.bin "$dir/test-x86_64"
@@ -110,7 +113,6 @@ prepare_tier_disk() {
     cat > "$src/params" <<EOF
 HYPERVISOR=$hv
 DRIVERS="$drivers"
-RUN_XL=yes
 SUITE_TIMEOUT=$((boot_timeout - 120))
 EOF
     mke2fs -q -t ext4 -L xen-tier-run -d "$src" "$rundir/tier.img" 256M

@@ -114,6 +114,7 @@ xl_guest() {
         [ -n "$cmdline" ] && printf 'extra="%s"\n' "$cmdline"
         printf 'on_poweroff="destroy"\non_reboot="destroy"\non_crash="destroy"\n'
     } > "$work/$name.cfg"
+    rm -f "$console_dir/guest-$name.log"
     t=$(now)
     if ! timeout 120 xl create "$work/$name.cfg" > "$work/out" 2>&1; then
         if ! refused_here "$arch"; then
@@ -158,10 +159,11 @@ start_libvirtd() {
     fi
     env ${dir:+LIBVIRT_DRIVER_DIR=$dir} \
         LIBVIRT_LOG_OUTPUTS="1:file:/var/log/libvirt/libvirtd-$driver.log" \
-        LIBVIRT_LOG_FILTERS="1:libxl 1:xen 1:xenpv 3:rpc 3:event 3:util 3:object" \
+        LIBVIRT_LOG_FILTERS="1:libxl 1:xen 1:xenpv 1:driver 3:rpc 3:event 3:util 3:object" \
         libvirtd > "/var/log/libvirt/libvirtd-$driver.stderr" 2>&1 &
     libvirtd_pid=$!
-    wait_for 60 virsh -c "$uri" version
+    # Only the connection: what the driver can do is for the checks below.
+    wait_for 60 virsh -c "$uri" uri
 }
 
 stop_libvirtd() {
@@ -177,6 +179,7 @@ stop_libvirtd() {
 guest_lifecycle() {
     local name="$driver-$type" xml="$work/$driver-$type.xml" t
     guest_xml "$name" "$arch" "$images/$kernel" "${initrd:+$images/$initrd}" "$cmdline" "$mem" > "$xml"
+    rm -f "$console_dir/guest-$name.log"
     t=$(now)
     if ! timeout 180 virsh -c "$uri" create "$xml" > "$work/out" 2>&1; then
         if refused_here "$arch"; then
@@ -256,7 +259,8 @@ if check "libvirtd ($driver driver) answers on $uri" start_libvirtd; then
     done 3< "$images/guests"
     [ -n "$net_kernel" ] && bridge_check
 else
-    indent 10 < "/var/log/libvirt/libvirtd-$driver.stderr"
+    { cat "/var/log/libvirt/libvirtd-$driver.stderr"
+      grep ' error : ' "/var/log/libvirt/libvirtd-$driver.log" | sort -u -k4 | tail -n 3; } | indent 10
     for what in capabilities guests bridge; do
         skip "$what" "libvirtd did not answer"
     done
