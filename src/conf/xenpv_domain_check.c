@@ -14,6 +14,7 @@
 #include "domain_conf.h"
 #include "virerror.h"
 #include "virutil.h"
+#include "virsocketaddr.h"
 
 #include "xenpv_domain_check.h"
 #include "xenpv_domain_build.h"
@@ -422,6 +423,21 @@ xenpvCheckChr(const virDomainChrDef *chr)
     return 0;
 }
 
+/* The schema's addrIPorName: a DNS name (which covers IPv4) or IPv6. */
+static bool
+xenpvIsListenAddress(const char *addr)
+{
+    virSocketAddr sa;
+    size_t len = strlen(addr);
+
+    if (len == 0)
+        return false;
+    if (strspn(addr, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == len)
+        return true;
+    return strspn(addr, "0123456789abcdefABCDEF:.") == len &&
+           virSocketAddrParse(&sa, addr, AF_INET6) > 0;
+}
+
 static int
 xenpvCheckGraphics(const virDomainGraphicsDef *gfx)
 {
@@ -443,10 +459,7 @@ xenpvCheckGraphics(const virDomainGraphicsDef *gfx)
     /* An address or a host name: libvirt writes it into an attribute as it
      * is, so anything else could break the XML it formats. */
     if (gfx->nListens == 1 && gfx->listens[0].address &&
-        (!*gfx->listens[0].address ||
-         strspn(gfx->listens[0].address,
-                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-_") !=
-         strlen(gfx->listens[0].address))) {
+        !xenpvIsListenAddress(gfx->listens[0].address)) {
         xenpvRefuse(_("<graphics listen='%s'>: not an IP address or host name"),
                     gfx->listens[0].address);
         return -1;

@@ -266,6 +266,7 @@ static const NativeRefusal nativeRefusals[] = {
     { "vnclisten-quote", "xen-xm", XM_HEAD "vfb = [ \"type=vnc, vnclisten=127.0.0'1\" ]\n", "listen='127.0.0'1'" },
     { "kernel-relative", "xen-xm", "name = \"t\"\nkernel = \"vmlinuz\"\n", "'vmlinuz'" },
     { "bridge-name", "xen-xm", XM_HEAD "vif = [ 'bridge=xe~br0' ]\n", "bridge='xe~br0'" },
+    { "vnclisten-underscore", "xen-xm", XM_HEAD "vfb = [ 'type=vnc, vnclisten=127_1' ]\n", "listen='127_1'" },
     { "vfb-opengl", "xen-xl", XM_HEAD "vfb = [ 'type=sdl, opengl=1' ]\n", "'opengl'" },
     { "vnc-off-keys", "xen-xm", XM_HEAD "vnc = 0\nvnclisten = \"0.0.0.0\"\n", "vnc = 1" },
     { "vfb-and-vnc", "xen-xm", XM_HEAD "vfb = [ 'type=vnc' ]\nvnc = 1\n", "'vfb'" },
