@@ -1,0 +1,323 @@
+/*
+ * xenpv_hyp_xen_build.c: creating, building and destroying PV domains on
+ * a real dom0 with libxenctrl and libxenguest's domain builder.
+ *
+ * A guest comes to life in steps: an empty domain (xc_domain_create: PV,
+ * its vCPU and event-channel/grant limits, its UUID), its memory ceiling
+ * and CPU policy, the event channels its console and store rings signal
+ * on, the memory image (the builder loads the kernel and ramdisk, lays
+ * out start_info, page tables, p2m, console and store pages, and seeds
+ * the grant table so dom0's daemons can map those two pages), then its
+ * xenstore subtree, its devices, and its introduction to xenstored (which
+ * also makes xenconsoled attach to its console).  It is left paused.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+#include "virbitmap.h"
+#include "virerror.h"
+#include "virlog.h"
+
+#include "xenpv_hyp_xen_priv.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.hyp_xen_build");
+
+
+/* Pin every vCPU to the host CPUs of @cpuset ("0-3,^2"). */
+static int
+xenpvXenSetAffinity(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec)
+{
+    g_autoptr(virBitmap) cpus = NULL;
+    xc_cpumap_t map = NULL;
+    int maxCpus;
+    unsigned int vcpu;
+    ssize_t cpu = -1;
+    int ret = -1;
+
+    if (!spec->cpuset || !*spec->cpuset)
+        return 0;
+    if ((maxCpus = xc_get_max_cpus(priv->xch)) <= 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                            _("cannot read the number of host CPUs"));
+        return -1;
+    }
+    if (virBitmapParse(spec->cpuset, &cpus, maxCpus) < 0)
+        return -1;
+    if (!(map = xc_cpumap_alloc(priv->xch))) {
+        xenpvXenReportError(VIR_ERR_NO_MEMORY, "%s", _("cannot allocate a CPU map"));
+        return -1;
+    }
+    while ((cpu = virBitmapNextSetBit(cpus, cpu)) >= 0)
+        map[cpu / 8] |= 1U << (cpu % 8);
+    for (vcpu = 0; vcpu < spec->maxVcpus; vcpu++) {
+        if (xc_vcpu_setaffinity(priv->xch, domid, vcpu, map, NULL, XEN_VCPUAFFINITY_HARD) < 0) {
+            xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                                _("cannot pin vCPU %u of domain '%s' to host CPUs %s"),
+                                vcpu, spec->name, spec->cpuset);
+            goto cleanup;
+        }
+    }
+    ret = 0;
+
+ cleanup:
+    free(map);
+    return ret;
+}
+
+
+int
+xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *domid)
+{
+    struct xen_domctl_createdomain create = { 0 };
+    xc_physinfo_t phys = { 0 };
+    uint32_t newDomid = 0;
+
+    /* Refusals come before anything is created. */
+    if (xenpvXenCheckAbi(priv, spec->abi, spec->name) < 0)
+        return -1;
+    if (spec->bootloader && *spec->bootloader) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("domain '%s' names a bootloader (%s); this driver boots the kernel "
+                         "given in <os><kernel> and runs no bootloader in dom0"),
+                       spec->name, spec->bootloader);
+        return -1;
+    }
+    if (spec->maxVcpus == 0 || spec->vcpus > spec->maxVcpus) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("domain '%s' asks for %u vCPUs online of at most %u"),
+                       spec->name, spec->vcpus, spec->maxVcpus);
+        return -1;
+    }
+
+    memcpy(create.handle, spec->uuid, sizeof(create.handle));
+    create.flags = 0;   /* PV: neither HVM nor HAP */
+    create.max_vcpus = spec->maxVcpus;
+    create.max_evtchn_port = XENPV_XEN_MAX_EVTCHN_PORT;
+    create.max_grant_frames = XENPV_XEN_MAX_GRANT_FRAMES;
+    create.max_maptrack_frames = XENPV_XEN_MAX_MAPTRACK_FRAMES;
+    /* Grant table v2 where the hypervisor offers it, as Xen's toolstack does. */
+    create.grant_opts = XEN_DOMCTL_GRANT_version(
+        xc_physinfo(priv->xch, &phys) == 0 &&
+        (phys.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2) ? 2 : 1);
+    xenpvXenClearLastError();
+
+    if (xc_domain_create(priv->xch, &newDomid, &create) < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot create domain '%s'"), spec->name);
+        return -1;
+    }
+    VIR_DEBUG("domain '%s' created as domid %u", spec->name, newDomid);
+
+    if (xc_cpuid_apply_policy(priv->xch, newDomid, false, NULL, 0, true, false, false,
+                              NULL, NULL) < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot set the CPU policy of domain '%s'"), spec->name);
+        goto error;
+    }
+    if (xc_domain_setmaxmem(priv->xch, newDomid,
+                            spec->maxMemKiB + XENPV_XEN_MAXMEM_SLACK_KIB) < 0 ||
+        xc_domain_set_memmap_limit(priv->xch, newDomid, spec->maxMemKiB) < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot set the memory limit of domain '%s' to %llu KiB"),
+                            spec->name, (unsigned long long)spec->maxMemKiB);
+        goto error;
+    }
+    if (xenpvXenSetAffinity(priv, newDomid, spec) < 0)
+        goto error;
+
+    *domid = newDomid;
+    return 0;
+
+ error:
+    xenpvXenDomainAbandon(priv, newDomid);
+    return -1;
+}
+
+
+void
+xenpvXenDomainAbandon(xenpvXenPriv *priv, uint32_t domid)
+{
+    virErrorPtr orig = NULL;
+
+    virErrorPreserveLast(&orig);
+    xc_domain_pause(priv->xch, domid);
+    xenpvXenDevicesRemove(priv, domid);
+    if (xc_domain_destroy(priv->xch, domid) < 0)
+        VIR_WARN("cannot destroy the half-built domain %u: %s", domid,
+                 NULLSTR(xenpvXenLastError()));
+    xenpvXenStoreRemoveDomain(priv, domid);
+    xenpvXenClearLastError();
+    virErrorRestore(&orig);
+}
+
+
+int
+xenpvXenDomainFinish(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec,
+                     unsigned int storePort, unsigned long storeMfn,
+                     unsigned int consolePort, unsigned long consoleMfn)
+{
+    if (xenpvXenStoreWriteEntries(priv, domid, spec, storePort, storeMfn,
+                                  consolePort, consoleMfn) < 0)
+        return -1;
+    /* The console entries are in place: xenconsoled attaches on this. */
+    if (xenpvXenStoreIntroduce(priv, domid, storeMfn, storePort) < 0)
+        return -1;
+    return xenpvXenDevicesAdd(priv, domid, spec);
+}
+
+
+/* The two event channels dom0's daemons talk to the guest on. */
+static int
+xenpvXenAllocPorts(xenpvXenPriv *priv, uint32_t domid, const char *name,
+                   unsigned int *storePort, unsigned int *consolePort)
+{
+    int store = xc_evtchn_alloc_unbound(priv->xch, domid, 0);
+    int console = store < 0 ? -1 : xc_evtchn_alloc_unbound(priv->xch, domid, 0);
+
+    if (store < 0 || console < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot allocate the store and console event channels of domain '%s'"),
+                            name);
+        return -1;
+    }
+    *storePort = store;
+    *consolePort = console;
+    return 0;
+}
+
+
+/* Run libxenguest's builder: the guest's memory image, booted paused. */
+static int
+xenpvXenBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec,
+                   unsigned int storePort, unsigned long *storeMfn,
+                   unsigned int consolePort, unsigned long *consoleMfn)
+{
+    struct xc_dom_image *dom;
+    const char *step = "xc_dom_allocate";
+    int ret = -1;
+
+    if (!(dom = xc_dom_allocate(priv->xch, spec->cmdline ? spec->cmdline : "", NULL))) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot start building domain '%s' (%s)"), spec->name, step);
+        return -1;
+    }
+    dom->container_type = XC_DOM_PV_CONTAINER;
+    dom->flags = 0;
+    dom->console_evtchn = consolePort;
+    dom->console_domid = 0;
+    dom->xenstore_evtchn = storePort;
+    dom->xenstore_domid = 0;
+    dom->max_vcpus = spec->maxVcpus;
+    dom->claim_enabled = 0;
+
+    step = "kernel";
+    if (xc_dom_kernel_file(dom, spec->kernel) != 0)
+        goto error;
+    step = "ramdisk";
+    if (spec->ramdisk && *spec->ramdisk &&
+        xc_dom_module_file(dom, spec->ramdisk, NULL) != 0)
+        goto error;
+    step = "xc_dom_boot_xen_init";
+    if (xc_dom_boot_xen_init(dom, priv->xch, domid) != 0)
+        goto error;
+    step = "xc_dom_parse_image";
+    if (xc_dom_parse_image(dom) != 0)
+        goto error;
+    step = "xc_dom_mem_init";
+    if (xc_dom_mem_init(dom, spec->targetMemKiB / 1024) != 0)
+        goto error;
+    step = "xc_dom_boot_mem_init";
+    if (xc_dom_boot_mem_init(dom) != 0)
+        goto error;
+    step = "xc_dom_build_image";
+    if (xc_dom_build_image(dom) != 0)
+        goto error;
+    step = "xc_dom_boot_image";
+    if (xc_dom_boot_image(dom) != 0)
+        goto error;
+    step = "xc_dom_gnttab_init";
+    if (xc_dom_gnttab_init(dom) != 0)
+        goto error;
+
+    *consoleMfn = xc_dom_p2m(dom, dom->console_pfn);
+    *storeMfn = xc_dom_p2m(dom, dom->xenstore_pfn);
+    VIR_DEBUG("domain '%s' (%u) built as %s: store mfn 0x%lx port %u, console mfn 0x%lx port %u",
+              spec->name, domid, NULLSTR(dom->guest_type), *storeMfn, storePort,
+              *consoleMfn, consolePort);
+    ret = 0;
+    goto cleanup;
+
+ error:
+    xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                        _("cannot build domain '%s' from kernel '%s' (%s)"),
+                        spec->name, NULLSTR(spec->kernel), step);
+ cleanup:
+    xc_dom_release(dom);
+    return ret;
+}
+
+
+int
+xenpvXenDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid)
+{
+    xenpvXenPriv *priv = hyp->priv;
+    unsigned int storePort = 0;
+    unsigned int consolePort = 0;
+    unsigned long storeMfn = 0;
+    unsigned long consoleMfn = 0;
+    uint32_t newDomid;
+
+    if (!spec->kernel || !*spec->kernel) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("domain '%s' has no kernel to boot"), spec->name);
+        return -1;
+    }
+    if (xenpvXenDomainMake(priv, spec, &newDomid) < 0)
+        return -1;
+    if (xenpvXenAllocPorts(priv, newDomid, spec->name, &storePort, &consolePort) < 0 ||
+        xenpvXenBuildImage(priv, newDomid, spec, storePort, &storeMfn,
+                           consolePort, &consoleMfn) < 0 ||
+        xenpvXenDomainFinish(priv, newDomid, spec, storePort, storeMfn,
+                             consolePort, consoleMfn) < 0) {
+        xenpvXenDomainAbandon(priv, newDomid);
+        return -1;
+    }
+    *domid = newDomid;
+    return 0;
+}
+
+
+int
+xenpvXenDomainDestroy(xenpvHypervisor *hyp, uint32_t domid)
+{
+    xenpvXenPriv *priv = hyp->priv;
+    xc_domaininfo_t di = { 0 };
+    int n;
+
+    if (domid == 0) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                       _("domain 0 is the control domain and cannot be destroyed"));
+        return -1;
+    }
+    n = xc_domain_getinfolist(priv->xch, domid, 1, &di);
+    if (n == 1 && di.domain == domid) {
+        /* Stopped first, so its frontends cannot race the teardown. */
+        xc_domain_pause(priv->xch, domid);
+    }
+    xenpvXenClearLastError();
+
+    /* Devices go while the domain exists: their backends must let go of
+     * its pages, or it lingers as a zombie. */
+    xenpvXenDevicesRemove(priv, domid);
+    if (n == 1 && di.domain == domid &&
+        xc_domain_destroy(priv->xch, domid) < 0 && errno != ESRCH) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot destroy domain %u"), domid);
+        return -1;
+    }
+    xenpvXenStoreRemoveDomain(priv, domid);
+    return 0;
+}

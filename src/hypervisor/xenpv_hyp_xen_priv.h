@@ -1,0 +1,100 @@
+/*
+ * xenpv_hyp_xen_priv.h: what the files of the "xen" back end share: its
+ * handles on libxenctrl, libxenstore, libxenforeignmemory and libxenevtchn,
+ * what open() learnt about the hypervisor, and the helpers that turn Xen's
+ * errors into libvirt's.
+ *
+ * Nothing here remembers a domain: whatever a later operation needs about a
+ * guest (its devices, its /vm path) is read back from xenstore, so a daemon
+ * started after the guest can manage it like the one that created it.
+ */
+#pragma once
+
+#include <xenctrl.h>
+#include <xenguest.h>
+#include <xenstore.h>
+#include <xenforeignmemory.h>
+#include <xenevtchn.h>
+#include <xentoollog.h>
+
+#include "xenpv_hypervisor.h"
+
+/* Guest ABIs as Xen's domain builder names them (xen_caps words). */
+#define XENPV_XEN_CAPS_64 "xen-3.0-x86_64"
+#define XENPV_XEN_CAPS_32P "xen-3.0-x86_32p"
+
+/* Hotplug scripts as the dom0 packages ship them. */
+#define XENPV_XEN_SCRIPT_DIR "/etc/xen/scripts"
+
+/* Limits given to every guest (libxl's defaults for PV). */
+#define XENPV_XEN_MAX_EVTCHN_PORT 1023
+#define XENPV_XEN_MAX_GRANT_FRAMES 64
+#define XENPV_XEN_MAX_MAPTRACK_FRAMES 1024
+/* Head room above maxmem for the pages Xen and the builder take. */
+#define XENPV_XEN_MAXMEM_SLACK_KIB 1024
+
+typedef struct _xenpvXenPriv xenpvXenPriv;
+struct _xenpvXenPriv {
+    xentoollog_logger logger;   /* first: libxc hands it back to us */
+    xc_interface *xch;
+    struct xs_handle *xsh;      /* requests */
+    struct xs_handle *xsWatch;  /* only the @releaseDomain watch */
+    xenforeignmemory_handle *fmem;
+    xenevtchn_handle *xce;
+
+    char caps[1024];            /* XENVER_capabilities */
+    bool pv32;
+    bool logDirty;
+    char *logDirtyHow;          /* how logDirty was learnt, for messages */
+};
+
+/* Reports an error with libxc's last message (or errno) appended. */
+void xenpvXenReportError(int code, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* The last message libxc/libxenguest logged as an error in this thread. */
+const char *xenpvXenLastError(void);
+void xenpvXenClearLastError(void);
+extern const xentoollog_logger xenpvXenLoggerTemplate;
+
+/* xenpv_hyp_xen_store.c */
+char *xenpvXenStoreReadStr(xenpvXenPriv *priv, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+int xenpvXenStoreWriteEntries(xenpvXenPriv *priv, uint32_t domid,
+                              const xenpvBuildSpec *spec,
+                              unsigned int storePort, unsigned long storeMfn,
+                              unsigned int consolePort, unsigned long consoleMfn);
+int xenpvXenStoreIntroduce(xenpvXenPriv *priv, uint32_t domid,
+                           unsigned long storeMfn, unsigned int storePort);
+void xenpvXenStoreRemoveDomain(xenpvXenPriv *priv, uint32_t domid);
+int xenpvXenStoreOpenWatch(xenpvHypervisor *hyp);
+bool xenpvXenStoreSetPerms(xenpvXenPriv *priv, xs_transaction_t t, const char *path,
+                           uint32_t owner, uint32_t reader);
+int xenpvXenStoreRead(xenpvHypervisor *hyp, const char *path, char **value);
+int xenpvXenStoreWrite(xenpvHypervisor *hyp, const char *path, const char *value);
+int xenpvXenStoreRemove(xenpvHypervisor *hyp, const char *path);
+int xenpvXenEventFd(xenpvHypervisor *hyp);
+int xenpvXenEventAck(xenpvHypervisor *hyp);
+
+/* xenpv_hyp_xen_devices.c */
+int xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
+void xenpvXenDevicesRemove(xenpvXenPriv *priv, uint32_t domid);
+
+/* xenpv_hyp_xen_build.c */
+int xenpvXenDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid);
+int xenpvXenDomainDestroy(xenpvHypervisor *hyp, uint32_t domid);
+/* The empty domain every guest starts as (also used for restore). */
+int xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *domid);
+/* The part after the memory image: store entries, devices, introduction. */
+int xenpvXenDomainFinish(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec,
+                         unsigned int storePort, unsigned long storeMfn,
+                         unsigned int consolePort, unsigned long consoleMfn);
+/* Tear down a half-built domain without reporting a new error. */
+void xenpvXenDomainAbandon(xenpvXenPriv *priv, uint32_t domid);
+
+/* xenpv_hyp_xen_save.c */
+int xenpvXenDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
+                       const xenpvSaveParams *params);
+int xenpvXenDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
+                          int fd, uint32_t *domid);
+int xenpvXenDomainResume(xenpvHypervisor *hyp, uint32_t domid);
+
+/* xenpv_hyp_xen.c */
+int xenpvXenCheckAbi(xenpvXenPriv *priv, xenpvGuestAbi abi, const char *what);
