@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the libFuzzer targets with clang, AddressSanitizer (with its leak
 # checker) and UndefinedBehaviorSanitizer in a build directory of their own,
-# then run each for SECONDS (default 60).  Fails on a crash, a sanitizer
+# then run each for SECONDS (default: $XENPV_FUZZ_SECONDS, else 60).  Fails on a crash, a sanitizer
 # report or a leak; the input that caused it is left next to the build.
 #
 #   tests/fuzz/run.sh [SECONDS]
@@ -10,7 +10,7 @@
 # run discovers go to a scratch copy, not into the checkout.
 set -euo pipefail
 
-secs=${1:-60}
+secs=${1:-${XENPV_FUZZ_SECONDS:-60}}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 bdir=${XENPV_FUZZ_BUILDDIR:-$top/build-fuzz}
