@@ -81,6 +81,68 @@ xenpvCapabilitiesCheckArch(const xenpvHostInfo *host, virArch arch)
 }
 
 
+/* "a 32-bit PAE PV kernel", for messages. */
+static const char *
+xenpvGuestAbiDescription(xenpvGuestAbi abi)
+{
+    switch (abi) {
+    case XENPV_GUEST_ABI_X86_64:
+        return _("a 64-bit PV kernel");
+    case XENPV_GUEST_ABI_X86_32P:
+        return _("a 32-bit PAE PV kernel");
+    case XENPV_GUEST_ABI_X86_32:
+        return _("a non-PAE 32-bit PV kernel");
+    case XENPV_GUEST_ABI_UNKNOWN:
+    case XENPV_GUEST_ABI_LAST:
+        break;
+    }
+    return _("a kernel of unknown PV ABI");
+}
+
+
+int
+xenpvCapabilitiesCheckGuestAbi(const xenpvHostInfo *host,
+                               virArch arch,
+                               xenpvGuestAbi abi,
+                               const char *kernel)
+{
+    virArch kernelArch = virArchFromString(NULLSTR_EMPTY(xenpvGuestAbiArch(abi)));
+
+    if (abi == XENPV_GUEST_ABI_X86_32) {
+        /* Xen dropped 2-level paging for PV guests long ago (4.1). */
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("%s is %s (%s): non-PAE 32-bit PV guests are not supported by any current Xen; "
+                         "boot a PAE kernel"),
+                       kernel, xenpvGuestAbiDescription(abi), xenpvGuestAbiToCaps(abi));
+        return -1;
+    }
+    if (kernelArch == VIR_ARCH_NONE) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("%s has no PV guest ABI this driver knows"), kernel);
+        return -1;
+    }
+    if (arch != VIR_ARCH_NONE && arch != kernelArch) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("domain arch %s does not match %s: %s (%s); "
+                         "set <type arch='%s'> or remove the arch"),
+                       virArchToString(arch), kernel, xenpvGuestAbiDescription(abi),
+                       xenpvGuestAbiToCaps(abi), virArchToString(kernelArch));
+        return -1;
+    }
+    if (kernelArch == VIR_ARCH_I686 && !host->pv32) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("%s is %s (%s), but this Xen host does not run 32-bit PV guests "
+                         "(xen_caps '%s' lacks xen-3.0-x86_32p); likely causes: a hypervisor built "
+                         "without CONFIG_PV32, 'pv=no-32' on Xen's command line, or CET shadow "
+                         "stacks enabled"),
+                       kernel, xenpvGuestAbiDescription(abi), xenpvGuestAbiToCaps(abi),
+                       host->xenCaps);
+        return -1;
+    }
+    return xenpvCapabilitiesCheckArch(host, kernelArch);
+}
+
+
 virDomainCaps *
 xenpvDomainCapsNew(const xenpvHostInfo *host,
                    const char *emulatorbin,

@@ -26,6 +26,17 @@ virCaps *xenpvCapabilitiesNew(const xenpvHostInfo *host);
  * VIR_ERR_CONFIG_UNSUPPORTED naming what is missing. */
 int xenpvCapabilitiesCheckArch(const xenpvHostInfo *host, virArch arch);
 
+/* Can a guest defined for @arch (VIR_ARCH_NONE: left to the kernel) run
+ * the PV ABI @abi of its kernel on @host?  @kernel says where the ABI came
+ * from, for the message ("kernel '/boot/vmlinuz'").  Refuses, with
+ * VIR_ERR_CONFIG_UNSUPPORTED naming both sides: a non-PAE 32-bit kernel; an
+ * arch the kernel does not have; a 32-bit kernel on a host without 32-bit
+ * PV (naming the likely causes).  Returns 0 or -1. */
+int xenpvCapabilitiesCheckGuestAbi(const xenpvHostInfo *host,
+                                   virArch arch,
+                                   xenpvGuestAbi abi,
+                                   const char *kernel);
+
 /* Domain capabilities for the triple, each NULL meaning the default
  * (virttype "xen", arch x86_64, machine "xenpv").  No emulator exists for PV
  * guests, so @emulatorbin must be NULL.  Returns NULL with an error on a

@@ -122,6 +122,64 @@ test_check_arch(void)
 }
 
 
+/* A kernel's ABI against the definition's arch and the host. */
+static void
+test_check_guest_abi(void)
+{
+    xenpvHostInfo host;
+    const char *k = "kernel /boot/k";
+
+    host_init(&host, true);
+    /* Left to the kernel, or named and the kernel's: fine. */
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_NONE,
+                                                   XENPV_GUEST_ABI_X86_32P, k), ==, 0);
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_I686,
+                                                   XENPV_GUEST_ABI_X86_32P, k), ==, 0);
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_X86_64,
+                                                   XENPV_GUEST_ABI_X86_64, k), ==, 0);
+
+    /* Named and not the kernel's, both ways: both named, and the fix. */
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_X86_64,
+                                                   XENPV_GUEST_ABI_X86_32P, k), ==, -1);
+    assert_contains(virGetLastErrorMessage(),
+                    "domain arch x86_64 does not match kernel /boot/k: "
+                    "a 32-bit PAE PV kernel (xen-3.0-x86_32p); "
+                    "set <type arch='i686'> or remove the arch");
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "x86_64");
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_I686,
+                                                   XENPV_GUEST_ABI_X86_64, k), ==, -1);
+    assert_contains(virGetLastErrorMessage(), "domain arch i686 does not match kernel /boot/k");
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "xen-3.0-x86_64");
+
+    /* Non-PAE: refused whatever the arch and the host. */
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_NONE,
+                                                   XENPV_GUEST_ABI_X86_32, k), ==, -1);
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED,
+                      "non-PAE 32-bit PV guests are not supported by any current Xen");
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_I686,
+                                                   XENPV_GUEST_ABI_X86_32, k), ==, -1);
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "xen-3.0-x86_32)");
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_NONE,
+                                                   XENPV_GUEST_ABI_UNKNOWN, k), ==, -1);
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "/boot/k");
+
+    /* No 32-bit PV: the kernel, the ABI and the likely causes. */
+    host_init(&host, false);
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_NONE,
+                                                   XENPV_GUEST_ABI_X86_64, k), ==, 0);
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_NONE,
+                                                   XENPV_GUEST_ABI_X86_32P, k), ==, -1);
+    assert_contains(virGetLastErrorMessage(), "kernel /boot/k is a 32-bit PAE PV kernel");
+    assert_contains(virGetLastErrorMessage(), "pv=no-32");
+    assert_contains(virGetLastErrorMessage(), "CET");
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "CONFIG_PV32");
+    /* A mismatch is named first: it is wrong on any host. */
+    g_assert_cmpint(xenpvCapabilitiesCheckGuestAbi(&host, VIR_ARCH_X86_64,
+                                                   XENPV_GUEST_ABI_X86_32P, k), ==, -1);
+    assert_last_error(VIR_ERR_CONFIG_UNSUPPORTED, "does not match");
+}
+
+
 static void
 test_domcaps_default(void)
 {
@@ -191,6 +249,7 @@ main(int argc, char **argv)
     g_test_add_func("/driver/caps/with-pv32", test_caps_with_pv32);
     g_test_add_func("/driver/caps/without-pv32", test_caps_without_pv32);
     g_test_add_func("/driver/caps/check-arch", test_check_arch);
+    g_test_add_func("/driver/caps/check-guest-abi", test_check_guest_abi);
     g_test_add_func("/driver/domcaps/default", test_domcaps_default);
     g_test_add_func("/driver/domcaps/i686", test_domcaps_i686);
     g_test_add_func("/driver/domcaps/refusals", test_domcaps_refusals);
