@@ -490,6 +490,7 @@ static virHypervisorDriver xenpvHypervisorDriver = {
     .domainGetMaxVcpus = xenpvDomainGetMaxVcpus,
     .domainGetVcpus = xenpvDomainGetVcpus,
     .domainGetMessages = xenpvDomainGetMessages,
+    .domainGetMetadata = xenpvDomainGetMetadata,
     .domainSave = xenpvDomainSave,
     .domainSaveFlags = xenpvDomainSaveFlags,
     .domainRestore = xenpvDomainRestore,

@@ -14,10 +14,10 @@
 #include "virlog.h"
 #include "viruuid.h"
 
-#include "xenpv_capabilities.h"
 #include "xenpv_domain.h"
+#include "xenpv_domain_abi.h"
+#include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
-#include "xenpv_domain_xmlopt.h"
 #include "xenpv_entry.h"
 #include "xenpv_save.h"
 
@@ -156,12 +156,12 @@ xenpvDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flag
     if (flags & VIR_DOMAIN_DEFINE_VALIDATE)
         parseFlags |= VIR_DOMAIN_DEF_PARSE_VALIDATE_SCHEMA;
 
-    if (!(def = xenpvDomainDefParseString(xml, driver->xmlopt, parseFlags)))
+    if (!(def = xenpvDomainDefParseUserXML(xml, driver->xmlopt, parseFlags)))
         return NULL;
     if (virDomainDefineXMLFlagsEnsureACL(conn, def) < 0)
         return NULL;
     if (xenpvDomainDefCheckPV(def) < 0 ||
-        xenpvCapabilitiesCheckArch(&driver->hostInfo, def->os.arch) < 0)
+        xenpvDomainAbiCheckDefine(driver, def) < 0)
         return NULL;
 
     if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt, 0, &oldDef)))
@@ -667,6 +667,27 @@ xenpvDomainGetMessages(virDomainPtr dom, char ***msgs, unsigned int flags)
     /* Nothing taints a PV domain and nothing in its XML is deprecated. */
     *msgs = NULL;
     ret = 0;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+char *
+xenpvDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int flags)
+{
+    virDomainObj *vm;
+    char *ret = NULL;
+
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, NULL);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return NULL;
+    if (virDomainGetMetadataEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    /* The running guest's ABI is there, in the live definition. */
+    ret = virDomainObjGetMetadata(vm, type, uri, flags);
 
  cleanup:
     virDomainObjEndAPI(&vm);

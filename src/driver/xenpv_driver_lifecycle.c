@@ -16,6 +16,8 @@
 
 #include "xenpv_capabilities.h"
 #include "xenpv_domain.h"
+#include "xenpv_domain_abi.h"
+#include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_entry.h"
@@ -49,11 +51,12 @@ xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     if (flags & VIR_DOMAIN_START_AUTODESTROY)
         startFlags |= XENPV_START_AUTODESTROY;
 
-    if (!(def = xenpvDomainDefParseString(xml, driver->xmlopt, parseFlags)))
+    if (!(def = xenpvDomainDefParseUserXML(xml, driver->xmlopt, parseFlags)))
         return NULL;
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
-    if (xenpvDomainDefCheckPV(def) < 0)
+    if (xenpvDomainDefCheckPV(def) < 0 ||
+        xenpvDomainAbiCheckDefine(driver, def) < 0)
         return NULL;
 
     if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,

@@ -33,6 +33,7 @@ char *xenpvDomainGetSchedulerType(virDomainPtr dom, int *nparams);
 int xenpvDomainGetVcpusFlags(virDomainPtr dom, unsigned int flags);
 int xenpvDomainGetMaxVcpus(virDomainPtr dom);
 int xenpvDomainGetMessages(virDomainPtr dom, char ***msgs, unsigned int flags);
+char *xenpvDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int flags);
 int xenpvDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo,
                         unsigned char *cpumaps, int maplen);
 

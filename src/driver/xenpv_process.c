@@ -11,38 +11,14 @@
 #include "virlog.h"
 #include "viruuid.h"
 
+#include "xenpv_bootloader.h"
+#include "xenpv_domain_abi.h"
+#include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
-#include "xenpv_capabilities.h"
-#include "xenpv_kernel.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
 VIR_LOG_INIT("xenpv.process");
-
-
-/* The kernel's PV ABI, with libvirt's error for why it has none. */
-static int
-xenpvProcessInspectKernel(const char *kernel, xenpvGuestAbi *abi)
-{
-    g_autoptr(GError) err = NULL;
-    xenpvKernelInfo info = { 0 };
-    int ret = -1;
-
-    if (!xenpvKernelInspectFile(kernel, &info, &err)) {
-        /* A path that cannot be read is a bad argument; a file that is no
-         * PV kernel is a configuration this driver cannot run. */
-        virReportError(err->code == XENPV_KERNEL_ERROR_IO ?
-                       VIR_ERR_INVALID_ARG : VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("cannot boot kernel '%s': %s"), kernel, err->message);
-        goto cleanup;
-    }
-    *abi = info.abi;
-    ret = 0;
-
- cleanup:
-    xenpvKernelInfoClear(&info);
-    return ret;
-}
 
 
 int
@@ -52,47 +28,24 @@ xenpvProcessPrepareSpec(xenpvDriver *driver,
                         xenpvBuildSpec *spec)
 {
     xenpvHostInfo host = { 0 };
-    virArch abiArch;
     uint64_t freeKiB;
 
     if (xenpvDomainDefCheckPV(def) < 0)
         return -1;
-    if (xenpvCapabilitiesCheckArch(&driver->hostInfo, def->os.arch) < 0)
-        return -1;
     if (xenpvBuildSpecFromDef(def, spec) < 0)
         return -1;
 
+    /* The kernel (or the bootloader's pick) against the definition's arch
+     * and the host, before anything is built; a save image says what its
+     * guest is. */
     if (abi == XENPV_GUEST_ABI_UNKNOWN) {
-        if (!spec->kernel) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("domain '%s' has no <os><kernel>: a Xen PV guest boots a kernel given by path"),
-                           def->name);
+        if (xenpvDomainAbiForStart(driver, def, spec) < 0)
             goto error;
-        }
-        if (xenpvProcessInspectKernel(spec->kernel, &abi) < 0)
+    } else {
+        if (xenpvDomainAbiCheckRestore(driver, def, abi, NULL) < 0)
             goto error;
+        spec->abi = abi;
     }
-
-    /* An x86_64 definition (libvirt's default when the XML names no arch,
-     * and what xm/xl configurations convert to) runs whatever PV ABI its
-     * kernel has: the live definition then shows the detected arch.  An
-     * explicit i686 definition needs a 32-bit kernel. */
-    abiArch = virArchFromString(xenpvGuestAbiArch(abi));
-    if (abiArch != def->os.arch && def->os.arch != VIR_ARCH_X86_64) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain '%s' is defined for arch '%s', but its kernel '%s' is a %s guest (%s): "
-                         "use a %s kernel or set <os><type arch='%s'>"),
-                       def->name, virArchToString(def->os.arch),
-                       NULLSTR(spec->kernel), virArchToString(abiArch),
-                       xenpvGuestAbiToCaps(abi), virArchToString(def->os.arch),
-                       virArchToString(abiArch));
-        goto error;
-    }
-    /* The kernel may need 32-bit PV even when the definition looked fine
-     * (an i686 definition was already checked against the host above). */
-    if (xenpvCapabilitiesCheckArch(&driver->hostInfo, abiArch) < 0)
-        goto error;
-    spec->abi = abi;
 
     if (!XENPV_HYP_HAS(driver, getHostInfo) ||
         driver->hyp.ops->getHostInfo(&driver->hyp, &host) < 0)
@@ -109,6 +62,7 @@ xenpvProcessPrepareSpec(xenpvDriver *driver,
     return 0;
 
  error:
+    xenpvBootloaderCleanup(driver, def);
     xenpvBuildSpecClear(spec);
     return -1;
 }
@@ -188,7 +142,7 @@ xenpvProcessStart(xenpvDriver *driver,
     created = true;
     vm->def->id = domid;
     /* The live definition says what the guest really is. */
-    vm->def->os.arch = virArchFromString(xenpvGuestAbiArch(spec.abi));
+    xenpvDomainDefSetKernelArch(vm->def, virArchFromString(xenpvGuestAbiArch(spec.abi)));
     VIR_DEBUG("domain '%s' built as domid %u (%s)", vm->def->name, domid,
               xenpvGuestAbiToCaps(spec.abi));
 
@@ -235,6 +189,8 @@ xenpvProcessStart(xenpvDriver *driver,
          * transient create over a defined domain, a restore). */
         if (transient || !virDomainObjIsActive(vm))
             virDomainObjRemoveTransientDef(vm);
+        if (!virDomainObjIsActive(vm))
+            xenpvBootloaderCleanup(driver, vm->def);
         virErrorRestore(&origErr);
     }
     xenpvBuildSpecClear(&spec);
@@ -268,6 +224,8 @@ xenpvProcessCleanup(xenpvDriver *driver,
     virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, reason);
     vm->def->id = -1;
     priv->abi = XENPV_GUEST_ABI_UNKNOWN;
+    /* The kernel the bootloader extracted served this run only. */
+    xenpvBootloaderCleanup(driver, vm->def);
     priv->shutdownHandled = false;
     xenpvDriverDomainStopped(driver);
 

@@ -15,9 +15,10 @@ typedef enum {
 } xenpvStartFlags;
 
 /* Check @def and turn it into a build spec: the PV checks, the kernel
- * inspection (unless @abi is already known, as for a save image), the guest
- * ABI against the definition's arch and the host, and the host's free
- * memory.  Returns 0 or -1 with the error that names the cause. */
+ * (run through the bootloader when there is one) and its inspection, unless
+ * @abi is already known as for a save image, the guest ABI against the
+ * definition's arch and the host, and the host's free memory.  Returns 0 or
+ * -1 with the error that names the cause (and nothing left behind). */
 int xenpvProcessPrepareSpec(xenpvDriver *driver,
                             virDomainDef *def,
                             xenpvGuestAbi abi,
@@ -39,8 +40,8 @@ int xenpvProcessStart(xenpvDriver *driver,
  * not touched: follow with xenpvProcessCleanup. */
 int xenpvProcessDestroyDomain(xenpvDriver *driver, virDomainObj *vm);
 
-/* Forget the running domain: state shut off for @reason, status removed,
- * the persistent definition back in place. */
+/* Forget the running domain: state shut off for @reason, status and the
+ * bootloader's files removed, the persistent definition back in place. */
 void xenpvProcessCleanup(xenpvDriver *driver,
                          virDomainObj *vm,
                          virDomainShutoffReason reason);

@@ -18,6 +18,8 @@
 #include "virfile.h"
 #include "virlog.h"
 
+#include "xenpv_domain_abi.h"
+#include "xenpv_domain_arch.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_monitor.h"
 #include "xenpv_process.h"
@@ -309,8 +311,11 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
     if (dxml) {
         g_autoptr(virDomainDef) def = NULL;
 
-        if (!(def = xenpvDomainDefParseString(dxml, driver->xmlopt,
-                                              VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        if (!(def = xenpvDomainDefParseUserXML(dxml, driver->xmlopt,
+                                               VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+            return -1;
+        /* The image's guest is the running one: the XML's arch must be it. */
+        if (xenpvDomainAbiCheckRestore(driver, def, priv->abi, path) < 0)
             return -1;
         if (!virDomainDefCheckABIStability(vm->def, def, driver->xmlopt))
             return -1;
@@ -468,8 +473,12 @@ xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml,
     if (dxml) {
         g_autoptr(virDomainDef) newDef = NULL;
 
-        if (!(newDef = xenpvDomainDefParseString(dxml, driver->xmlopt,
-                                                 VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        if (!(newDef = xenpvDomainDefParseUserXML(dxml, driver->xmlopt,
+                                                  VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+            goto cleanup;
+        /* Before libvirt's own comparison, which would only say the arch
+         * differs: an XML without one takes the image's. */
+        if (xenpvDomainAbiCheckRestore(driver, newDef, img.abi, from) < 0)
             goto cleanup;
         if (!virDomainDefCheckABIStability(def, newDef, driver->xmlopt))
             goto cleanup;

@@ -1,0 +1,141 @@
+/*
+ * xenpv_domain_abi.c: learning a PV guest's ABI from its kernel and
+ * checking it against the definition and the host.  The rules themselves
+ * (what matches, what a host runs) are xenpvCapabilitiesCheckGuestAbi's;
+ * this finds the kernel and says where it came from.
+ */
+#include "xenpv_domain_abi.h"
+
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+
+#include "xenpv_bootloader.h"
+#include "xenpv_capabilities.h"
+#include "xenpv_domain_arch.h"
+#include "xenpv_kernel.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.domain_abi");
+
+
+/* The PV ABI of the kernel at @path (@what names it for the user). */
+static int
+xenpvDomainAbiInspect(const char *path, const char *what, xenpvGuestAbi *abi)
+{
+    g_autoptr(GError) err = NULL;
+    xenpvKernelInfo info = { 0 };
+    int ret = -1;
+
+    if (!xenpvKernelInspectFile(path, &info, &err)) {
+        /* A path that cannot be read is a bad argument; a file that is no
+         * PV kernel is a configuration this driver cannot run. */
+        virReportError(err->code == XENPV_KERNEL_ERROR_IO ?
+                       VIR_ERR_INVALID_ARG : VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("cannot boot %s: %s"), what, err->message);
+        goto cleanup;
+    }
+    *abi = info.abi;
+    ret = 0;
+
+ cleanup:
+    xenpvKernelInfoClear(&info);
+    return ret;
+}
+
+
+/* The arch to hold the kernel to: none when the definition leaves it. */
+static virArch
+xenpvDomainAbiWantedArch(const virDomainDef *def)
+{
+    return xenpvDomainDefArchFromKernel(def) ? VIR_ARCH_NONE : def->os.arch;
+}
+
+
+static int
+xenpvDomainAbiCheck(xenpvDriver *driver, virDomainDef *def, xenpvGuestAbi abi,
+                    const char *what)
+{
+    if (xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo, xenpvDomainAbiWantedArch(def),
+                                       abi, what) < 0)
+        return -1;
+    if (xenpvDomainDefArchFromKernel(def))
+        xenpvDomainDefSetKernelArch(def, virArchFromString(xenpvGuestAbiArch(abi)));
+    return 0;
+}
+
+
+int
+xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def)
+{
+    g_autofree char *what = NULL;
+    xenpvGuestAbi abi = XENPV_GUEST_ABI_UNKNOWN;
+
+    /* libvirt's drivers let a definition name files that are not there
+     * yet (a kernel installed later, a disk made later); start checks. */
+    if (!def->os.kernel || !virFileExists(def->os.kernel)) {
+        if (def->os.kernel)
+            VIR_DEBUG("kernel %s of domain '%s' is not there yet: checked at start",
+                      def->os.kernel, def->name);
+        if (xenpvDomainDefArchFromKernel(def))
+            return 0;
+        return xenpvCapabilitiesCheckArch(&driver->hostInfo, def->os.arch);
+    }
+
+    what = g_strdup_printf(_("kernel %s"), def->os.kernel);
+    if (xenpvDomainAbiInspect(def->os.kernel, what, &abi) < 0)
+        return -1;
+    return xenpvDomainAbiCheck(driver, def, abi, what);
+}
+
+
+int
+xenpvDomainAbiForStart(xenpvDriver *driver,
+                       const virDomainDef *def,
+                       xenpvBuildSpec *spec)
+{
+    g_autofree char *what = NULL;
+    xenpvGuestAbi abi = XENPV_GUEST_ABI_UNKNOWN;
+    int ret = -1;
+
+    if (!spec->kernel && def->os.bootloader) {
+        if (xenpvBootloaderRun(driver, def, spec, &what) < 0)
+            return -1;
+    } else if (!spec->kernel) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("domain '%s' has no <os><kernel> and no <bootloader>: "
+                         "a Xen PV guest boots a kernel given by path or picked by a bootloader"),
+                       def->name);
+        return -1;
+    } else {
+        what = g_strdup_printf(_("kernel %s"), spec->kernel);
+    }
+
+    if (xenpvDomainAbiInspect(spec->kernel, what, &abi) < 0)
+        goto cleanup;
+    if (xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo, xenpvDomainAbiWantedArch(def),
+                                       abi, what) < 0)
+        goto cleanup;
+    spec->abi = abi;
+    ret = 0;
+
+ cleanup:
+    if (ret < 0)
+        xenpvBootloaderCleanup(driver, def);
+    return ret;
+}
+
+
+int
+xenpvDomainAbiCheckRestore(xenpvDriver *driver,
+                           virDomainDef *def,
+                           xenpvGuestAbi abi,
+                           const char *image)
+{
+    g_autofree char *what = image ?
+        g_strdup_printf(_("the kernel of the guest saved in %s"), image) :
+        g_strdup(_("the kernel of the guest in its save image"));
+
+    return xenpvDomainAbiCheck(driver, def, abi, what);
+}
