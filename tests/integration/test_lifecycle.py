@@ -50,6 +50,16 @@ def lifecycle(tap, lab, kind):
     xml = open(path).read()
     root = ET.fromstring(xml)
     name = root.findtext('name')
+    ostype = root.find('os/type')
+    if kind == 'x86_32p' and ostype.get('arch') not in (None, 'i686'):
+        # A named arch must be the kernel's: a 32-bit PAE kernel needs i686
+        # (or no arch at all).  Define a copy with the arch put right.
+        tap.diag('%s names arch %s for a 32-bit kernel: defining it as i686'
+                 % (os.path.basename(path), ostype.get('arch')))
+        ostype.set('arch', 'i686')
+        path = os.path.join(xenpvlab.SCRATCH_DIR, os.path.basename(path))
+        with open(path, 'w') as f:
+            f.write(ET.tostring(root, encoding='unicode'))
     mem_kib = int(root.findtext('memory'))
     unit = root.find('memory').get('unit', 'KiB')
     mem_kib *= {'KiB': 1, 'k': 1, 'MiB': 1024, 'M': 1024, 'GiB': 1 << 20, 'G': 1 << 20}.get(unit, 1)
