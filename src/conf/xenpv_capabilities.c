@@ -109,7 +109,8 @@ xenpvCapabilitiesCheckGuestAbi(const xenpvHostInfo *host,
     virArch kernelArch = virArchFromString(NULLSTR_EMPTY(xenpvGuestAbiArch(abi)));
 
     if (abi == XENPV_GUEST_ABI_X86_32) {
-        /* Xen dropped 2-level paging for PV guests long ago (4.1). */
+        /* A 64-bit Xen runs 32-bit PV guests with PAE paging only, and
+         * there is no 32-bit hypervisor any more. */
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("%s is %s (%s): non-PAE 32-bit PV guests are not supported by any current Xen; "
                          "boot a PAE kernel"),

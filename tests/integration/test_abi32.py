@@ -205,6 +205,9 @@ def example_guest(tap, lab):
     meta = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, ABI_NS,
                         libvirt.VIR_DOMAIN_AFFECT_LIVE)
     tap.eq(dict(ET.fromstring(meta).attrib), ABI32, '%s: python metadata() gives the ABI' % name)
+    res = lab.virsh('metadata', name, '--uri', ABI_NS)
+    tap.ok(res.rc == 0 and dict(ET.fromstring(res.out).attrib) == ABI32,
+           '%s: virsh metadata --uri %s gives the ABI' % (name, ABI_NS), str(res))
 
     # Save and restore, the guest verifying its memory afterwards.
     path = os.path.join(SAVE_DIR, name + '.save')
