@@ -253,7 +253,7 @@ build_rootfs() {
         "$root"/usr/share/locale/* "$root"/usr/share/info/* "$root"/var/cache/debconf/*-old \
         "$root"/var/log/*.log "$root"/usr/lib/*/libvirt/connection-driver/libvirt_driver_vbox.so
     log "mke2fs -d ($(du -sh "$root" | cut -f1))"
-    nice -n 19 mke2fs -q -t ext4 -L xen-tier-root -d "$root" "$out.tmp/rootfs.img" 3G
+    nice -n 19 mke2fs -q -t ext4 -L xen-tier-root -d "$root" "$out.tmp/rootfs.img" 3G >&2
     rm -rf "$root"
 }
 

@@ -115,7 +115,7 @@ HYPERVISOR=$hv
 DRIVERS="$drivers"
 SUITE_TIMEOUT=$((boot_timeout - 120))
 EOF
-    mke2fs -q -t ext4 -L xen-tier-run -d "$src" "$rundir/tier.img" 256M
+    mke2fs -q -t ext4 -L xen-tier-run -d "$src" "$rundir/tier.img" 256M >/dev/null
     rm -rf "$src"
 }
 
