@@ -12,6 +12,7 @@
 
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_xmlopt.h"
+#include "xenpv_kernel.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -131,6 +132,21 @@ xenpvDomainDefSetArchFromKernel(virDomainDef *def, bool fromKernel)
         !xmlNewProp(marker, BAD_CAST "value", BAD_CAST virArchToString(def->os.arch)))
         abort();
     xmlAddChild(def->metadata, marker);
+}
+
+
+void
+xenpvDomainDefArchFromKernelIfReadable(virDomainDef *def)
+{
+    xenpvKernelInfo info = { 0 };
+    const char *arch;
+
+    if (def->os.kernel &&
+        xenpvKernelInspectFile(def->os.kernel, &info, NULL) &&
+        (arch = xenpvGuestAbiArch(info.abi)))
+        def->os.arch = virArchFromString(arch);
+    xenpvKernelInfoClear(&info);
+    xenpvDomainDefSetArchFromKernel(def, true);
 }
 
 

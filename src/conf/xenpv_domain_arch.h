@@ -42,5 +42,11 @@ bool xenpvDomainDefArchFromKernel(const virDomainDef *def);
 /* Put the marker in (recording the current arch) or take it out. */
 void xenpvDomainDefSetArchFromKernel(virDomainDef *def, bool fromKernel);
 
+/* For a definition converted from a format that names no arch (xm, xl):
+ * mark the arch as the kernel's and, where the kernel can be read here,
+ * show its arch already.  An unreadable kernel is no error: define and
+ * start read it again. */
+void xenpvDomainDefArchFromKernelIfReadable(virDomainDef *def);
+
 /* The kernel's arch became known: set it, keeping the marker in step. */
 void xenpvDomainDefSetKernelArch(virDomainDef *def, virArch arch);

@@ -9,6 +9,7 @@
 #include "virerror.h"
 
 #include "xenpv_domain_xmlopt.h"
+#include "xenpv_domain_arch.h"
 #include "xenpv_native.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
@@ -38,6 +39,8 @@ xenpvNativeConfigToXML(virDomainXMLOption *xmlopt,
         return NULL;
     if (!(def = xenpvNativeParseConfig(xmlopt, format, nativeConfig)))
         return NULL;
+    /* xm and xl files name no arch: the guest's kernel decides. */
+    xenpvDomainDefArchFromKernelIfReadable(def);
     return virDomainDefFormat(def, xmlopt, VIR_DOMAIN_DEF_FORMAT_INACTIVE);
 }
 
@@ -54,6 +57,8 @@ xenpvNativeXMLToConfig(virDomainXMLOption *xmlopt,
     if (!(def = xenpvDomainDefParseString(domainXml, xmlopt,
                                           VIR_DOMAIN_DEF_PARSE_INACTIVE)))
         return NULL;
+    /* Our own arch marker says what xm and xl say by naming no arch. */
+    xenpvDomainDefSetArchFromKernel(def, false);
     return xenpvNativeFormatConfig(format, def);
 }
 

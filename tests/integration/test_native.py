@@ -117,6 +117,23 @@ def check_examples(tap, lab):
                        '%s: shipped %s gives the same XML' % (path, base + suffix))
 
 
+def check_arch_from_kernel(tap, lab):
+    """xm and xl files name no arch: the kernel decides, so the 32-bit
+    example converts to an i686 guest that defines and starts."""
+    for fmt, suffix in FORMATS:
+        res = from_native(lab, fmt, os.path.join(xenpvlab.EXAMPLES_DIR, 'pae-i686' + suffix))
+        tap.cmd_ok(res, 'pae-i686%s converts' % suffix)
+        root = ET.fromstring(res.out) if res.rc == 0 else None
+        arch = root.find('os/type').get('arch') if root is not None else None
+        tap.eq(arch, 'i686', 'the 32-bit kernel makes it an i686 guest (%s)' % fmt)
+    path = write_scratch('pae-from-xl.xml', res.out)
+    tap.cmd_ok(lab.virsh('define', path), 'converted 32-bit guest defines')
+    name = ET.fromstring(res.out).findtext('name')
+    tap.cmd_ok(lab.virsh('start', name), 'converted 32-bit guest starts')
+    tap.cmd_ok(lab.virsh('destroy', name), 'destroy')
+    tap.cmd_ok(lab.virsh('undefine', name), 'undefine')
+
+
 def check_refusals(tap, lab):
     cases = [
         ('builder = "hvm"\nname = "h"\nmemory = 128\n', r'builder|hvm', 'HVM builder'),
@@ -142,6 +159,7 @@ def check_refusals(tap, lab):
 def body(tap, lab):
     check_dvdstore(tap, lab)
     check_examples(tap, lab)
+    check_arch_from_kernel(tap, lab)
     check_refusals(tap, lab)
 
 

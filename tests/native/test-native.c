@@ -63,6 +63,21 @@ toNative(const char *format, const char *xml)
     return config;
 }
 
+/* xm and xl files name no arch, so XML converted from them leaves the arch
+ * to the kernel (a marker in <metadata>) and shows the kernel's arch only
+ * where the kernel can be read: compare XML without either. */
+static char *
+withoutArch(const char *xml)
+{
+    g_autoptr(GRegex) marker =
+        g_regex_new("\\s*<metadata>\\s*<xenpvarch:arch [^>]*/>\\s*</metadata>|"
+                    "\\s*<xenpvarch:arch [^>]*/>", 0, 0, NULL);
+    g_autoptr(GRegex) arch = g_regex_new(" arch='[^']*'", 0, 0, NULL);
+    g_autofree char *noMarker = g_regex_replace_literal(marker, xml, -1, 0, "", 0, NULL);
+
+    return g_regex_replace_literal(arch, noMarker, -1, 0, "", 0, NULL);
+}
+
 /* NAME.xml, NAME.xm.cfg and NAME.xl.cfg are each other's conversions. */
 static void
 testExampleRoundTrip(gconstpointer data)
@@ -83,8 +98,13 @@ testExampleRoundTrip(gconstpointer data)
 
     g_assert_cmpstr(xmFromXML, ==, xm);
     g_assert_cmpstr(xlFromXML, ==, xl);
-    g_assert_cmpstr(xmlFromXm, ==, xml);
-    g_assert_cmpstr(xmlFromXl, ==, xml);
+    g_autofree char *bareXml = withoutArch(xml);
+    g_autofree char *bareFromXm = withoutArch(xmlFromXm);
+    g_autofree char *bareFromXl = withoutArch(xmlFromXl);
+
+    g_assert_cmpstr(bareFromXm, ==, bareXml);
+    g_assert_cmpstr(bareFromXl, ==, bareXml);
+    g_assert_nonnull(strstr(xmlFromXm, "<xenpvarch:arch "));
     g_assert_cmpstr(xmAgain, ==, xm);
     g_assert_cmpstr(xlAgain, ==, xl);
     g_assert_true(validatesAgainstSchema(xmlFromXm));
@@ -104,6 +124,8 @@ testDVDStore(void)
     g_autofree char *formatted = NULL;
     g_autofree char *xmAgain = NULL;
     g_autofree char *xmlAgain = NULL;
+    g_autofree char *bareAgain = NULL;
+    g_autofree char *bareXml = NULL;
 
     g_assert_nonnull(fromCfg);
     g_assert_nonnull(fromXml);
@@ -126,7 +148,9 @@ testDVDStore(void)
     g_assert_nonnull(strstr(xmAgain, "ip = \"XXX.XXX.XXX.XXX\"\n"));
     g_assert_nonnull(strstr(xmAgain, "netmask = \"XXX.XXX.XXX.XXX\"\n"));
     xmlAgain = toXML(XENPV_NATIVE_FORMAT_XM, xmAgain);
-    g_assert_cmpstr(xmlAgain, ==, xml);
+    bareAgain = withoutArch(xmlAgain);
+    bareXml = withoutArch(xml);
+    g_assert_cmpstr(bareAgain, ==, bareXml);
 }
 
 typedef struct {
