@@ -111,6 +111,14 @@ xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *dom
     }
     VIR_DEBUG("domain '%s' created as domid %u", spec->name, newDomid);
 
+    /* createdomain only sets the limit: the vCPUs themselves come from
+     * max_vcpus, and the builder's SETVCPUCONTEXT needs vCPU 0 to exist. */
+    if (xc_domain_max_vcpus(priv->xch, newDomid, spec->maxVcpus) < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot create the %u vCPUs of domain '%s'"),
+                            spec->maxVcpus, spec->name);
+        goto error;
+    }
     if (xc_cpuid_apply_policy(priv->xch, newDomid, false, NULL, 0, true, false, false,
                               NULL, NULL) < 0) {
         xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
