@@ -19,7 +19,7 @@ suite=bookworm
 # Kernel modules dom0 needs: backends and toolstack devices, the bridge,
 # and what the first stage needs to reach its root disk.
 dom0_modules="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback
-              xen-netback bridge tun dummy virtio_blk virtio_pci ext4"
+              xen-netback bridge tun dummy loop virtio_blk virtio_pci ext4"
 stage1_modules="virtio_pci virtio_blk ext4"
 # The dom0 user space: Xen's tools, Debian's libvirtd with its libxl driver,
 # and what the tier's init uses.
