@@ -238,6 +238,170 @@ bridge_check() {
     check "bridge port removed after destroy" wait_for 30 bridge_has_no_vif
 }
 
+# ---- The project's driver only ---------------------------------------
+# It drives Xen's lower libraries itself, so what libxl does for Debian's
+# driver (store entries, hotplug scripts, teardown, the save stream) is
+# checked here, with the guest's and dom0's own view.
+
+xenpv_log=/var/log/libvirt/libvirtd-xenpv.log
+xp_domid() { timeout 30 virsh -c "$uri" domid "$1" 2>/dev/null | head -n 1; }
+store_lacks() { ! xenstore-exists "$1" 2>/dev/null; }
+store_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+store_nonempty() { [ -n "$(xenstore-read "$1" 2>/dev/null)" ]; }
+
+# The part of a save image that libxenguest wrote starts where the driver's
+# header says (docs/save-format.md: little-endian u64 at byte 72).
+save_stream_ok() {
+    local off
+    off=$(od -An -t u8 -j 72 -N 8 "$1" | tr -d ' ')
+    [ -n "$off" ] && [ "$off" -gt 0 ] || { echo "no stream offset in $1"; return 1; }
+    tail -c +"$((off + 1))" "$1" > "$work/stream"
+    PYTHONPATH=/usr/lib/xen-4.17/lib/python verify-stream-v2 -f libxc -i "$work/stream"
+}
+
+# Open the console of paused guest NAME through libvirt (what `virsh
+# console` does), unpause it, and read until PATTERN shows.
+console_through_libvirt() {
+    python3 - "$uri" "$1" "$2" <<'PYEOF'
+import re, sys
+import libvirt
+uri, name, pattern = sys.argv[1:4]
+conn = libvirt.open(uri)
+dom = conn.lookupByName(name)
+st = conn.newStream(0)
+dom.openConsole(None, st, 0)
+dom.resume()
+seen = b""
+while True:
+    data = st.recv(4096)
+    if isinstance(data, int):
+        continue
+    if not data:
+        break
+    seen += data
+    if re.search(pattern.encode(), seen):
+        print("console: " + seen.decode(errors="replace").strip().splitlines()[-1])
+        sys.exit(0)
+print("console closed; read: " + seen.decode(errors="replace")[-300:])
+sys.exit(1)
+PYEOF
+}
+
+# One test kernel: console through libvirt, store entries, save with the
+# stream checked by Xen's verifier, restore, shutdown answered by the guest.
+xenpv_guest() {
+    local name="xp-$type" xml="$work/xp-$type.xml" id t
+    guest_xml "$name" "$arch" "$images/$kernel" "" "" "$mem" > "$xml"
+    rm -f "$console_dir/guest-$name.log"
+    if refused_here "$arch"; then
+        if timeout 60 virsh -c "$uri" create "$xml" > "$work/out" 2>&1; then
+            notok "xenpv: $type refused on the stock hypervisor"
+            timeout 60 virsh -c "$uri" destroy "$name" >/dev/null 2>&1
+        elif grep -q 'CONFIG_PV32' "$work/out" && grep -q 'pv=no-32' "$work/out"; then
+            ok "xenpv: $type refused, naming CONFIG_PV32 / pv=no-32 / CET"
+            note "refusal: $(grep -v '^$' "$work/out" | tail -n 1 | cut -c1-200)"
+        else
+            notok "xenpv: $type refused, naming CONFIG_PV32 / pv=no-32 / CET"; indent < "$work/out"
+        fi
+        check "xenpv: no domain left by the refused $type" vgone "$name"
+        return
+    fi
+    check "xenpv: virsh create --paused $type" timeout 180 virsh -c "$uri" create --paused "$xml" || return
+    id=$(xp_domid "$name")
+    note "xenpv: $type is domid $id"
+    check "xenpv: $type store: name, vm, store and console rings" \
+        sh -c "xenstore-read /local/domain/$id/name | grep -qx '$name' &&
+               xenstore-read /local/domain/$id/vm | grep -q '^/vm/' &&
+               xenstore-read /local/domain/$id/store/ring-ref && xenstore-read /local/domain/$id/console/port"
+    check "xenpv: $type console/tty written by xenconsoled" wait_for 30 store_nonempty "/local/domain/$id/console/tty"
+    check "xenpv: $type console through libvirt shows the boot banner" \
+        timeout 120 console_through_libvirt "$name" "$pattern"
+    check "xenpv: $type running" state_is "$name" running
+    t=$(now)
+    if check "xenpv: virsh save $type" timeout 180 virsh -c "$uri" save "$name" "$work/$name.save"; then
+        note "time xenpv save $type $(since "$t")s"
+        check "xenpv: verify-stream-v2 accepts the stream libxenguest wrote ($type)" save_stream_ok "$work/$name.save"
+        check "xenpv: $type store entries gone after save" wait_for 30 store_lacks "/local/domain/$id"
+        t=$(now)
+        if check "xenpv: virsh restore $type" timeout 180 virsh -c "$uri" restore "$work/$name.save"; then
+            note "time xenpv restore $type $(since "$t")s"
+            check "xenpv: $type running after restore" state_is "$name" running
+            check "xenpv: $type says it resumed" wait_for 60 console_shows "$name" "xenpv-test: resumed"
+        fi
+    fi
+    rm -f "$work/$name.save" "$work/stream"
+    id=$(xp_domid "$name")
+    if check "xenpv: virsh shutdown $type" timeout 120 virsh -c "$uri" shutdown "$name"; then
+        check "xenpv: $type powered itself off" wait_for 60 console_shows "$name" "xenpv-test: powering off"
+        check "xenpv: $type gone after its shutdown" wait_for 60 vgone "$name"
+        check "xenpv: $type store entries gone after shutdown" wait_for 30 store_lacks "/local/domain/$id"
+    fi
+    timeout 60 virsh -c "$uri" destroy "$name" >/dev/null 2>&1
+}
+
+# A guest keeps running while libvirtd restarts, and the new daemon
+# manages it (found again from the hypervisor and xenstore alone).
+xenpv_restart() {
+    local name="xp-restart" xml="$work/xp-restart.xml" id
+    guest_xml "$name" x86_64 "$images/$net_kernel" "" "" 32 \
+        "<interface type='bridge'><source bridge='xenbr0'/></interface>" > "$xml"
+    check "xenpv: virsh create (restart guest)" timeout 180 virsh -c "$uri" create "$xml" || return
+    id=$(xp_domid "$name")
+    stop_libvirtd
+    check "xenpv: guest runs on while libvirtd is stopped" sh -c "xl list '$name' >/dev/null"
+    if check "xenpv: libvirtd answers again after a restart" start_libvirtd; then
+        check "xenpv: guest found running after the restart" wait_for 30 state_is "$name" running
+        check "xenpv: suspend/resume after the restart" \
+            sh -c "timeout 60 virsh -c '$uri' suspend '$name' && timeout 60 virsh -c '$uri' resume '$name'"
+        check "xenpv: destroy after the restart" timeout 60 virsh -c "$uri" destroy "$name"
+        check "xenpv: its vif and backend nodes torn down by the new daemon" \
+            wait_for 30 sh -c "! ip link show vif$id.0 >/dev/null 2>&1 &&
+                               ! xenstore-exists /local/domain/0/backend/vif/$id &&
+                               ! xenstore-exists /local/domain/$id"
+    fi
+}
+
+# A file-backed disk (block script, loop device) and a bridged NIC
+# (vif-bridge), and a destroy that leaves nothing behind.
+xenpv_devices() {
+    local name="xp-dev" xml="$work/xp-dev.xml" img="$work/disk.img" id
+    modprobe loop 2>/dev/null
+    truncate -s 64M "$img"
+    guest_xml "$name" x86_64 "$images/$net_kernel" "" "" 32 \
+        "<disk type='file' device='disk'><source file='$img'/><target dev='xvda' bus='xen'/></disk>
+    <interface type='bridge'><source bridge='xenbr0'/></interface>" > "$xml"
+    check "xenpv: virsh create with a file-backed disk and a bridged NIC" \
+        timeout 180 virsh -c "$uri" create "$xml" || return
+    id=$(xp_domid "$name")
+    check "xenpv: block hotplug script connected the disk" store_is "/local/domain/0/backend/vbd/$id/51712/hotplug-status" connected
+    check "xenpv: the file is on a loop device" sh -c "losetup -j '$img' | grep -q loop"
+    check "xenpv: blkback took it (physical-device written)" store_nonempty "/local/domain/0/backend/vbd/$id/51712/physical-device"
+    check "xenpv: frontend nodes in the guest's tree" store_is "/local/domain/$id/device/vbd/51712/backend-id" 0
+    check "xenpv: vif-bridge put vif$id.0 into xenbr0" wait_for 30 sh -c "ip -o link show master xenbr0 | grep -q 'vif$id.0'"
+    check "xenpv: virsh destroy (devices)" timeout 60 virsh -c "$uri" destroy "$name"
+    check "xenpv: no backend nodes left" \
+        sh -c "! xenstore-exists /local/domain/0/backend/vbd/$id && ! xenstore-exists /local/domain/0/backend/vif/$id"
+    check "xenpv: loop device released" sh -c "! losetup -j '$img' | grep -q loop"
+    check "xenpv: vif gone" sh -c "! ip link show vif$id.0 >/dev/null 2>&1"
+    check "xenpv: /local/domain/$id and its /vm node removed" store_lacks "/local/domain/$id"
+    check "xenpv: the domain is gone from Xen (no zombie)" wait_for 30 sh -c "! xl list $id >/dev/null 2>&1"
+    rm -f "$img"
+}
+
+xenpv_checks() {
+    if [ "$hypervisor" = stock ]; then
+        check "xenpv: back end found no PV log-dirty on the stock hypervisor" grep -q "PV log-dirty no" "$xenpv_log"
+    else
+        check "xenpv: back end found PV log-dirty on the rebuilt hypervisor" grep -q "PV log-dirty yes" "$xenpv_log"
+    fi
+    note "xenpv: $(grep -o 'Xen dom0: .*' "$xenpv_log" | head -n 1)"
+    while IFS='|' read -r -u 3 type arch kernel initrd cmdline mem save pattern; do
+        [ "$save" = yes ] && [ -z "$initrd" ] && xenpv_guest
+    done 3< "$images/guests"
+    [ -n "$net_kernel" ] && xenpv_devices
+    [ -n "$net_kernel" ] && xenpv_restart
+}
+
 # The smallest 64-bit image (no initrd) carries the bridge check.
 net_kernel=$(awk -F'|' '$2 == "x86_64" && $4 == "" { print $3; exit }' "$images/guests")
 note "suite: driver $driver, hypervisor $hypervisor, images: $(cat "$images/source" 2>/dev/null)"
@@ -258,6 +422,7 @@ if check "libvirtd ($driver driver) answers on $uri" start_libvirtd; then
         guest_lifecycle
     done 3< "$images/guests"
     [ -n "$net_kernel" ] && bridge_check
+    [ "$driver" = xenpv ] && xenpv_checks
 else
     { cat "/var/log/libvirt/libvirtd-$driver.stderr"
       grep ' error : ' "/var/log/libvirt/libvirtd-$driver.log" | sort -u -k4 | tail -n 3; } | indent 10
