@@ -46,6 +46,15 @@ log() { echo "run-tier: $*" >&2; }
 [ "$(id -u)" = 0 ] || { log "needs root"; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { log "qemu-system-x86_64 missing: run scripts/install-deps.sh"; exit 1; }
 
+# One run at a time per cache: runs share the run directory, and two QEMUs
+# with 3 GiB each would starve a 2-core machine anyway.
+mkdir -p "$cache"
+exec 8>"$cache/.run.lock"
+if ! flock -n 8; then
+    log "another run of the tier holds $cache/.run.lock: waiting for it"
+    flock 8
+fi
+
 t_start=$SECONDS
 manifest=$("$here/build-images.sh")
 # shellcheck disable=SC1090
