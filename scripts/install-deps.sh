@@ -2,9 +2,24 @@
 # Install what xenpv needs on Debian 12 from Debian's archive: the packages
 # listed in scripts/deps/*.txt, and a deb-src entry so that the build can fetch
 # libvirt's internal headers for the installed version.
+#
+#   scripts/install-deps.sh [--with NAME]...
+#
+# --with NAME adds scripts/deps/optional/NAME.txt (e.g. xen-tier: QEMU and what
+# the real-Xen test tier builds its images with).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+lists=("$here"/deps/*.txt)
+while [ $# -gt 0 ]; do
+    case $1 in
+        --with)
+            [ -f "$here/deps/optional/$2.txt" ] ||
+                { echo "install-deps: no package list scripts/deps/optional/$2.txt" >&2; exit 2; }
+            lists+=("$here/deps/optional/$2.txt"); shift 2 ;;
+        *) echo "usage: install-deps.sh [--with NAME]..." >&2; exit 2 ;;
+    esac
+done
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 
@@ -27,7 +42,7 @@ SRC
     need_update=1
 fi
 
-mapfile -t pkgs < <(cat "$here"/deps/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+mapfile -t pkgs < <(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -44,7 +44,9 @@ done
 
 log() { echo "run-tier: $*" >&2; }
 [ "$(id -u)" = 0 ] || { log "needs root"; exit 1; }
-command -v qemu-system-x86_64 >/dev/null || { log "qemu-system-x86_64 missing: run scripts/install-deps.sh"; exit 1; }
+# QEMU and the image tools are the tier's own packages, not the main suite's.
+bash "$(dirname "$0")/../../scripts/install-deps.sh" --with xen-tier >&2 ||
+    { log "could not install the tier's packages (scripts/deps/optional/xen-tier.txt)"; exit 1; }
 
 # One run at a time per cache: runs share the run directory, and two QEMUs
 # with 3 GiB each would starve a 2-core machine anyway.
