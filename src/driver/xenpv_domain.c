@@ -173,6 +173,18 @@ xenpvDomainStorePath(virDomainObj *vm, const char *rel)
 
 
 int
+xenpvDomainCheckPersistent(virDomainObj *vm, const char *why)
+{
+    if (!vm->persistent) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is transient: %s"), vm->def->name, why);
+        return -1;
+    }
+    return 0;
+}
+
+
+int
 xenpvDomainCheckRunning(virDomainObj *vm)
 {
     int reason;

@@ -47,5 +47,8 @@ char *xenpvDomainManagedSavePath(xenpvDriver *driver, virDomainObj *vm);
 /* "/local/domain/<domid>/<rel>" */
 char *xenpvDomainStorePath(virDomainObj *vm, const char *rel);
 
+/* Refuse, with VIR_ERR_OPERATION_INVALID and @why, a transient domain. */
+int xenpvDomainCheckPersistent(virDomainObj *vm, const char *why);
+
 /* Is the domain in a state where asking the guest for something makes sense? */
 int xenpvDomainCheckRunning(virDomainObj *vm);

@@ -220,12 +220,8 @@ xenpvDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         goto cleanup;
 
-    if (!vm->persistent) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("domain '%s' is transient: there is no definition to undefine"),
-                       vm->def->name);
+    if (xenpvDomainCheckPersistent(vm, _("there is no definition to undefine")) < 0)
         goto endjob;
-    }
 
     managedSave = xenpvDomainManagedSavePath(driver, vm);
     if (virFileExists(managedSave)) {
@@ -498,12 +494,8 @@ xenpvDomainSetAutostart(virDomainPtr dom, int autostart)
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         goto cleanup;
 
-    if (!vm->persistent) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("domain '%s' is transient: autostart needs a persistent definition"),
-                       vm->def->name);
+    if (xenpvDomainCheckPersistent(vm, _("autostart needs a persistent definition")) < 0)
         goto endjob;
-    }
 
     autostart = (autostart != 0);
     if (vm->autostart != autostart) {

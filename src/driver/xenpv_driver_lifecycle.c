@@ -415,6 +415,20 @@ xenpvDomainStoreWrite(xenpvDriver *driver, virDomainObj *vm,
 }
 
 
+/* The balloon can go no higher than the memory the domain has at most. */
+static int
+xenpvDomainCheckBalloonTarget(const virDomainDef *def, unsigned long long kib)
+{
+    if (kib > virDomainDefGetMemoryTotal(def)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("cannot set the memory of domain '%s' to %llu KiB, above its maximum of %llu KiB"),
+                       def->name, kib, virDomainDefGetMemoryTotal(def));
+        return -1;
+    }
+    return 0;
+}
+
+
 static int
 xenpvDomainSetMemoryLive(xenpvDriver *driver, virDomainObj *vm,
                          unsigned long long kib, bool maximum)
@@ -430,10 +444,7 @@ xenpvDomainSetMemoryLive(xenpvDriver *driver, virDomainObj *vm,
         if (def->mem.cur_balloon <= kib)
             return 0;
         /* The balloon cannot stay above the new ceiling. */
-    } else if (kib > virDomainDefGetMemoryTotal(def)) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("cannot set the memory of domain '%s' to %llu KiB, above its maximum of %llu KiB"),
-                       def->name, kib, virDomainDefGetMemoryTotal(def));
+    } else if (xenpvDomainCheckBalloonTarget(def, kib) < 0) {
         return -1;
     }
 
@@ -454,12 +465,8 @@ xenpvDomainSetMemoryConfig(xenpvDriver *driver, virDomainDef *def,
         if (def->mem.cur_balloon > kib)
             def->mem.cur_balloon = kib;
     } else {
-        if (kib > virDomainDefGetMemoryTotal(def)) {
-            virReportError(VIR_ERR_INVALID_ARG,
-                           _("cannot set the memory of domain '%s' to %llu KiB, above its maximum of %llu KiB"),
-                           def->name, kib, virDomainDefGetMemoryTotal(def));
+        if (xenpvDomainCheckBalloonTarget(def, kib) < 0)
             return -1;
-        }
         def->mem.cur_balloon = kib;
     }
     return virDomainDefSave(def, driver->xmlopt, driver->configDir);

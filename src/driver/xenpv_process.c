@@ -165,13 +165,15 @@ xenpvProcessStart(xenpvDriver *driver,
     xenpvDriverDomainStarted(driver);
     if (xenpvDomainSaveStatus(driver, vm) < 0) {
         /* A running guest the next daemon could not find again would be
-         * lost to libvirt: better not to start it at all. */
+         * lost to libvirt: better not to start it at all.  Torn down first,
+         * so that the error reported is this one. */
+        if (ops->domainDestroy(&driver->hyp, domid) < 0)
+            VIR_WARN("failed to tear down domid %u of domain '%s'", domid, vm->def->name);
+        xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_FAILED);
+        created = transient = false;
         virReportError(VIR_ERR_OPERATION_FAILED,
                        _("cannot record the status of domain '%s' in %s"),
                        vm->def->name, driver->stateDir);
-        ops->domainDestroy(&driver->hyp, domid);
-        xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_FAILED);
-        created = transient = false;
         goto cleanup;
     }
     ret = 0;

@@ -160,6 +160,37 @@ xenpvSaveImageOpen(const char *path, xenpvSaveImage *img)
 }
 
 
+/* xenpvSaveImageOpen, and the image's definition parsed into *@def. */
+static int
+xenpvSaveImageLoad(xenpvDriver *driver, const char *path,
+                   xenpvSaveImage *img, virDomainDef **def)
+{
+    VIR_AUTOCLOSE fd = -1;
+    int ret;
+
+    if ((fd = xenpvSaveImageOpen(path, img)) < 0)
+        return -1;
+    if (!(*def = xenpvDomainDefParseString(img->xml, driver->xmlopt,
+                                           VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        return -1;
+    ret = fd;
+    fd = -1;
+    return ret;
+}
+
+
+/* The definition a save image holds, as the *GetXMLDesc entry points give it. */
+static char *
+xenpvSaveImageFormatDef(xenpvDriver *driver, virDomainDef *def, unsigned int flags)
+{
+    unsigned int formatFlags = VIR_DOMAIN_DEF_FORMAT_INACTIVE;
+
+    if (flags & VIR_DOMAIN_SAVE_IMAGE_XML_SECURE)
+        formatFlags |= VIR_DOMAIN_DEF_FORMAT_SECURE;
+    return virDomainDefFormat(def, driver->xmlopt, formatFlags);
+}
+
+
 /* Write header and XML, padded to where the stream starts. */
 static int
 xenpvSaveImageWriteHeader(int fd, const char *path, const char *xml,
@@ -465,10 +496,7 @@ xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml,
                   VIR_DOMAIN_SAVE_RUNNING |
                   VIR_DOMAIN_SAVE_PAUSED, -1);
 
-    if ((fd = xenpvSaveImageOpen(from, &img)) < 0)
-        return -1;
-    if (!(def = xenpvDomainDefParseString(img.xml, driver->xmlopt,
-                                          VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+    if ((fd = xenpvSaveImageLoad(driver, from, &img, &def)) < 0)
         goto cleanup;
     if (dxml) {
         g_autoptr(virDomainDef) newDef = NULL;
@@ -535,20 +563,14 @@ xenpvDomainSaveImageGetXMLDesc(virConnectPtr conn, const char *path, unsigned in
     g_autoptr(virDomainDef) def = NULL;
     VIR_AUTOCLOSE fd = -1;
     char *xml = NULL;
-    unsigned int formatFlags = VIR_DOMAIN_DEF_FORMAT_INACTIVE;
 
     virCheckFlags(VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, NULL);
 
-    if ((fd = xenpvSaveImageOpen(path, &img)) < 0)
-        return NULL;
-    if (!(def = xenpvDomainDefParseString(img.xml, driver->xmlopt,
-                                          VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+    if ((fd = xenpvSaveImageLoad(driver, path, &img, &def)) < 0)
         goto cleanup;
     if (virDomainSaveImageGetXMLDescEnsureACL(conn, def) < 0)
         goto cleanup;
-    if (flags & VIR_DOMAIN_SAVE_IMAGE_XML_SECURE)
-        formatFlags |= VIR_DOMAIN_DEF_FORMAT_SECURE;
-    xml = virDomainDefFormat(def, driver->xmlopt, formatFlags);
+    xml = xenpvSaveImageFormatDef(driver, def, flags);
 
  cleanup:
     xenpvSaveImageClear(&img);
@@ -565,7 +587,6 @@ xenpvDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags)
     g_autoptr(virDomainDef) def = NULL;
     g_autofree char *path = NULL;
     VIR_AUTOCLOSE fd = -1;
-    unsigned int formatFlags = VIR_DOMAIN_DEF_FORMAT_INACTIVE;
     char *xml = NULL;
 
     virCheckFlags(VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, NULL);
@@ -581,14 +602,9 @@ xenpvDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags)
                        _("domain '%s' has no managed save image"), vm->def->name);
         goto cleanup;
     }
-    if ((fd = xenpvSaveImageOpen(path, &img)) < 0)
+    if ((fd = xenpvSaveImageLoad(driver, path, &img, &def)) < 0)
         goto cleanup;
-    if (!(def = xenpvDomainDefParseString(img.xml, driver->xmlopt,
-                                          VIR_DOMAIN_DEF_PARSE_INACTIVE)))
-        goto cleanup;
-    if (flags & VIR_DOMAIN_SAVE_IMAGE_XML_SECURE)
-        formatFlags |= VIR_DOMAIN_DEF_FORMAT_SECURE;
-    xml = virDomainDefFormat(def, driver->xmlopt, formatFlags);
+    xml = xenpvSaveImageFormatDef(driver, def, flags);
 
  cleanup:
     xenpvSaveImageClear(&img);
@@ -629,10 +645,7 @@ xenpvSaveStartDomain(xenpvDriver *driver,
             }
             vm->hasManagedSave = false;
         } else {
-            if ((fd = xenpvSaveImageOpen(path, &img)) < 0)
-                return -1;
-            if (!(def = xenpvDomainDefParseString(img.xml, driver->xmlopt,
-                                                  VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+            if ((fd = xenpvSaveImageLoad(driver, path, &img, &def)) < 0)
                 goto cleanup;
             if (memcmp(def->uuid, vm->def->uuid, VIR_UUID_BUFLEN) != 0 ||
                 STRNEQ(def->name, vm->def->name)) {
@@ -689,12 +702,9 @@ xenpvDomainManagedSave(virDomainPtr dom, unsigned int flags)
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         goto cleanup;
 
-    if (!vm->persistent) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("domain '%s' is transient: managed save needs a persistent definition "
-                         "(use virsh save to a file instead)"), vm->def->name);
+    if (xenpvDomainCheckPersistent(vm, _("managed save needs a persistent definition "
+                                         "(use virsh save to a file instead)")) < 0)
         goto endjob;
-    }
 
     path = xenpvDomainManagedSavePath(driver, vm);
     if (xenpvSaveDomainToFile(driver, vm, path, NULL, flags) < 0)

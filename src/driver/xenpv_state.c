@@ -181,9 +181,11 @@ xenpvDriverLoadNotify(virDomainObj *vm, int newDomain G_GNUC_UNUSED, void *opaqu
 }
 
 
-/* Adopt the domains whose status XML survived a daemon restart. */
+/* Run @fn on every domain in turn, each locked.  Not virDomainObjListForEach:
+ * that holds the list's lock, and @fn may remove a domain from the list. */
 static void
-xenpvDriverReconnectAll(xenpvDriver *driver)
+xenpvDriverForEachDomain(xenpvDriver *driver,
+                         void (*fn)(xenpvDriver *driver, virDomainObj *vm))
 {
     virDomainObj **vms = NULL;
     size_t nvms = 0;
@@ -191,42 +193,37 @@ xenpvDriverReconnectAll(xenpvDriver *driver)
 
     virDomainObjListCollectAll(driver->domains, &vms, &nvms);
     for (i = 0; i < nvms; i++) {
-        virDomainObj *vm = vms[i];
-
-        virObjectLock(vm);
-        if (xenpvProcessReconnect(driver, vm) == 0)
-            xenpvDomainRemoveInactive(driver, vm);
-        virObjectUnlock(vm);
+        virObjectLock(vms[i]);
+        fn(driver, vms[i]);
+        virObjectUnlock(vms[i]);
     }
     virObjectListFreeCount(vms, nvms);
 }
 
 
+/* Adopt a domain whose status XML survived a daemon restart, or forget it. */
 static void
-xenpvDriverAutostartAll(xenpvDriver *driver)
+xenpvDriverReconnectOne(xenpvDriver *driver, virDomainObj *vm)
 {
-    virDomainObj **vms = NULL;
-    size_t nvms = 0;
-    size_t i;
+    if (xenpvProcessReconnect(driver, vm) == 0)
+        xenpvDomainRemoveInactive(driver, vm);
+}
 
-    virDomainObjListCollectAll(driver->domains, &vms, &nvms);
-    for (i = 0; i < nvms; i++) {
-        virDomainObj *vm = vms[i];
-        virObjectEvent *event = NULL;
 
-        virObjectLock(vm);
-        if (vm->autostart && vm->persistent && !virDomainObjIsActive(vm)) {
-            if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) == 0) {
-                if (xenpvSaveStartDomain(driver, vm, NULL, 0, false, &event) < 0)
-                    VIR_ERROR(_("failed to autostart domain '%s': %s"),
-                              vm->def->name, virGetLastErrorMessage());
-                virDomainObjEndJob(vm);
-            }
-        }
-        virObjectUnlock(vm);
-        xenpvDriverQueueEvent(driver, event);
-    }
-    virObjectListFreeCount(vms, nvms);
+static void
+xenpvDriverAutostartOne(xenpvDriver *driver, virDomainObj *vm)
+{
+    virObjectEvent *event = NULL;
+
+    if (!vm->autostart || !vm->persistent || virDomainObjIsActive(vm))
+        return;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        return;
+    if (xenpvSaveStartDomain(driver, vm, NULL, 0, false, &event) < 0)
+        VIR_ERROR(_("failed to autostart domain '%s': %s"),
+                  vm->def->name, virGetLastErrorMessage());
+    virDomainObjEndJob(vm);
+    xenpvDriverQueueEvent(driver, event);
 }
 
 
@@ -327,7 +324,7 @@ xenpvStateInitialize(bool privileged,
                                        true, driver->xmlopt, NULL, NULL) < 0)
         VIR_ERROR(_("failed to load the status of running domains: %s"),
                   virGetLastErrorMessage());
-    xenpvDriverReconnectAll(driver);
+    xenpvDriverForEachDomain(driver, xenpvDriverReconnectOne);
 
     if (virDomainObjListLoadAllConfigs(driver->domains, driver->configDir,
                                        driver->autostartDir, false, driver->xmlopt,
@@ -340,7 +337,7 @@ xenpvStateInitialize(bool privileged,
     if (virDriverShouldAutostart(driver->stateDir, &autostart) < 0)
         goto cleanup;
     if (autostart && driver->config->autostart)
-        xenpvDriverAutostartAll(driver);
+        xenpvDriverForEachDomain(driver, xenpvDriverAutostartOne);
 
     VIR_INFO("Xen PV driver serving with the %s back end (Xen %u.%u%s)",
              driver->hyp.ops->name, driver->hostInfo.xenMajor,
