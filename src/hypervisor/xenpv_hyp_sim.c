@@ -92,25 +92,47 @@ xenpvSimConnect(xenpvHypervisor *hyp)
     return 0;
 }
 
-xenpvSimMsg *
-xenpvSimRequest(xenpvHypervisor *hyp, GString *line, GBytes **payload, int *fd)
+/* Send @line and read the reply.  Returns 1 with *@reply set; 0 when the
+ * host answered with error @absent (a domain or store node that is not
+ * there, an answer rather than a failure to the callers that pass it; 0
+ * for none); -1 with a libvirt error reported. */
+static int
+xenpvSimCall(xenpvHypervisor *hyp, GString *line, int absent,
+             GBytes **payload, int *fd, xenpvSimMsg **reply)
 {
     xenpvSimPriv *priv = hyp->priv;
     g_autoptr(GError) err = NULL;
-    xenpvSimMsg *reply = NULL;
+    int ret = -1;
 
+    *reply = NULL;
     g_mutex_lock(&priv->lock);
     /* A host that went away and came back is reconnected on the next call. */
     if (xenpvSimConnect(hyp) < 0)
         goto cleanup;
-    if (!(reply = xenpvSimClientCall(priv->conn, line->str, payload, fd, &err))) {
+    if (!(*reply = xenpvSimClientCall(priv->conn, line->str, payload, fd, &err))) {
+        if (absent && g_error_matches(err, XENPV_SIM_ERROR, absent)) {
+            ret = 0;
+            goto cleanup;
+        }
+        /* Only a broken connection is dropped, not a refused request. */
         if (err->domain != XENPV_SIM_ERROR)
             g_clear_pointer(&priv->conn, xenpvSimClientFree);
         xenpvSimReportError(hyp, err);
+        goto cleanup;
     }
+    ret = 1;
 
  cleanup:
     g_mutex_unlock(&priv->lock);
+    return ret;
+}
+
+xenpvSimMsg *
+xenpvSimRequest(xenpvHypervisor *hyp, GString *line, GBytes **payload, int *fd)
+{
+    xenpvSimMsg *reply = NULL;
+
+    ignore_value(xenpvSimCall(hyp, line, 0, payload, fd, &reply));
     return reply;
 }
 
@@ -153,6 +175,7 @@ xenpvSimOpen(xenpvHypervisor *hyp)
     xenpvSimPriv *priv = g_new0(xenpvSimPriv, 1);
     g_autoptr(GError) err = NULL;
     g_autoptr(xenpvSimMsg) reply = NULL;
+    int connected;
     int flags;
 
     g_mutex_init(&priv->lock);
@@ -160,9 +183,9 @@ xenpvSimOpen(xenpvHypervisor *hyp)
     hyp->priv = priv;
 
     g_mutex_lock(&priv->lock);
-    flags = xenpvSimConnect(hyp);
+    connected = xenpvSimConnect(hyp);
     g_mutex_unlock(&priv->lock);
-    if (flags < 0)
+    if (connected < 0)
         goto error;
 
     /* The event subscription is a connection of its own. */
@@ -251,44 +274,28 @@ xenpvSimListDomains(xenpvHypervisor *hyp, xenpvDomainInfo **infos, size_t *ninfo
 static int
 xenpvSimGetDomainInfo(xenpvHypervisor *hyp, uint32_t domid, xenpvDomainInfo *info)
 {
-    xenpvSimPriv *priv = hyp->priv;
     g_autoptr(GString) line = xenpvSimLineDomain("DOMINFO", domid);
     g_autoptr(xenpvSimMsg) reply = NULL;
     g_autoptr(GError) err = NULL;
-    int ret = -1;
+    int rc;
 
-    g_mutex_lock(&priv->lock);
-    if (xenpvSimConnect(hyp) < 0)
-        goto cleanup;
-    if (!(reply = xenpvSimClientCall(priv->conn, line->str, NULL, NULL, &err))) {
-        if (g_error_matches(err, XENPV_SIM_ERROR, ESRCH)) {
-            ret = 0;
-            goto cleanup;
-        }
-        if (err->domain != XENPV_SIM_ERROR)
-            g_clear_pointer(&priv->conn, xenpvSimClientFree);
-        xenpvSimReportError(hyp, err);
-        goto cleanup;
-    }
+    if ((rc = xenpvSimCall(hyp, line, ESRCH, NULL, NULL, &reply)) <= 0)
+        return rc;
     if (!xenpvSimDomainInfoFromMsg(reply, info, &err)) {
-        virReportError(VIR_ERR_INTERNAL_ERROR, "%s", err->message);
-        goto cleanup;
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("malformed state of domain %u from the simulated Xen host: %s"),
+                       domid, err->message);
+        return -1;
     }
-    ret = 1;
-
- cleanup:
-    g_mutex_unlock(&priv->lock);
-    return ret;
+    return 1;
 }
 
-static int
-xenpvSimDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid)
+int
+xenpvSimCreate(xenpvHypervisor *hyp, GString *line, uint32_t *domid)
 {
-    g_autoptr(GString) line = xenpvSimLineNew("CREATE");
     g_autoptr(xenpvSimMsg) reply = NULL;
     guint64 id;
 
-    xenpvSimLineAddSpec(line, spec);
     if (!(reply = xenpvSimRequest(hyp, line, NULL, NULL)))
         return -1;
     if (!xenpvSimMsgGetU64(reply, "domid", &id) || id > G_MAXUINT32) {
@@ -298,6 +305,15 @@ xenpvSimDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t 
     }
     *domid = id;
     return 0;
+}
+
+static int
+xenpvSimDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid)
+{
+    g_autoptr(GString) line = xenpvSimLineNew("CREATE");
+
+    xenpvSimLineAddSpec(line, spec);
+    return xenpvSimCreate(hyp, line, domid);
 }
 
 #define XENPV_SIM_DOMAIN_OP(func, verb) \
@@ -424,33 +440,16 @@ xenpvSimLogDirtyPeekClean(xenpvHypervisor *hyp, uint32_t domid, bool clean,
 static int
 xenpvSimStoreRead(xenpvHypervisor *hyp, const char *path, char **value)
 {
-    xenpvSimPriv *priv = hyp->priv;
     g_autoptr(GString) line = xenpvSimLineNew("READ");
     g_autoptr(xenpvSimMsg) reply = NULL;
-    g_autoptr(GError) err = NULL;
-    int ret = -1;
+    int rc;
 
     *value = NULL;
     xenpvSimLineAdd(line, path);
-    g_mutex_lock(&priv->lock);
-    if (xenpvSimConnect(hyp) < 0)
-        goto cleanup;
-    if (!(reply = xenpvSimClientCall(priv->conn, line->str, NULL, NULL, &err))) {
-        if (g_error_matches(err, XENPV_SIM_ERROR, ENOENT)) {
-            ret = 0;
-            goto cleanup;
-        }
-        if (err->domain != XENPV_SIM_ERROR)
-            g_clear_pointer(&priv->conn, xenpvSimClientFree);
-        xenpvSimReportError(hyp, err);
-        goto cleanup;
-    }
+    if ((rc = xenpvSimCall(hyp, line, ENOENT, NULL, NULL, &reply)) <= 0)
+        return rc;
     *value = g_strdup(xenpvSimMsgGet(reply, "value") ?: "");
-    ret = 0;
-
- cleanup:
-    g_mutex_unlock(&priv->lock);
-    return ret;
+    return 0;
 }
 
 static int
@@ -466,26 +465,14 @@ xenpvSimStoreWrite(xenpvHypervisor *hyp, const char *path, const char *value)
 static int
 xenpvSimStoreRemove(xenpvHypervisor *hyp, const char *path)
 {
-    xenpvSimPriv *priv = hyp->priv;
     g_autoptr(GString) line = xenpvSimLineNew("RM");
     g_autoptr(xenpvSimMsg) reply = NULL;
-    g_autoptr(GError) err = NULL;
-    int ret = 0;
 
     xenpvSimLineAdd(line, path);
-    g_mutex_lock(&priv->lock);
-    if (xenpvSimConnect(hyp) < 0) {
-        ret = -1;
-    } else if (!(reply = xenpvSimClientCall(priv->conn, line->str, NULL, NULL, &err)) &&
-               !g_error_matches(err, XENPV_SIM_ERROR, ENOENT)) {
-        /* Removing what is not there is done, as with xs_rm in libxl. */
-        if (err->domain != XENPV_SIM_ERROR)
-            g_clear_pointer(&priv->conn, xenpvSimClientFree);
-        xenpvSimReportError(hyp, err);
-        ret = -1;
-    }
-    g_mutex_unlock(&priv->lock);
-    return ret;
+    /* Removing what is not there is done, as with xs_rm in libxl. */
+    if (xenpvSimCall(hyp, line, ENOENT, NULL, NULL, &reply) < 0)
+        return -1;
+    return 0;
 }
 
 static int

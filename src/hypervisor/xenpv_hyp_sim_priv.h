@@ -27,6 +27,10 @@ int xenpvSimRequestSimple(xenpvHypervisor *hyp, GString *line);
 /* Report a failure of the simulated host as a libvirt error. */
 void xenpvSimReportError(xenpvHypervisor *hyp, const GError *err);
 
+/* Send a CREATE request @line (a new domain or one to restore into) and
+ * read the new domain's id. */
+int xenpvSimCreate(xenpvHypervisor *hyp, GString *line, uint32_t *domid);
+
 /* The domain's whole memory: its descriptor (the caller closes it) and size. */
 int xenpvSimMemoryFd(xenpvHypervisor *hyp, uint32_t domid, size_t *bytes);
 

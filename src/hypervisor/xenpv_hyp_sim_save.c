@@ -529,13 +529,12 @@ xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
 {
     const xenpvHypervisorOps *ops = hyp->ops;
     g_autoptr(GString) line = xenpvSimLineNew("CREATE");
-    g_autoptr(xenpvSimMsg) reply = NULL;
     xenpvSimSaveHeader hdr;
     xenpvBuildSpec restoreSpec;
     xenpvGuestAbi abi = XENPV_GUEST_ABI_UNKNOWN;
     uint8_t *mem = NULL;
     size_t memBytes = 0;
-    guint64 id;
+    uint32_t id = 0;
     bool created = false;
     int memfd = -1;
     int ret = -1;
@@ -555,13 +554,8 @@ xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
     xenpvSimLineAddSpec(line, &restoreSpec);
     xenpvSimLineAddU64(line, "restore", 1);
     xenpvSimLineAddU64(line, "pages", hdr.nrPages);
-    if (!(reply = xenpvSimRequest(hyp, line, NULL, NULL)))
+    if (xenpvSimCreate(hyp, line, &id) < 0)
         return -1;
-    if (!xenpvSimMsgGetU64(reply, "domid", &id) || id > G_MAXUINT32) {
-        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
-                       _("the simulated Xen host created a domain without an id"));
-        return -1;
-    }
     created = true;
 
     if ((memfd = xenpvSimMemoryFd(hyp, id, &memBytes)) < 0)
