@@ -14,6 +14,7 @@
 #include "domain_conf.h"
 #include "virerror.h"
 #include "virutil.h"
+#include "virxml.h"
 #include "virsocketaddr.h"
 
 #include "xenpv_domain_check.h"
@@ -168,55 +169,55 @@ xenpvCheckPlatform(const virDomainDef *def)
     }
 
     if (virDomainDefGetVcpus(def) == 0)
-        what = "<vcpu current='0'>: a guest needs at least one vCPU online";
+        what = N_("<vcpu current='0'>: a guest needs at least one vCPU online");
     else if (def->emulator)
-        what = "<emulator>: a PV guest has no device model";
+        what = N_("<emulator>: a PV guest has no device model");
     else if (def->cpu)
-        what = "<cpu>: CPU models and features are not supported for PV guests";
+        what = N_("<cpu>: CPU models and features are not supported for PV guests");
     else if (def->numa && virDomainNumaGetNodeCount(def->numa) > 0)
-        what = "<cpu><numa>: guest NUMA is not supported for PV guests";
+        what = N_("<cpu><numa>: guest NUMA is not supported for PV guests");
     else if (def->placement_mode == VIR_DOMAIN_CPU_PLACEMENT_MODE_AUTO)
-        what = "<vcpu placement='auto'>: automatic placement is not supported; give cpuset";
+        what = N_("<vcpu placement='auto'>: automatic placement is not supported; give cpuset");
     else if (def->niothreadids > 0 || def->defaultIOThread)
-        what = "<iothreads>: I/O threads belong to a device model";
+        what = N_("<iothreads>: I/O threads belong to a device model");
     else if (def->cputune.sharesSpecified || def->cputune.period || def->cputune.quota ||
              def->cputune.emulatorpin || def->cputune.emulatorsched ||
              def->cputune.emulator_period || def->cputune.global_period ||
              def->cputune.iothread_period)
-        what = "<cputune>: not supported yet";
+        what = N_("<cputune>: not supported yet");
     else if (virMemoryLimitIsSet(def->mem.hard_limit) ||
              virMemoryLimitIsSet(def->mem.soft_limit) ||
              virMemoryLimitIsSet(def->mem.swap_hard_limit) ||
              def->mem.min_guarantee || def->mem.nhugepages || def->mem.locked ||
              def->mem.nosharepages || def->mem.source || def->mem.access ||
              def->mem.allocation || def->mem.discard)
-        what = "<memtune>/<memoryBacking>: not supported for PV guests";
+        what = N_("<memtune>/<memoryBacking>: not supported for PV guests");
     else if (def->blkio.weight || def->blkio.ndevices)
-        what = "<blkiotune>: not supported for PV guests";
+        what = N_("<blkiotune>: not supported for PV guests");
     else if (def->resource)
-        what = "<resource>: resource partitions are not supported";
+        what = N_("<resource>: resource partitions are not supported");
     else if (def->idmap.nuidmap || def->idmap.ngidmap)
-        what = "<idmap>: a container feature";
+        what = N_("<idmap>: a container feature");
     else if (def->nsysinfo > 0)
-        what = "<sysinfo>: a PV guest has no SMBIOS tables";
+        what = N_("<sysinfo>: a PV guest has no SMBIOS tables");
     else if (def->genidRequested)
-        what = "<genid>: needs an HVM guest";
+        what = N_("<genid>: needs an HVM guest");
     else if (def->pm.s3 || def->pm.s4)
-        what = "<pm>: ACPI suspend states need an HVM guest";
+        what = N_("<pm>: ACPI suspend states need an HVM guest");
     else if (def->keywrap)
-        what = "<keywrap>: an s390 feature";
+        what = N_("<keywrap>: an s390 feature");
     else if (def->sec)
-        what = "<launchSecurity>: needs an HVM guest";
+        what = N_("<launchSecurity>: needs an HVM guest");
     else if (def->nresctrls > 0)
-        what = "<cputune><cachetune>: not supported for PV guests";
+        what = N_("<cputune><cachetune>: not supported for PV guests");
     else if (def->onLockFailure != VIR_DOMAIN_LOCK_FAILURE_DEFAULT)
-        what = "<on_lockfailure>: no lock manager is used by this driver";
+        what = N_("<on_lockfailure>: no lock manager is used by this driver");
 
     for (i = 0; !what && i < def->maxvcpus; i++) {
         if (def->vcpus[i]->cpumask)
-            what = "<cputune><vcpupin>: per-vCPU pinning is not supported yet; use <vcpu cpuset>";
+            what = N_("<cputune><vcpupin>: per-vCPU pinning is not supported yet; use <vcpu cpuset>");
         else if (def->vcpus[i]->sched.policy)
-            what = "<cputune><vcpusched>: not supported for PV guests";
+            what = N_("<cputune><vcpusched>: not supported for PV guests");
     }
 
     if (what) {
@@ -668,67 +669,57 @@ static const struct {
     const char *xpath;
     const char *element;
 } xenpvHVMOnlyOS[] = {
-    { "/domain/os/boot", "<os><boot dev>: a PV guest has no firmware to choose a boot device; use <kernel> or <bootloader>" },
-    { "/domain/os/bootmenu", "<os><bootmenu>: a PV guest has no firmware boot menu" },
-    { "/domain/os/bios", "<os><bios>: a PV guest has no BIOS" },
-    { "/domain/os/acpi", "<os><acpi>: a PV guest has no ACPI tables" },
-    { "/domain/os/firmware", "<os><firmware>: a PV guest has no firmware" },
-    { "/domain/os/@firmware", "<os firmware=...>: a PV guest has no firmware" },
+    { "/domain/os/boot", N_("<os><boot dev>: a PV guest has no firmware to choose a boot device; use <kernel> or <bootloader>") },
+    { "/domain/os/bootmenu", N_("<os><bootmenu>: a PV guest has no firmware boot menu") },
+    { "/domain/os/bios", N_("<os><bios>: a PV guest has no BIOS") },
+    { "/domain/os/acpi", N_("<os><acpi>: a PV guest has no ACPI tables") },
+    { "/domain/os/firmware", N_("<os><firmware>: a PV guest has no firmware") },
+    { "/domain/os/@firmware", N_("<os firmware=...>: a PV guest has no firmware") },
     { "/domain/os/init|/domain/os/initarg|/domain/os/initenv|/domain/os/initdir|"
       "/domain/os/inituser|/domain/os/initgroup",
-      "<os><init>: container init is not supported for PV guests" },
+      N_("<os><init>: container init is not supported for PV guests") },
 };
 
 int
 xenpvDomainXMLCheckDropped(const char *xml)
 {
-    xmlDocPtr doc = NULL;
-    xmlXPathContextPtr ctxt = NULL;
-    xmlXPathObjectPtr obj = NULL;
-    xmlXPathObjectPtr obj2 = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlXPathContext) ctxt = NULL;
+    g_autoptr(xmlXPathObject) osType = NULL;
+    g_autoptr(xmlXPathObject) vcpus = NULL;
     size_t i;
-    int ret = 0;
 
     if (!xml)
         return 0;
     doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    /* XML that does not parse is libvirt's parser's to report, with where. */
     if (!doc || !(ctxt = xmlXPathNewContext(doc)))
-        goto cleanup;
+        return 0;
 
     /* For an HVM guest the os check names the real problem. */
-    if ((obj = xmlXPathEval(BAD_CAST "string(/domain/os/type[1])", ctxt)) &&
-        obj->type == XPATH_STRING && obj->stringval &&
-        STREQ((const char *)obj->stringval, "hvm"))
-        goto cleanup;
+    if ((osType = xmlXPathEval(BAD_CAST "string(/domain/os/type[1])", ctxt)) &&
+        osType->type == XPATH_STRING && osType->stringval &&
+        STREQ((const char *)osType->stringval, "hvm"))
+        return 0;
 
     /* libvirt allocates per vCPU while parsing: stop absurd counts first. */
-    if ((obj2 = xmlXPathEval(BAD_CAST "number(/domain/vcpu[1])", ctxt)) &&
-        obj2->type == XPATH_NUMBER &&
-        (obj2->floatval > XENPV_MAX_VCPUS || obj2->floatval < 0)) {
+    if ((vcpus = xmlXPathEval(BAD_CAST "number(/domain/vcpu[1])", ctxt)) &&
+        vcpus->type == XPATH_NUMBER &&
+        (vcpus->floatval > XENPV_MAX_VCPUS || vcpus->floatval < 0)) {
         xenpvRefuse(_("<vcpu> of %.0f: a PV guest has at most %d vCPUs"),
-                    obj2->floatval, XENPV_MAX_VCPUS);
-        ret = -1;
-        goto cleanup;
+                    vcpus->floatval, XENPV_MAX_VCPUS);
+        return -1;
     }
 
     for (i = 0; i < G_N_ELEMENTS(xenpvHVMOnlyOS); i++) {
-        xmlXPathObjectPtr nodes = xmlXPathEval(BAD_CAST xenpvHVMOnlyOS[i].xpath, ctxt);
-        bool found = nodes && nodes->type == XPATH_NODESET &&
-                     nodes->nodesetval && nodes->nodesetval->nodeNr > 0;
+        g_autoptr(xmlXPathObject) nodes = xmlXPathEval(BAD_CAST xenpvHVMOnlyOS[i].xpath, ctxt);
 
-        xmlXPathFreeObject(nodes);
-        if (found) {
+        if (nodes && nodes->type == XPATH_NODESET &&
+            nodes->nodesetval && nodes->nodesetval->nodeNr > 0) {
             xenpvRefuse("%s", _(xenpvHVMOnlyOS[i].element));
-            ret = -1;
-            break;
+            return -1;
         }
     }
-
- cleanup:
-    xmlXPathFreeObject(obj);
-    xmlXPathFreeObject(obj2);
-    xmlXPathFreeContext(ctxt);
-    xmlFreeDoc(doc);
-    return ret;
+    return 0;
 }
