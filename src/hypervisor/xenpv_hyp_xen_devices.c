@@ -42,6 +42,7 @@ VIR_LOG_INIT("xenpv.hyp_xen_devices");
 #define XENPV_XEN_BACKEND_WAIT_MS 30000
 #define XENPV_XEN_CLOSE_WAIT_MS 10000
 #define XENPV_XEN_POLL_US (50 * 1000)
+#define XENPV_XEN_HOTPLUG_TIMEOUT_S "120"
 
 static const char *const xenpvXenDeviceKinds[] = { "vbd", "vif" };
 
@@ -191,14 +192,18 @@ xenpvXenRunHotplug(xenpvXenPriv *priv G_GNUC_UNUSED, const char *script,
     bool vif = STREQ(kind, "vif");
     int status = 0;
 
+    /* A script stuck on a lock or a device must not hold the domain's
+     * job for ever: coreutils' timeout bounds it. */
     if (vif) {
         g_autofree char *vifName = g_strdup_printf("vif%u.%d", domid, devid);
 
-        cmd = virCommandNewArgList(script, add ? "online" : "offline", "type_if=vif", NULL);
+        cmd = virCommandNewArgList("timeout", "-k", "5", XENPV_XEN_HOTPLUG_TIMEOUT_S,
+                                   script, add ? "online" : "offline", "type_if=vif", NULL);
         virCommandAddEnvPair(cmd, "vif", vifName);
         virCommandAddEnvPair(cmd, "netdev", "");
     } else {
-        cmd = virCommandNewArgList(script, add ? "add" : "remove", NULL);
+        cmd = virCommandNewArgList("timeout", "-k", "5", XENPV_XEN_HOTPLUG_TIMEOUT_S,
+                                   script, add ? "add" : "remove", NULL);
     }
     virCommandAddEnvPassCommon(cmd);
     virCommandAddEnvPair(cmd, "script", script);
@@ -212,6 +217,10 @@ xenpvXenRunHotplug(xenpvXenPriv *priv G_GNUC_UNUSED, const char *script,
         return -1;
     VIR_DEBUG("hotplug %s %s for domain %u device %d: exit %d, output '%s'",
               script, add ? "add" : "remove", domid, devid, status, NULLSTR(out));
+    if (status == 124 && output) {
+        g_free(*output);
+        *output = g_strdup_printf("it did not finish within %s s", XENPV_XEN_HOTPLUG_TIMEOUT_S);
+    }
     return status == 0 ? 0 : 1;
 }
 
@@ -242,6 +251,7 @@ xenpvXenDeviceAdd(xenpvXenPriv *priv, uint32_t domid, const char *kind, int devi
         return -1;
     }
 
+    VIR_DEBUG("%s of domain %u: backend in state %d, running %s", what, domid, state, script);
     if ((rc = xenpvXenRunHotplug(priv, script, kind, domid, devid, true, &errOut)) < 0)
         return -1;
     status = xenpvXenStoreReadStr(priv, "%s/hotplug-status", be);

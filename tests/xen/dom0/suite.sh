@@ -262,7 +262,7 @@ save_stream_ok() {
 # Open the console of paused guest NAME through libvirt (what `virsh
 # console` does), unpause it, and read until PATTERN shows.
 console_through_libvirt() {
-    python3 - "$uri" "$1" "$2" <<'PYEOF'
+    cat > "$work/console.py" <<'PYEOF'
 import re, sys
 import libvirt
 uri, name, pattern = sys.argv[1:4]
@@ -285,6 +285,7 @@ while True:
 print("console closed; read: " + seen.decode(errors="replace")[-300:])
 sys.exit(1)
 PYEOF
+    timeout 120 python3 "$work/console.py" "$uri" "$1" "$2"
 }
 
 # One test kernel: console through libvirt, store entries, save with the
@@ -315,7 +316,7 @@ xenpv_guest() {
                xenstore-read /local/domain/$id/store/ring-ref && xenstore-read /local/domain/$id/console/port"
     check "xenpv: $type console/tty written by xenconsoled" wait_for 30 store_nonempty "/local/domain/$id/console/tty"
     check "xenpv: $type console through libvirt shows the boot banner" \
-        timeout 120 console_through_libvirt "$name" "$pattern"
+        console_through_libvirt "$name" "$pattern"
     check "xenpv: $type running" state_is "$name" running
     t=$(now)
     if check "xenpv: virsh save $type" timeout 180 virsh -c "$uri" save "$name" "$work/$name.save"; then
@@ -370,8 +371,13 @@ xenpv_devices() {
     guest_xml "$name" x86_64 "$images/$net_kernel" "" "" 32 \
         "<disk type='file' device='disk'><source file='$img'/><target dev='xvda' bus='xen'/></disk>
     <interface type='bridge'><source bridge='xenbr0'/></interface>" > "$xml"
-    check "xenpv: virsh create with a file-backed disk and a bridged NIC" \
-        timeout 180 virsh -c "$uri" create "$xml" || return
+    if ! check "xenpv: virsh create with a file-backed disk and a bridged NIC" \
+        timeout 240 virsh -c "$uri" create "$xml"; then
+        { echo "hotplug log:"; tail -n 15 /var/log/xen/xen-hotplug.log
+          echo "processes:"; ps -eo pid,etime,args | grep -E 'scripts/|losetup|xenstore-' | grep -v grep
+          echo "backends:"; xenstore-ls -f /local/domain/0/backend 2>&1 | tail -n 30; } | indent 60
+        return
+    fi
     id=$(xp_domid "$name")
     check "xenpv: block hotplug script connected the disk" store_is "/local/domain/0/backend/vbd/$id/51712/hotplug-status" connected
     check "xenpv: the file is on a loop device" sh -c "losetup -j '$img' | grep -q loop"
