@@ -1,0 +1,59 @@
+/*
+ * xenpv_save_image.h: the save image file (docs/save-format.md): our
+ * header, the domain XML, then the back end's save stream.
+ */
+#pragma once
+
+#include "xenpv_driver.h"
+
+#define XENPV_SAVE_MAGIC_LEN 16
+
+/* What the guest was doing when saved, so that a restore resumes it so. */
+#define XENPV_SAVE_FLAG_RUNNING (1U << 0)
+#define XENPV_SAVE_FLAG_PAUSED (1U << 1)
+
+/* The fixed header as it is on disk: little-endian, no padding. */
+typedef struct _xenpvSaveHeader xenpvSaveHeader;
+struct _xenpvSaveHeader {
+    char magic[XENPV_SAVE_MAGIC_LEN];
+    uint32_t version;
+    uint32_t headerSize;
+    uint32_t xmlLen;            /* with its terminating NUL */
+    uint32_t flags;
+    uint32_t width;             /* guest word size in bytes */
+    uint32_t levels;            /* guest page-table levels */
+    char abi[32];               /* "xen-3.0-x86_64", NUL padded */
+    uint64_t streamOffset;
+    uint64_t streamLength;      /* 0: to the end of the file */
+    uint8_t reserved[40];
+};
+
+/* A save image read back: its header in host order, and its XML. */
+typedef struct _xenpvSaveImage xenpvSaveImage;
+struct _xenpvSaveImage {
+    xenpvSaveHeader hdr;
+    xenpvGuestAbi abi;
+    char *xml;
+};
+
+void xenpvSaveImageClear(xenpvSaveImage *img);
+
+/* Open @path and read its header and XML; the returned fd is positioned
+ * at the start of the back end's stream. */
+int xenpvSaveImageOpen(const char *path, xenpvSaveImage *img);
+
+/* xenpvSaveImageOpen, and the image's definition parsed into *@def. */
+int xenpvSaveImageLoad(xenpvDriver *driver, const char *path,
+                       xenpvSaveImage *img, virDomainDef **def);
+
+/* The definition a save image holds, as the *GetXMLDesc entry points give
+ * it (@flags: VIR_DOMAIN_SAVE_IMAGE_XML_SECURE). */
+char *xenpvSaveImageFormatDef(xenpvDriver *driver, virDomainDef *def, unsigned int flags);
+
+/* Write header and XML, padded to where the stream starts (*@streamOffset). */
+int xenpvSaveImageWriteHeader(int fd, const char *path, const char *xml,
+                              xenpvGuestAbi abi, uint32_t flags, uint64_t *streamOffset);
+
+/* Record the stream's length once the back end has written it: an image
+ * without one is a save that never finished. */
+int xenpvSaveImageFinish(int fd, const char *path, uint64_t streamOffset);
