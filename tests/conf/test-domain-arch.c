@@ -2,7 +2,6 @@
  * test-domain-arch.c: telling an arch the user named from one left to the
  * kernel, across libvirt's parse, dumpxml / define round trips and edits.
  */
-#include <libxml/relaxng.h>
 
 #include "internal.h"
 #include "domain_conf.h"
@@ -10,6 +9,7 @@
 
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_xmlopt.h"
+#include "conf_test_util.h"
 
 static virDomainXMLOption *xmlopt;
 
@@ -20,22 +20,6 @@ static virDomainXMLOption *xmlopt;
 #define X86_64 HEAD "<os><type arch='x86_64'>xen</type>" KERNEL TAIL
 #define I686 HEAD "<os><type arch='i686'>xen</type>" KERNEL TAIL
 #define MARKER "<xenpvarch:arch xmlns:xenpvarch=\"urn:xenpv:arch:1\" source=\"kernel\" value=\"%s\"/>"
-
-static bool
-validatesAgainstSchema(const char *xml)
-{
-    xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt(XENPV_DOMAIN_RNG);
-    xmlRelaxNGPtr schema = xmlRelaxNGParse(pctxt);
-    xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt(schema);
-    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL, 0);
-    bool ok = doc && xmlRelaxNGValidateDoc(vctxt, doc) == 0;
-
-    xmlFreeDoc(doc);
-    xmlRelaxNGFreeValidCtxt(vctxt);
-    xmlRelaxNGFree(schema);
-    xmlRelaxNGFreeParserCtxt(pctxt);
-    return ok;
-}
 
 static virDomainDef *
 parse(const char *xml)
@@ -104,7 +88,7 @@ testAbsentAndRoundTrip(void)
         g_error("no '%s' in:\n%s", marker, xml);
     if (!strstr(xml, "<type arch='i686' machine='xenpv'>"))
         g_error("no i686 type in:\n%s", xml);
-    g_assert_true(validatesAgainstSchema(xml));
+    g_assert_true(confTestValidatesAgainstSchema(xml));
 
     again = parse(xml);
     g_assert_true(xenpvDomainDefArchFromKernel(again));

@@ -3,7 +3,6 @@
  * definition to build spec mapping, on the example guests and on small
  * definitions that each exercise one rule.
  */
-#include <libxml/relaxng.h>
 
 #include "internal.h"
 #include "domain_conf.h"
@@ -11,37 +10,9 @@
 
 #include "xenpv_domain_build.h"
 #include "xenpv_domain_xmlopt.h"
+#include "conf_test_util.h"
 
 static virDomainXMLOption *xmlopt;
-
-static char *
-readExample(const char *name)
-{
-    g_autofree char *path = g_build_filename(XENPV_EXAMPLES_DIR, name, NULL);
-    g_autoptr(GError) err = NULL;
-    char *text = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, &err))
-        g_error("%s: %s", path, err->message);
-    return text;
-}
-
-/* Validate @xml against libvirt's installed domain schema. */
-static bool
-validatesAgainstSchema(const char *xml)
-{
-    xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt(XENPV_DOMAIN_RNG);
-    xmlRelaxNGPtr schema = xmlRelaxNGParse(pctxt);
-    xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt(schema);
-    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL, 0);
-    bool ok = doc && xmlRelaxNGValidateDoc(vctxt, doc) == 0;
-
-    xmlFreeDoc(doc);
-    xmlRelaxNGFreeValidCtxt(vctxt);
-    xmlRelaxNGFree(schema);
-    xmlRelaxNGFreeParserCtxt(pctxt);
-    return ok;
-}
 
 static virDomainDef *
 parse(const char *xml)
@@ -54,20 +25,20 @@ parse(const char *xml)
 static void
 testExampleStable(gconstpointer data)
 {
-    g_autofree char *xml = readExample(data);
+    g_autofree char *xml = confTestReadExample(data);
     g_autoptr(virDomainDef) def = parse(xml);
     g_autofree char *again = NULL;
 
     g_assert_nonnull(def);
     again = virDomainDefFormat(def, xmlopt, VIR_DOMAIN_DEF_FORMAT_INACTIVE);
     g_assert_cmpstr(again, ==, xml);
-    g_assert_true(validatesAgainstSchema(again));
+    g_assert_true(confTestValidatesAgainstSchema(again));
 }
 
 static void
 testBuildTwoDisksTwoNics(void)
 {
-    g_autofree char *xml = readExample("two-disks-two-nics.xml");
+    g_autofree char *xml = confTestReadExample("two-disks-two-nics.xml");
     g_autoptr(virDomainDef) def = parse(xml);
     xenpvBuildSpec spec;
 
@@ -111,7 +82,7 @@ testBuildTwoDisksTwoNics(void)
 static void
 testBuildPygrub(void)
 {
-    g_autofree char *xml = readExample("pygrub.xml");
+    g_autofree char *xml = confTestReadExample("pygrub.xml");
     g_autoptr(virDomainDef) def = parse(xml);
     xenpvBuildSpec spec;
 

@@ -3,45 +3,17 @@
  * directions, schema validation of what is formatted, xm's NFS-root mapping,
  * refusals naming their key, and syntax errors with their line.
  */
-#include <libxml/relaxng.h>
 
 #include "internal.h"
 #include "domain_conf.h"
 #include "virerror.h"
 
 #include "xenpv_domain_xmlopt.h"
+#include "conf_test_util.h"
 #include "xenpv_native.h"
 #include "xenpv_native_cmdline.h"
 
 static virDomainXMLOption *xmlopt;
-
-static char *
-readExample(const char *name)
-{
-    g_autofree char *path = g_build_filename(XENPV_EXAMPLES_DIR, name, NULL);
-    g_autoptr(GError) err = NULL;
-    char *text = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, &err))
-        g_error("%s: %s", path, err->message);
-    return text;
-}
-
-static bool
-validatesAgainstSchema(const char *xml)
-{
-    xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt(XENPV_DOMAIN_RNG);
-    xmlRelaxNGPtr schema = xmlRelaxNGParse(pctxt);
-    xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt(schema);
-    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL, 0);
-    bool ok = doc && xmlRelaxNGValidateDoc(vctxt, doc) == 0;
-
-    xmlFreeDoc(doc);
-    xmlRelaxNGFreeValidCtxt(vctxt);
-    xmlRelaxNGFree(schema);
-    xmlRelaxNGFreeParserCtxt(pctxt);
-    return ok;
-}
 
 static char *
 toXML(const char *format, const char *config)
@@ -86,9 +58,9 @@ testExampleRoundTrip(gconstpointer data)
     g_autofree char *xmlName = g_strdup_printf("%s.xml", name);
     g_autofree char *xmName = g_strdup_printf("%s.xm.cfg", name);
     g_autofree char *xlName = g_strdup_printf("%s.xl.cfg", name);
-    g_autofree char *xml = readExample(xmlName);
-    g_autofree char *xm = readExample(xmName);
-    g_autofree char *xl = readExample(xlName);
+    g_autofree char *xml = confTestReadExample(xmlName);
+    g_autofree char *xm = confTestReadExample(xmName);
+    g_autofree char *xl = confTestReadExample(xlName);
     g_autofree char *xmFromXML = toNative(XENPV_NATIVE_FORMAT_XM, xml);
     g_autofree char *xlFromXML = toNative(XENPV_NATIVE_FORMAT_XL, xml);
     g_autofree char *xmlFromXm = toXML(XENPV_NATIVE_FORMAT_XM, xm);
@@ -107,8 +79,8 @@ testExampleRoundTrip(gconstpointer data)
     g_assert_nonnull(strstr(xmlFromXm, "<xenpvarch:arch "));
     g_assert_cmpstr(xmAgain, ==, xm);
     g_assert_cmpstr(xlAgain, ==, xl);
-    g_assert_true(validatesAgainstSchema(xmlFromXm));
-    g_assert_true(validatesAgainstSchema(xmlFromXl));
+    g_assert_true(confTestValidatesAgainstSchema(xmlFromXm));
+    g_assert_true(confTestValidatesAgainstSchema(xmlFromXl));
 }
 
 /* The seed's xm file, comments and placeholders included, converts; its XML
@@ -117,8 +89,8 @@ testExampleRoundTrip(gconstpointer data)
 static void
 testDVDStore(void)
 {
-    g_autofree char *cfg = readExample("dvdstore.cfg");
-    g_autofree char *xml = readExample("dvdstore.xml");
+    g_autofree char *cfg = confTestReadExample("dvdstore.cfg");
+    g_autofree char *xml = confTestReadExample("dvdstore.xml");
     g_autoptr(virDomainDef) fromCfg = xenpvNativeParseConfig(xmlopt, XENPV_NATIVE_XM, cfg);
     g_autoptr(virDomainDef) fromXml = xenpvDomainDefParseString(xml, xmlopt, VIR_DOMAIN_DEF_PARSE_INACTIVE);
     g_autofree char *formatted = NULL;
@@ -132,7 +104,7 @@ testDVDStore(void)
     memcpy(fromCfg->uuid, fromXml->uuid, VIR_UUID_BUFLEN);
     formatted = virDomainDefFormat(fromCfg, xmlopt, VIR_DOMAIN_DEF_FORMAT_INACTIVE);
     g_assert_cmpstr(formatted, ==, xml);
-    g_assert_true(validatesAgainstSchema(formatted));
+    g_assert_true(confTestValidatesAgainstSchema(formatted));
 
     g_assert_cmpstr(fromCfg->name, ==, "NFS-DVDStore");
     g_assert_cmpuint(fromCfg->mem.cur_balloon, ==, 512 * 1024);
@@ -375,7 +347,7 @@ testTopLevelVnc(void)
     g_autofree char *xm = toNative(XENPV_NATIVE_FORMAT_XM, xml);
 
     g_assert_nonnull(strstr(xml, "<graphics type='vnc' port='5903' autoport='no'>"));
-    g_assert_true(validatesAgainstSchema(xml));
+    g_assert_true(confTestValidatesAgainstSchema(xml));
     g_assert_nonnull(strstr(xm, "vfb = [ \"type=vnc, vncdisplay=3, vncunused=0\" ]"));
 }
 
