@@ -367,6 +367,11 @@ xenpv_restart() {
 xenpv_devices() {
     local name="xp-dev" xml="$work/xp-dev.xml" img="$work/disk.img" id
     modprobe loop 2>/dev/null
+    # The block script's lock (locking.sh) stats /dev/stdin and spins until
+    # it can: a dom0 without udev or systemd has no /dev/std* links.
+    for fd in 0:stdin 1:stdout 2:stderr; do
+        [ -e "/dev/${fd#*:}" ] || ln -s "/proc/self/fd/${fd%%:*}" "/dev/${fd#*:}"
+    done
     truncate -s 64M "$img"
     guest_xml "$name" x86_64 "$images/$net_kernel" "" "" 32 \
         "<disk type='file' device='disk'><source file='$img'/><target dev='xvda' bus='xen'/></disk>
