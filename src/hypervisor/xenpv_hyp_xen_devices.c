@@ -49,7 +49,7 @@ static const char *const xenpvXenDeviceKinds[] = { "vbd", "vif" };
 
 /* Xen's virtual device number for a disk name (xvda, sdb1, hdc ...), as
  * the guest's blkfront decodes it; -1 if the name is none of those. */
-static int
+int
 xenpvXenDiskDevid(const char *vdev)
 {
     const char *p;

@@ -74,6 +74,7 @@ int xenpvXenEventFd(xenpvHypervisor *hyp);
 int xenpvXenEventAck(xenpvHypervisor *hyp);
 
 /* xenpv_hyp_xen_devices.c */
+int xenpvXenDiskDevid(const char *vdev);
 int xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
 void xenpvXenDevicesRemove(xenpvXenPriv *priv, uint32_t domid);
 
