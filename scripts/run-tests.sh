@@ -2,9 +2,11 @@
 # The whole test suite, on a fresh Debian 12 machine, in one command (as
 # root: the integration tests build their labs out of namespaces and mounts).
 # Installs what is needed, configures and builds build/, runs every meson
-# test (unit and integration suites), and ends with one line:
+# test (unit, integration and fuzz suites, then the real-Xen tier under
+# QEMU), and ends with one line:
 #   N passed, N failed[, N skipped]
 # The exit status is nonzero if anything failed or could not be built.
+# Arguments go to `meson test`: e.g. --no-suite xen-tier for a quick run.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,7 +42,7 @@ fi
 logbase=run-tests
 log="$build/meson-logs/$logbase.json"
 rm -f "$log"
-meson test -C "$build" --print-errorlogs --logbase "$logbase"
+meson test -C "$build" --print-errorlogs --logbase "$logbase" "$@"
 meson_status=$?
 
 # Count meson's own verdicts, one per test, from its machine-readable log.
