@@ -340,18 +340,38 @@ xenpv_guest() {
     timeout 60 virsh -c "$uri" destroy "$name" >/dev/null 2>&1
 }
 
-# A guest keeps running while libvirtd restarts, and the new daemon
-# manages it (found again from the hypervisor and xenstore alone).
+# Persistent guests, defined and started, one of each ABI this hypervisor
+# runs (the 32-bit one only where xen_caps have it), and a transient guest
+# with a bridged NIC: all keep running while libvirtd restarts, and the new
+# daemon manages them (found again from the hypervisor and xenstore alone).
 xenpv_restart() {
-    local name="xp-restart" xml="$work/xp-restart.xml" id
+    local name="xp-restart" xml="$work/xp-restart.xml" id arch kernel d defined=""
     guest_xml "$name" x86_64 "$images/$net_kernel" "" "" 32 \
         "<interface type='bridge'><source bridge='xenbr0'/></interface>" > "$xml"
     check "xenpv: virsh create (restart guest)" timeout 180 virsh -c "$uri" create "$xml" || return
     id=$(xp_domid "$name")
+    for arch in x86_64 i686; do
+        [ "$arch" = i686 ] && ! caps_have xen-3.0-x86_32p && continue
+        kernel=$(awk -F'|' -v a="$arch" '$2 == a && $4 == "" { print $3; exit }' "$images/guests")
+        [ -n "$kernel" ] || continue
+        d="xp-def-$arch"
+        guest_xml "$d" "$arch" "$images/$kernel" "" "" 32 > "$work/$d.xml"
+        check "xenpv: virsh define $d" timeout 60 virsh -c "$uri" define "$work/$d.xml" || continue
+        check "xenpv: virsh start $d" timeout 180 virsh -c "$uri" start "$d" &&
+            check "xenpv: $d running" wait_for 30 state_is "$d" running &&
+            defined="$defined $d"
+    done
     stop_libvirtd
-    check "xenpv: guest runs on while libvirtd is stopped" sh -c "xl list '$name' >/dev/null"
+    check "xenpv: guests run on while libvirtd is stopped" \
+        sh -c "xl list '$name' >/dev/null$(for d in $defined; do printf " && xl list '%s' >/dev/null" "$d"; done)"
     if check "xenpv: libvirtd answers again after a restart" start_libvirtd; then
         check "xenpv: guest found running after the restart" wait_for 30 state_is "$name" running
+        for d in $defined; do
+            check "xenpv: $d found running after the restart" wait_for 30 state_is "$d" running
+            check "xenpv: $d suspend/resume, destroy, undefine after the restart" \
+                sh -c "timeout 60 virsh -c '$uri' suspend '$d' && timeout 60 virsh -c '$uri' resume '$d' &&
+                       timeout 60 virsh -c '$uri' destroy '$d' && timeout 60 virsh -c '$uri' undefine '$d'"
+        done
         check "xenpv: suspend/resume after the restart" \
             sh -c "timeout 60 virsh -c '$uri' suspend '$name' && timeout 60 virsh -c '$uri' resume '$name'"
         check "xenpv: destroy after the restart" timeout 60 virsh -c "$uri" destroy "$name"
