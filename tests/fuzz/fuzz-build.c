@@ -11,15 +11,11 @@
 #include "virerror.h"
 
 #include "xenpv_domain_build.h"
+#include "fuzz_common.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_native.h"
 
 static virDomainXMLOption *xmlopt;
-
-static void
-quietErrors(void *opaque G_GNUC_UNUSED, virErrorPtr err G_GNUC_UNUSED)
-{
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,9 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerInitialize(int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
 {
-    if (virInitialize() < 0 || !(xmlopt = xenpvDomainXMLOptionNew(NULL, NULL)))
-        abort();
-    virSetErrorFunc(NULL, quietErrors);
+    xmlopt = fuzzSetup();
     return 0;
 }
 

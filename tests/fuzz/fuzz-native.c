@@ -13,6 +13,7 @@
 #include "domain_conf.h"
 #include "virerror.h"
 
+#include "fuzz_common.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_native.h"
 
@@ -38,20 +39,13 @@ validates(const char *xml)
     return ok;
 }
 
-static void
-quietErrors(void *opaque G_GNUC_UNUSED, virErrorPtr err G_GNUC_UNUSED)
-{
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
 {
-    if (virInitialize() < 0 || !(xmlopt = xenpvDomainXMLOptionNew(NULL, NULL)))
-        abort();
-    virSetErrorFunc(NULL, quietErrors);
+    xmlopt = fuzzSetup();
     xmlSetGenericErrorFunc(NULL, quietXML);
     {
         xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt(XENPV_DOMAIN_RNG);

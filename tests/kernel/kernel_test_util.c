@@ -10,6 +10,13 @@
 #define READNOTES "/usr/lib/xen-4.17/bin/readnotes"
 
 
+const char *const ktGrubImages[3] = {
+    "/usr/lib/grub-xen/grub-i386-xen.bin",
+    "/usr/lib/grub-xen/grub-x86_64-xen.bin",
+    "/usr/lib/grub-xen/grub-i386-xen_pvh.bin",
+};
+
+
 const char *
 ktSampleDir(void)
 {

@@ -9,6 +9,9 @@
 #include <glib.h>
 
 /* The directory of the built test kernels (XENPV_TEST_KERNEL_DIR). */
+/* Debian's real PV images (grub-xen-host), for the tests that read them. */
+extern const char *const ktGrubImages[3];
+
 const char *ktSampleDir(void);
 /* Full path of a sample; the caller frees it. */
 char *ktSamplePath(const char *name);

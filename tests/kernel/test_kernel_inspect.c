@@ -535,11 +535,6 @@ main(int argc, char **argv)
         "xenpv-test-x86_64.elf.lz4", "xenpv-test-x86_64.elf.legacy.lz4",
         "xenpv-test-x86_64.elf.zst",
     };
-    static const char *const grub[] = {
-        "/usr/lib/grub-xen/grub-i386-xen.bin",
-        "/usr/lib/grub-xen/grub-x86_64-xen.bin",
-        "/usr/lib/grub-xen/grub-i386-xen_pvh.bin",
-    };
     gsize i;
     gsize j;
 
@@ -577,9 +572,9 @@ main(int argc, char **argv)
         g_test_add_data_func(name, truncate[i], testTruncated);
         g_test_add_data_func(rname, truncate[i], testRandomCorruption);
     }
-    for (i = 0; i < G_N_ELEMENTS(grub); i++) {
-        g_autofree char *name = g_strdup_printf("/kernel/real/%s", strrchr(grub[i], '/') + 1);
-        g_test_add_data_func(name, grub[i], testGrub);
+    for (i = 0; i < G_N_ELEMENTS(ktGrubImages); i++) {
+        g_autofree char *name = g_strdup_printf("/kernel/real/%s", strrchr(ktGrubImages[i], '/') + 1);
+        g_test_add_data_func(name, ktGrubImages[i], testGrub);
     }
 
     return g_test_run();

@@ -337,11 +337,6 @@ main(int argc, char **argv)
     static const char *const suffixes[] = {
         "gz", "bz2", "xz", "lzma", "lz4", "legacy.lz4", "zst",
     };
-    static const char *const grub[] = {
-        "/usr/lib/grub-xen/grub-i386-xen.bin",
-        "/usr/lib/grub-xen/grub-x86_64-xen.bin",
-        "/usr/lib/grub-xen/grub-i386-xen_pvh.bin",
-    };
     gsize i;
     gsize j;
 
@@ -360,10 +355,10 @@ main(int argc, char **argv)
             g_test_add_data_func(dname, ktSamplePath(file), testDecompressed);
         }
     }
-    for (i = 0; i < G_N_ELEMENTS(grub); i++) {
+    for (i = 0; i < G_N_ELEMENTS(ktGrubImages); i++) {
         g_autofree char *name = g_strdup_printf("/kernel/readnotes/real/%s",
-                                                strrchr(grub[i], '/') + 1);
-        g_test_add_data_func(name, grub[i], testDirect);
+                                                strrchr(ktGrubImages[i], '/') + 1);
+        g_test_add_data_func(name, ktGrubImages[i], testDirect);
     }
     g_test_add_func("/kernel/readnotes/real/debian-vmlinuz", testDebianKernel);
 
