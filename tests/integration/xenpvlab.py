@@ -7,6 +7,9 @@ module fills that lab the way an administrator fills a host (test kernels in
 /var/lib/xenpv/images and /boot, /etc/libvirt/libvirtd.conf and xenpv.conf),
 starts the simulated Xen host and Debian's stock libvirtd with our module as
 its Xen driver, and gives the tests virsh, the python binding and TAP output.
+HostBase is such a host as the test process reaches it; Lab is the lab
+itself as that host.  Tests that need several hosts use xenpvhosts, whose
+hosts are HostBases in namespaces of their own.
 
 Run with /usr/bin/python3: that is the interpreter Debian's python3-libvirt
 is installed for.
@@ -173,12 +176,12 @@ def tail(path, lines=40):
 NOISE = ('virNetSocketReadWire', 'getaddrinfo failed')
 
 
-def log_errors(lines=8):
-    """The last errors and warnings in libvirtd's log, without the noise of
-    clients that hang up."""
-    text = read_file(LIBVIRTD_LOG, None)
+def log_errors(lines=8, path=LIBVIRTD_LOG):
+    """The last errors and warnings in libvirtd's log (at @path), without the
+    noise of clients that hang up."""
+    text = read_file(path, None)
     if text is None:
-        return '(no %s)' % LIBVIRTD_LOG
+        return '(no %s)' % path
     picked = [line for line in text.splitlines()
               if (': error : ' in line or ': warning : ' in line)
               and not any(n in line for n in NOISE)]
@@ -296,14 +299,18 @@ def error_name(code):
 LAB_DIRS = ('/var/lib/xenpv/', '/var/lib/libvirt/', '/var/cache/libvirt/', '/boot/')
 
 
-def ensure_disk_images(root, size=64 << 20):
+def ensure_disk_images(root, size=64 << 20, path_of=lambda p: p):
     """Create the file-backed disks a definition names, as sparse files, if
-    they are in the lab's own directories (never elsewhere)."""
+    they are in the lab's own directories (never elsewhere); @path_of maps
+    a disk's path to where the test process creates it."""
     for src in root.findall('devices/disk/source'):
         path = src.get('file')
-        if path and path.startswith(LAB_DIRS) and not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, 'wb') as f:
+        if not path or not path.startswith(LAB_DIRS):
+            continue
+        target = path_of(path)
+        if not os.path.exists(target):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, 'wb') as f:
                 f.truncate(size)
 
 
@@ -410,16 +417,43 @@ def validate_domain_xml(xml):
     return run(['xmllint', '--noout', '--relaxng', DOMAIN_RNG, '-'], input=xml)
 
 
-# --- the lab ---------------------------------------------------------------
+# --- a simulated Xen host and its libvirtd ----------------------------------
 
-class Lab:
-    """One lab: simhost, libvirtd, clients.  Everything it starts it stops by
-    PID in cleanup(); the PID namespace is the backstop."""
+_event_loop_started = False
+
+
+def start_event_loop():
+    """libvirt's default event loop in a thread (for events, keepalive and
+    embedded drivers), once per process; must run before a connection that
+    needs it is opened."""
+    global _event_loop_started
+    if _event_loop_started:
+        return
+    libvirt.virEventRegisterDefaultImpl()
+
+    def loop():
+        while True:
+            libvirt.virEventRunDefaultImpl()
+    threading.Thread(target=loop, daemon=True, name='libvirt-events').start()
+    _event_loop_started = True
+
+
+class HostBase:
+    """A simulated Xen host (xenpv-simhost) with Debian's libvirtd loading
+    our module, filled as an administrator fills a host, and the clients a
+    test drives it with.  The single-host Lab is one; the multi-host lab
+    (xenpvhosts) has several, each in namespaces of its own.
+
+    Paths and commands are written as they are inside the host; two hooks
+    say how the test process reaches them: path(P) is where the test process
+    opens the host's P, command(ARGV) is ARGV run inside the host.  Here both
+    are the identity (the host is the test process's own namespaces)."""
+
+    name = None            # a host's name, for messages (None: the lab itself)
+    client_uri = URI       # what the test process's binding connects to
 
     def __init__(self, tap, memory_mib=4096, cpus=4, pv32=True, log_dirty=True,
-                 write_xenpv_conf=True, simhost=True, libvirtd=True,
-                 libvirtd_timeout=None, shutdown_ack_timeout=SHUTDOWN_ACK_TIMEOUT,
-                 stock_drivers=('secret',)):
+                 shutdown_ack_timeout=SHUTDOWN_ACK_TIMEOUT, stock_drivers=('secret',)):
         self.tap = tap
         self.memory_mib = memory_mib
         self.cpus = cpus
@@ -430,75 +464,83 @@ class Lab:
         self.libvirtd_pid = None
         self.simhost_pid = None
         self._conn = None
-        self.event_loop_started = False
-        libvirt.registerErrorHandler(lambda ctx, err: None, None)
-        if os.environ.get('XENPV_IN_LAB') != '1' or os.getpid() != 1:
-            raise Bail('not inside tests/lab/enter.sh: refusing to touch this host')
-        tap.on_failure.append(log_errors)
-        self._setup_plan = (write_xenpv_conf, simhost, libvirtd, libvirtd_timeout)
 
-    def setup(self):
-        write_xenpv_conf, simhost, libvirtd, libvirtd_timeout = self._setup_plan
-        self.install_files()
-        self.write_libvirtd_conf()
-        if write_xenpv_conf:
-            self.write_xenpv_conf()
-        if simhost:
-            self.start_simhost()
-        if libvirtd:
-            self.start_libvirtd(timeout=libvirtd_timeout)
+    # how the test process reaches the host -------------------------------
+    def path(self, path):
+        """Where the test process opens the host's absolute @path."""
+        return path
+
+    def command(self, argv):
+        """@argv as a command that runs inside the host."""
+        return list(argv)
+
+    def _what(self, thing):
+        return thing if self.name is None else '%s: %s' % (self.name, thing)
 
     # files ------------------------------------------------------------
     def install_files(self):
-        for d in (IMAGES_DIR, DRIVER_DIR, CONSOLE_DIR, '/var/lib/xenpv/save'):
-            os.makedirs(d, exist_ok=True)
+        self.install_images()
+        self.install_host_files()
+
+    def install_images(self):
+        """The test kernels in IMAGES_DIR and the examples' disk images."""
+        os.makedirs(self.path(IMAGES_DIR), exist_ok=True)
         for arch, src in TEST_KERNELS.items():
             if not os.path.exists(src):
                 raise Bail('test kernel %s is not built' % src)
-            shutil.copy(src, os.path.join(IMAGES_DIR, os.path.basename(src)))
-        # The DVD Store guest boots a "2.6 xenU" kernel from /boot: the lab's
-        # /boot is a tmpfs, so give it the 64-bit test kernel under that name.
-        shutil.copy(TEST_KERNELS['x86_64'], DVDSTORE_KERNEL)
+            shutil.copy(src, self.path(os.path.join(IMAGES_DIR, os.path.basename(src))))
         # The examples' file-backed disks, as an administrator creates them.
         for path in example_files():
             try:
-                ensure_disk_images(ET.parse(path).getroot())
+                ensure_disk_images(ET.parse(path).getroot(), path_of=self.path)
             except ET.ParseError:
                 pass
+
+    def install_host_files(self):
+        """What is the host's own: /boot, directories, the driver module."""
+        for d in (DRIVER_DIR, CONSOLE_DIR, '/var/lib/xenpv/save'):
+            os.makedirs(self.path(d), exist_ok=True)
+        # The DVD Store guest boots a "2.6 xenU" kernel from /boot: the lab's
+        # /boot is a tmpfs, so give it the 64-bit test kernel under that name.
+        shutil.copy(TEST_KERNELS['x86_64'], self.path(DVDSTORE_KERNEL))
         if not os.path.exists(MODULE):
             raise Bail('driver module %s is not built' % MODULE)
         # A copy, not a link: the module a test starts with is the one it
         # restarts with, whatever a concurrent build does to the build tree.
         module_copy = os.path.join(SCRATCH_DIR, 'libvirt_driver_xenpv.so')
-        shutil.copy(MODULE, module_copy)
+        shutil.copy(MODULE, self.path(module_copy))
         links = {'libvirt_driver_libxl.so': module_copy, 'libvirt_driver_xen.so': module_copy}
         for d in self.stock_drivers:
             links['libvirt_driver_%s.so' % d] = os.path.join(STOCK_DRIVER_DIR,
                                                              'libvirt_driver_%s.so' % d)
         for name, target in links.items():
-            link = os.path.join(DRIVER_DIR, name)
+            link = self.path(os.path.join(DRIVER_DIR, name))
             if os.path.lexists(link):
                 os.unlink(link)
-            if os.path.exists(target):
+            if os.path.exists(self.path(target)):
                 os.symlink(target, link)
 
+    def libvirtd_conf(self):
+        """The text of libvirtd.conf."""
+        return ('auth_unix_ro = "none"\n'
+                'auth_unix_rw = "none"\n'
+                'log_filters = "3:rpc 3:util 3:event 3:object 3:access 3:conf 3:security"\n'
+                'log_outputs = "1:file:%s"\n' % LIBVIRTD_LOG)
+
     def write_libvirtd_conf(self):
-        with open(LIBVIRTD_CONF, 'w') as f:
-            f.write('auth_unix_ro = "none"\n'
-                    'auth_unix_rw = "none"\n'
-                    'log_filters = "3:rpc 3:util 3:event 3:object 3:access 3:conf 3:security"\n'
-                    'log_outputs = "1:file:%s"\n' % LIBVIRTD_LOG)
+        with open(self.path(LIBVIRTD_CONF), 'w') as f:
+            f.write(self.libvirtd_conf())
 
     def write_xenpv_conf(self, extra=''):
-        with open(XENPV_CONF, 'w') as f:
+        with open(self.path(XENPV_CONF), 'w') as f:
             f.write('hypervisor = "sim"\n'
                     'sim_socket = "%s"\n'
                     'shutdown_ack_timeout = %d\n%s' % (SIM_SOCKET, self.shutdown_ack_timeout,
                                                        extra))
 
     def remove_xenpv_conf(self):
-        if os.path.exists(XENPV_CONF):
-            os.unlink(XENPV_CONF)
+        if os.path.exists(self.path(XENPV_CONF)):
+            os.unlink(self.path(XENPV_CONF))
 
     # simhost ------------------------------------------------------------
     def simhost_argv(self):
@@ -516,19 +558,21 @@ class Lab:
     def start_simhost(self):
         if not os.path.exists(SIMHOST):
             raise Bail('%s is not built' % SIMHOST)
-        res = run_daemon(self.simhost_argv(), '/var/log/xenpv/simhost-start.log', timeout=30)
+        res = run_daemon(self.command(self.simhost_argv()),
+                         self.path('/var/log/xenpv/simhost-start.log'), timeout=30)
         if res.rc != 0:
-            raise Bail('xenpv-simhost did not start:\n%s' % res)
-        if not wait_for(lambda: read_pidfile(SIM_PIDFILE) and socket_accepts(SIM_SOCKET), 10):
-            raise Bail('xenpv-simhost: no pidfile %s or socket %s within 10s'
-                       % (SIM_PIDFILE, SIM_SOCKET))
-        self.simhost_pid = read_pidfile(SIM_PIDFILE)
+            raise Bail(self._what('xenpv-simhost did not start:\n%s' % res))
+        if not wait_for(lambda: read_pidfile(self.path(SIM_PIDFILE)) and
+                        socket_accepts(self.path(SIM_SOCKET)), 10):
+            raise Bail(self._what('xenpv-simhost: no pidfile %s or socket %s within 10s'
+                                  % (SIM_PIDFILE, SIM_SOCKET)))
+        self.simhost_pid = read_pidfile(self.path(SIM_PIDFILE))
 
     def stop_simhost(self):
         pid, self.simhost_pid = self.simhost_pid, None
         if pid is None:
             return True
-        return self._stop_pid(pid)
+        return stop_pid(pid)
 
     # libvirtd -----------------------------------------------------------
     def libvirtd_env(self):
@@ -536,18 +580,24 @@ class Lab:
         env['LIBVIRT_DRIVER_DIR'] = DRIVER_DIR
         return env
 
-    def start_libvirtd(self, timeout=None, expect_up=True):
+    def libvirtd_argv(self, timeout=None):
         argv = ['/usr/sbin/libvirtd', '--daemon', '--pid-file', LIBVIRTD_PIDFILE]
         if timeout is not None:
             argv += ['--timeout', str(timeout)]
-        res = run_daemon(argv, '/var/log/libvirt/libvirtd-start.log', env=self.libvirtd_env())
+        return argv
+
+    def start_libvirtd(self, timeout=None, expect_up=True):
+        res = run_daemon(self.command(self.libvirtd_argv(timeout)),
+                         self.path('/var/log/libvirt/libvirtd-start.log'),
+                         env=self.libvirtd_env())
         if res.rc != 0:
-            raise Bail('libvirtd did not start:\n%s\n%s' % (res, tail(LIBVIRTD_LOG)))
-        up = wait_for(lambda: read_pidfile(LIBVIRTD_PIDFILE) and socket_accepts(LIBVIRT_SOCK), 30)
-        self.libvirtd_pid = read_pidfile(LIBVIRTD_PIDFILE)
+            raise Bail(self._what('libvirtd did not start:\n%s\n%s' % (res, self.log_tail())))
+        up = wait_for(lambda: read_pidfile(self.path(LIBVIRTD_PIDFILE)) and
+                      socket_accepts(self.path(LIBVIRT_SOCK)), 30)
+        self.libvirtd_pid = read_pidfile(self.path(LIBVIRTD_PIDFILE))
         if not up and expect_up:
-            raise Bail('libvirtd: socket %s not accepting within 30s\n%s'
-                       % (LIBVIRT_SOCK, tail(LIBVIRTD_LOG)))
+            raise Bail(self._what('libvirtd: socket %s not accepting within 30s\n%s'
+                                  % (LIBVIRT_SOCK, self.log_tail())))
         return self.libvirtd_pid
 
     def libvirtd_running(self):
@@ -558,54 +608,56 @@ class Lab:
         pid, self.libvirtd_pid = self.libvirtd_pid, None
         if pid is None:
             return True
-        return self._stop_pid(pid)
+        return stop_pid(pid)
 
     def restart_libvirtd(self, timeout=None):
         if not self.stop_libvirtd():
-            raise Bail('libvirtd did not stop')
+            raise Bail(self._what('libvirtd did not stop'))
         return self.start_libvirtd(timeout=timeout)
 
-    def _stop_pid(self, pid, grace=20):
-        if process_gone(pid):
+    def kill_libvirtd(self, sig=signal.SIGKILL, wait=True):
+        """Send @sig to libvirtd by its PID; unless @wait is False, wait until
+        it has gone (and forget it).  Returns whether it has gone."""
+        pid = self.libvirtd_pid
+        if pid is None:
             return True
+        self.close_conn()
         try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return True
-        if wait_for(lambda: process_gone(pid), grace):
-            return True
-        try:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, sig)
         except ProcessLookupError:
             pass
-        return wait_for(lambda: process_gone(pid), 5)
+        if not wait:
+            return process_gone(pid)
+        gone = bool(wait_for(lambda: process_gone(pid), 20))
+        if gone:
+            self.libvirtd_pid = None
+        return gone
+
+    def log_tail(self, lines=40):
+        """The end of libvirtd's log."""
+        return tail(self.path(LIBVIRTD_LOG), lines)
+
+    def log_errors(self, lines=8):
+        """The last errors and warnings in libvirtd's log."""
+        text = log_errors(lines, self.path(LIBVIRTD_LOG))
+        return text if self.name is None else '%s: %s' % (self.name, text)
 
     # clients ------------------------------------------------------------
     def virsh(self, *args, uri=URI, timeout=60, input=None, env=None, quiet=True):
-        """virsh -c URI ARGS (-q unless @quiet is False: it also silences
-        messages such as "Domain 'x' defined")."""
+        """virsh -c URI ARGS, run inside the host (-q unless @quiet is False:
+        it also silences messages such as "Domain 'x' defined")."""
         argv = ['virsh'] + (['-q'] if quiet else []) + ['-c', uri] + list(args)
-        return run(argv, timeout=timeout, input=input, env=env)
+        return run(self.command(argv), timeout=timeout, input=input, env=env)
 
     def start_event_loop(self):
-        """libvirt's default event loop in a thread (for events, keepalive
-        and embedded drivers); must run before the connection is opened."""
-        if self.event_loop_started:
-            return
-        libvirt.virEventRegisterDefaultImpl()
-
-        def loop():
-            while True:
-                libvirt.virEventRunDefaultImpl()
-        threading.Thread(target=loop, daemon=True, name='libvirt-events').start()
-        self.event_loop_started = True
+        start_event_loop()
 
     def conn(self):
-        """The python binding's connection to xen:///system (opened once,
-        again after a daemon restart)."""
+        """The python binding's connection from the test process to this
+        host's libvirtd (opened once, again after a daemon restart)."""
         if self._conn is None:
             libvirt.registerErrorHandler(lambda ctx, err: None, None)
-            self._conn = libvirt.open(URI)
+            self._conn = libvirt.open(self.client_uri)
         return self._conn
 
     def close_conn(self):
@@ -618,7 +670,7 @@ class Lab:
 
     # the simulated host --------------------------------------------------
     def simctl(self, *args, timeout=30):
-        return run([SIMCTL, '--socket', SIM_SOCKET] + list(args), timeout=timeout)
+        return run(self.command([SIMCTL, '--socket', SIM_SOCKET] + list(args)), timeout=timeout)
 
     def sim_domains(self):
         """{domid: {'name', 'mem', 'vcpus', 'state'}} from `xenpv-simctl
@@ -682,7 +734,7 @@ class Lab:
 
     def define(self, xml, start=False):
         path = os.path.join(SCRATCH_DIR, '%s.xml' % xml_name(xml))
-        with open(path, 'w') as f:
+        with open(self.path(path), 'w') as f:
             f.write(xml)
         res = self.virsh('define', path)
         if res.rc == 0 and start:
@@ -690,7 +742,7 @@ class Lab:
         return res
 
     def console_log(self, name):
-        return read_file(os.path.join(CONSOLE_DIR, 'guest-%s.log' % name))
+        return read_file(self.path(os.path.join(CONSOLE_DIR, 'guest-%s.log' % name)))
 
     def selfcheck(self, domid):
         """The selfcheck workload's verdict in the store, or None."""
@@ -718,6 +770,60 @@ class Lab:
         self.stop_simhost()
 
 
+def stop_pid(pid, grace=20):
+    """SIGTERM @pid, SIGKILL it after @grace seconds; True once it is gone."""
+    if process_gone(pid):
+        return True
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    if wait_for(lambda: process_gone(pid), grace):
+        return True
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return wait_for(lambda: process_gone(pid), 5)
+
+
+# --- the lab ---------------------------------------------------------------
+
+class Lab(HostBase):
+    """One lab, which is the host: simhost, libvirtd, clients, all in the
+    lab's own namespaces.  Everything it starts it stops by PID in cleanup();
+    the PID namespace is the backstop."""
+
+    def __init__(self, tap, memory_mib=4096, cpus=4, pv32=True, log_dirty=True,
+                 write_xenpv_conf=True, simhost=True, libvirtd=True,
+                 libvirtd_timeout=None, shutdown_ack_timeout=SHUTDOWN_ACK_TIMEOUT,
+                 stock_drivers=('secret',)):
+        super().__init__(tap, memory_mib=memory_mib, cpus=cpus, pv32=pv32,
+                         log_dirty=log_dirty, shutdown_ack_timeout=shutdown_ack_timeout,
+                         stock_drivers=stock_drivers)
+        libvirt.registerErrorHandler(lambda ctx, err: None, None)
+        require_lab()
+        tap.on_failure.append(self.log_errors)
+        self._setup_plan = (write_xenpv_conf, simhost, libvirtd, libvirtd_timeout)
+
+    def setup(self):
+        write_xenpv_conf, simhost, libvirtd, libvirtd_timeout = self._setup_plan
+        self.install_files()
+        self.write_libvirtd_conf()
+        if write_xenpv_conf:
+            self.write_xenpv_conf()
+        if simhost:
+            self.start_simhost()
+        if libvirtd:
+            self.start_libvirtd(timeout=libvirtd_timeout)
+
+
+def require_lab():
+    """Refuse to run anywhere but as PID 1 of tests/lab/enter.sh."""
+    if os.environ.get('XENPV_IN_LAB') != '1' or os.getpid() != 1:
+        raise Bail('not inside tests/lab/enter.sh: refusing to touch this host')
+
+
 def selfcheck_fields(text):
     """'OK verified=N pass=N resumes=N restamps=N after=WHY' (or 'FAIL ...')
     as a dict with 'verdict'; None for no text."""
@@ -741,12 +847,13 @@ def supports_feature(conn, feature):
     return fn(conn.c_pointer(), feature)
 
 
-def main(body, **lab_args):
-    """Entry point of a test file: @body(tap, lab) inside a fresh lab."""
+def main(body, lab_class=None, **lab_args):
+    """Entry point of a test file: @body(tap, lab) inside a fresh lab, a
+    @lab_class (Lab by default) made with @lab_args, set up and cleaned up."""
     tap = Tap()
 
     def wrapped(t):
-        lab = Lab(t, **lab_args)
+        lab = (lab_class or Lab)(t, **lab_args)
         try:
             lab.setup()
             body(t, lab)
