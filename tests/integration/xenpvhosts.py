@@ -288,7 +288,6 @@ class Node:
         self.link = link
         self.anchor = None
         self._cut = None
-        self._rate = None
 
     @property
     def anchor_pid(self):
@@ -426,21 +425,21 @@ class Node:
             burst = max(bps // 8 // 500, 128 << 10)
             self._set_qdisc(['tbf', 'rate', tc_rate(rate), 'burst', str(burst),
                              'latency', '20ms'], 'tbf (CONFIG_NET_SCH_TBF) for a rate')
-        self._rate = rate
 
     def _set_qdisc(self, qdisc, needs):
-        for where, res in (('eth0', lambda a: self.run(a)), (self.link, run)):
-            r = res(['tc', 'qdisc', 'replace', 'dev', where, 'root'] + qdisc)
-            if r.rc != 0:
+        # eth0 inside the node shapes what it sends, the bridge end what it
+        # receives.
+        for dev, runner in (('eth0', self.run), (self.link, run)):
+            res = runner(['tc', 'qdisc', 'replace', 'dev', dev, 'root'] + qdisc)
+            if res.rc != 0:
                 self.unshape_link()
                 raise LabError('%s: shaping %s with tc failed (this needs %s in the kernel):\n%s'
-                               % (self.name, where, needs, r))
+                               % (self.name, dev, needs, res))
 
     def unshape_link(self):
         """Remove any shaping (no error if there was none)."""
         self.run(['tc', 'qdisc', 'del', 'dev', 'eth0', 'root'])
         run(['tc', 'qdisc', 'del', 'dev', self.link, 'root'])
-        self._rate = None
 
 
 def parse_rate(rate):
