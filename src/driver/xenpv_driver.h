@@ -47,8 +47,8 @@ struct _xenpvDriver {
     void *inhibitOpaque;
     gint nactive;                   /* atomic: running domains */
 
-    /* Watch on the back end's event fd, and the change counter that
-     * waiters (shutdown acks, save suspends) sleep on. */
+    /* Watch on the back end's event fd (xenpv_monitor.c), and the change
+     * counter that waiters (guest requests, suspends) sleep on. */
     int eventWatch;
     GMutex changeLock;
     GCond changeCond;
@@ -56,7 +56,9 @@ struct _xenpvDriver {
     GThreadPool *rescanPool;
 };
 
-/* The driver, or NULL while it is not initialised (see xenpvInitFailure). */
+/* The driver, or NULL while it is not initialised (see xenpvInitFailure).
+ * Defined, with everything below but the state driver's own calls, in
+ * xenpv_driver_shared.c. */
 extern xenpvDriver *xenpv_driver;
 
 /* Why stateInitialize skipped the driver (no Xen, no simhost, bad config). */
@@ -74,6 +76,18 @@ void xenpvDriverQueueEvent(xenpvDriver *driver, virObjectEvent *event);
     ((driver)->hyp.ops->op ? true : \
      (xenpvDriverReportUnsupported((driver), #op), false))
 void xenpvDriverReportUnsupported(xenpvDriver *driver, const char *opName);
+
+/* The change counter: bumped whenever the hypervisor reports that some
+ * domain changed state.  Init and Clear bracket the driver's life. */
+void xenpvDriverChangesInit(xenpvDriver *driver);
+void xenpvDriverChangesClear(xenpvDriver *driver);
+void xenpvDriverNotifyChange(xenpvDriver *driver);
+guint64 xenpvDriverChangeSerial(xenpvDriver *driver);
+/* Sleep until the change counter moves past @serial, or until
+ * @deadlineUs (g_get_monotonic_time), or for at most a fifth of a second
+ * (the store raises no event, so callers also poll what they wait for).
+ * Returns the new counter value. */
+guint64 xenpvDriverWaitChange(xenpvDriver *driver, guint64 serial, gint64 deadlineUs);
 
 /* The state driver table, for registration. */
 extern virStateDriver xenpvStateDriver;

@@ -21,7 +21,7 @@
 #include "xenpv_domain_build.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_entry.h"
-#include "xenpv_monitor.h"
+#include "xenpv_guest_control.h"
 #include "xenpv_process.h"
 #include "xenpv_save.h"
 
@@ -147,73 +147,25 @@ xenpvDomainCreate(virDomainPtr dom)
 }
 
 
-/* Ask the guest, through control/shutdown, to power off or reboot, and
- * wait for it to take the request (it clears the node).  Called with the
- * domain locked and a job held; the lock is dropped while waiting. */
+/* Ask the guest to power off or reboot and wait for it to take the
+ * request.  Called with the domain locked and a job held; the lock is
+ * dropped while waiting. */
 static int
 xenpvDomainAskGuest(xenpvDriver *driver, virDomainObj *vm, const char *request)
 {
-    const xenpvHypervisorOps *ops = driver->hyp.ops;
-    g_autofree char *path = NULL;
-    unsigned int timeout = driver->config->shutdownAckTimeout;
-    gint64 deadline;
-    guint64 serial;
-    uint32_t domid = vm->def->id;
-    bool answered = false;
-    int ret = -1;
+    g_autofree char *name = NULL;
+    uint32_t domid;
+    int ret;
 
-    if (!XENPV_HYP_HAS(driver, storeWrite) ||
-        !XENPV_HYP_HAS(driver, storeRead) ||
-        !XENPV_HYP_HAS(driver, storeRemove))
-        return -1;
     if (xenpvDomainCheckRunning(vm) < 0)
         return -1;
 
-    path = xenpvDomainStorePath(vm, "control/shutdown");
-    serial = xenpvMonitorChangeSerial(driver);
-    if (ops->storeWrite(&driver->hyp, path, request) < 0)
-        return -1;
-
-    deadline = g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC;
+    domid = vm->def->id;
+    name = g_strdup(vm->def->name);
     virObjectUnlock(vm);
-    while (true) {
-        g_autofree char *value = NULL;
-        xenpvDomainInfo info;
-        int rc;
-
-        if (ops->storeRead(&driver->hyp, path, &value) < 0)
-            break;
-        if (!value || !*value) {
-            answered = true;
-            break;
-        }
-        /* A guest that went down at once has answered too. */
-        if (ops->getDomainInfo &&
-            ((rc = ops->getDomainInfo(&driver->hyp, domid, &info)) == 0 ||
-             (rc > 0 && (info.shutdown || info.dying)))) {
-            answered = true;
-            break;
-        }
-        if (g_get_monotonic_time() >= deadline)
-            break;
-        serial = xenpvMonitorWaitChange(driver, serial, deadline);
-    }
+    ret = xenpvGuestRequest(driver, domid, name, request, XENPV_GUEST_WAIT_TAKEN,
+                            driver->config->shutdownAckTimeout);
     virObjectLock(vm);
-
-    if (answered) {
-        VIR_DEBUG("domain '%s' took the %s request", vm->def->name, request);
-        ret = 0;
-    } else if (g_get_monotonic_time() >= deadline) {
-        /* Take the request back, so that a guest whose PV drivers start
-         * later does not act on a stale one. */
-        if (ops->storeRemove(&driver->hyp, path) < 0)
-            VIR_WARN("cannot withdraw the %s request of domain '%s'", request, vm->def->name);
-        virReportError(VIR_ERR_OPERATION_TIMEOUT,
-                       _("domain '%s' did not answer the %s request within %u seconds "
-                         "(its PV drivers may not be running, or it ignores control/shutdown); "
-                         "use 'virsh destroy %s' to stop it forcibly"),
-                       vm->def->name, request, timeout, vm->def->name);
-    }
     return ret;
 }
 

@@ -13,10 +13,6 @@
 
 VIR_LOG_INIT("xenpv.monitor");
 
-/* How long a waiter sleeps before looking again by itself. */
-#define XENPV_MONITOR_POLL_US (200 * 1000)
-
-
 static void
 xenpvMonitorRescanWorker(gpointer data, gpointer opaque)
 {
@@ -66,16 +62,6 @@ xenpvMonitorRescanAll(xenpvDriver *driver)
 
 
 static void
-xenpvMonitorBump(xenpvDriver *driver)
-{
-    g_mutex_lock(&driver->changeLock);
-    driver->changeSerial++;
-    g_cond_broadcast(&driver->changeCond);
-    g_mutex_unlock(&driver->changeLock);
-}
-
-
-static void
 xenpvMonitorEvent(int watch G_GNUC_UNUSED,
                   int fd G_GNUC_UNUSED,
                   int events,
@@ -99,7 +85,7 @@ xenpvMonitorEvent(int watch G_GNUC_UNUSED,
 
     /* Waiters first: a save waiting for its guest to suspend must not wait
      * for the rescan of that very domain, which waits for the save's job. */
-    xenpvMonitorBump(driver);
+    xenpvDriverNotifyChange(driver);
     xenpvMonitorRescanAll(driver);
 }
 
@@ -109,8 +95,6 @@ xenpvMonitorStart(xenpvDriver *driver)
 {
     int fd = -1;
 
-    g_mutex_init(&driver->changeLock);
-    g_cond_init(&driver->changeCond);
     driver->eventWatch = -1;
 
     driver->rescanPool = g_thread_pool_new(xenpvMonitorRescanWorker, driver,
@@ -148,38 +132,5 @@ xenpvMonitorStop(xenpvDriver *driver)
         g_thread_pool_free(driver->rescanPool, FALSE, TRUE);
         driver->rescanPool = NULL;
     }
-    g_cond_clear(&driver->changeCond);
-    g_mutex_clear(&driver->changeLock);
 }
 
-
-guint64
-xenpvMonitorChangeSerial(xenpvDriver *driver)
-{
-    guint64 serial;
-
-    g_mutex_lock(&driver->changeLock);
-    serial = driver->changeSerial;
-    g_mutex_unlock(&driver->changeLock);
-    return serial;
-}
-
-
-guint64
-xenpvMonitorWaitChange(xenpvDriver *driver, guint64 serial, gint64 deadlineUs)
-{
-    gint64 until = g_get_monotonic_time() + XENPV_MONITOR_POLL_US;
-    guint64 now;
-
-    if (deadlineUs < until)
-        until = deadlineUs;
-
-    g_mutex_lock(&driver->changeLock);
-    while (driver->changeSerial == serial) {
-        if (!g_cond_wait_until(&driver->changeCond, &driver->changeLock, until))
-            break;
-    }
-    now = driver->changeSerial;
-    g_mutex_unlock(&driver->changeLock);
-    return now;
-}

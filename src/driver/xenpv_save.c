@@ -1,9 +1,9 @@
 /*
  * xenpv_save.c: save images and managed save.
  *
- * The image file itself is xenpv_save_image.c's; this suspends the guest,
- * has the back end write its stream after the image's header, and starts
- * domains from images again.
+ * The image file itself is xenpv_save_image.c's, the stream
+ * xenpv_domain_stream.c's; this puts the stream after the image's header,
+ * stops the saved domain, and starts domains from images again.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,75 +20,14 @@
 
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
+#include "xenpv_domain_stream.h"
 #include "xenpv_domain_xmlopt.h"
-#include "xenpv_monitor.h"
 #include "xenpv_process.h"
 #include "xenpv_save_image.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
 VIR_LOG_INIT("xenpv.save");
-
-
-typedef struct {
-    xenpvDriver *driver;
-    uint32_t domid;
-    const char *name;
-    bool wasPaused;
-} xenpvSaveSuspendCtx;
-
-
-/* The back end's suspend callback: ask the guest to suspend itself and
- * wait until the hypervisor shows it shut down for suspend. */
-static int
-xenpvSaveSuspendGuest(void *opaque)
-{
-    xenpvSaveSuspendCtx *ctx = opaque;
-    xenpvDriver *driver = ctx->driver;
-    const xenpvHypervisorOps *ops = driver->hyp.ops;
-    unsigned int timeout = driver->config->suspendTimeout;
-    g_autofree char *path = g_strdup_printf("/local/domain/%u/control/shutdown", ctx->domid);
-    guint64 serial = xenpvMonitorChangeSerial(driver);
-    gint64 deadline;
-
-    /* A paused guest cannot take the request: let it run to suspend. */
-    if (ctx->wasPaused && ops->domainUnpause(&driver->hyp, ctx->domid) < 0)
-        return -1;
-    if (ops->storeWrite(&driver->hyp, path, "suspend") < 0)
-        return -1;
-
-    deadline = g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC;
-    while (true) {
-        xenpvDomainInfo info;
-        int rc = ops->getDomainInfo(&driver->hyp, ctx->domid, &info);
-
-        if (rc < 0)
-            return -1;
-        if (rc == 0) {
-            virReportError(VIR_ERR_OPERATION_FAILED,
-                           _("domain '%s' vanished while suspending for a save"), ctx->name);
-            return -1;
-        }
-        if (info.shutdown) {
-            if (info.shutdownReason == XENPV_SHUTDOWN_SUSPEND)
-                return 0;
-            virReportError(VIR_ERR_OPERATION_FAILED,
-                           _("domain '%s' shut down (Xen reason %u) instead of suspending for the save"),
-                           ctx->name, info.shutdownReason);
-            return -1;
-        }
-        if (g_get_monotonic_time() >= deadline)
-            break;
-        serial = xenpvMonitorWaitChange(driver, serial, deadline);
-    }
-
-    ignore_value(ops->storeRemove(&driver->hyp, path));
-    virReportError(VIR_ERR_OPERATION_TIMEOUT,
-                   _("domain '%s' did not suspend within %u seconds for the save "
-                     "(its PV drivers may not support suspend); it keeps running"),
-                   ctx->name, timeout);
-    return -1;
-}
 
 
 /* Save running @vm to @path and stop it.  Called with a job held. */
@@ -100,20 +39,16 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
     xenpvDomainObjPrivate *priv = vm->privateData;
     g_autofree char *xml = NULL;
     VIR_AUTOCLOSE fd = -1;
-    xenpvSaveSuspendCtx ctx = { 0 };
-    xenpvSaveParams params = { 0 };
     uint64_t streamOffset = 0;
     uint32_t imageFlags;
+    uint32_t domid;
     int state;
-    int rc;
-    bool created = false;
+    bool wasPaused;
     virErrorPtr origErr = NULL;
 
     if (virDomainObjCheckActive(vm) < 0)
         return -1;
-    if (!XENPV_HYP_HAS(driver, domainSave) || !XENPV_HYP_HAS(driver, storeWrite) ||
-        !XENPV_HYP_HAS(driver, getDomainInfo) || !XENPV_HYP_HAS(driver, domainUnpause) ||
-        !XENPV_HYP_HAS(driver, domainDestroy))
+    if (!XENPV_HYP_HAS(driver, domainDestroy))
         return -1;
 
     state = virDomainObjGetState(vm, NULL);
@@ -123,6 +58,7 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
                        vm->def->name, virDomainStateTypeToString(state));
         return -1;
     }
+    wasPaused = state == VIR_DOMAIN_PAUSED;
 
     if (dxml) {
         g_autoptr(virDomainDef) def = NULL;
@@ -144,7 +80,7 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
     if (!xml)
         return -1;
 
-    imageFlags = state == VIR_DOMAIN_PAUSED ? XENPV_SAVE_FLAG_PAUSED : XENPV_SAVE_FLAG_RUNNING;
+    imageFlags = wasPaused ? XENPV_SAVE_FLAG_PAUSED : XENPV_SAVE_FLAG_RUNNING;
     if (flags & VIR_DOMAIN_SAVE_RUNNING)
         imageFlags = XENPV_SAVE_FLAG_RUNNING;
     else if (flags & VIR_DOMAIN_SAVE_PAUSED)
@@ -154,30 +90,22 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
         virReportSystemError(errno, _("cannot create save image '%s'"), path);
         return -1;
     }
-    created = true;
     if (xenpvSaveImageWriteHeader(fd, path, xml, priv->abi, imageFlags, &streamOffset) < 0)
         goto error;
 
-    ctx.driver = driver;
-    ctx.domid = vm->def->id;
-    ctx.name = vm->def->name;
-    ctx.wasPaused = state == VIR_DOMAIN_PAUSED;
-    params.live = false;
-    params.suspend = xenpvSaveSuspendGuest;
-    params.opaque = &ctx;
+    if (xenpvDomainStreamOut(driver, vm, fd, NULL) < 0)
+        goto error;
 
-    /* Queries go on while the memory is written; the job keeps others out. */
-    virObjectUnlock(vm);
-    rc = ops->domainSave(&driver->hyp, ctx.domid, fd, &params);
-    virObjectLock(vm);
-    if (rc < 0)
-        goto resume;
+    if (xenpvSaveImageFinish(fd, path, streamOffset) < 0) {
+        virErrorPreserveLast(&origErr);
+        ignore_value(xenpvDomainStreamUndo(driver, vm, wasPaused));
+        virErrorRestore(&origErr);
+        goto error;
+    }
 
-    if (xenpvSaveImageFinish(fd, path, streamOffset) < 0)
-        goto resume;
-
-    if (ops->domainDestroy(&driver->hyp, ctx.domid) < 0)
-        VIR_WARN("saved domain '%s' but could not destroy domid %u", vm->def->name, ctx.domid);
+    domid = vm->def->id;
+    if (ops->domainDestroy(&driver->hyp, domid) < 0)
+        VIR_WARN("saved domain '%s' but could not destroy domid %u", vm->def->name, domid);
     xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_SAVED);
     xenpvDriverQueueEvent(driver,
                           virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
@@ -185,24 +113,8 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
     VIR_INFO("saved domain '%s' to %s", vm->def->name, path);
     return 0;
 
- resume:
-    /* The guest may have suspended itself: let it carry on as before. */
-    virErrorPreserveLast(&origErr);
-    {
-        xenpvDomainInfo info;
-
-        if (ops->getDomainInfo(&driver->hyp, ctx.domid, &info) > 0) {
-            if (info.shutdown && info.shutdownReason == XENPV_SHUTDOWN_SUSPEND &&
-                ops->domainResume && ops->domainResume(&driver->hyp, ctx.domid) < 0)
-                VIR_WARN("domain '%s' stays suspended after the failed save", vm->def->name);
-            if (ctx.wasPaused && !info.paused && ops->domainPause)
-                ignore_value(ops->domainPause(&driver->hyp, ctx.domid));
-        }
-    }
-    virErrorRestore(&origErr);
  error:
-    if (created)
-        unlink(path);
+    unlink(path);
     return -1;
 }
 

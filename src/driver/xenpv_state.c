@@ -25,7 +25,6 @@
 
 VIR_LOG_INIT("xenpv.state");
 
-xenpvDriver *xenpv_driver;
 static char *xenpvInitFailure;
 
 
@@ -36,39 +35,6 @@ xenpvDriverInitFailure(void)
 }
 
 
-void
-xenpvDriverReportUnsupported(xenpvDriver *driver, const char *opName)
-{
-    virReportError(VIR_ERR_NO_SUPPORT,
-                   _("the '%s' hypervisor back end does not implement %s yet"),
-                   driver->hyp.ops->name, opName);
-}
-
-
-void
-xenpvDriverQueueEvent(xenpvDriver *driver, virObjectEvent *event)
-{
-    if (event)
-        virObjectEventStateQueue(driver->domainEventState, event);
-}
-
-
-void
-xenpvDriverDomainStarted(xenpvDriver *driver)
-{
-    if (g_atomic_int_add(&driver->nactive, 1) == 0 && driver->inhibitCallback)
-        driver->inhibitCallback(true, driver->inhibitOpaque);
-}
-
-
-void
-xenpvDriverDomainStopped(xenpvDriver *driver)
-{
-    if (g_atomic_int_dec_and_test(&driver->nactive) && driver->inhibitCallback)
-        driver->inhibitCallback(false, driver->inhibitOpaque);
-}
-
-
 static void
 xenpvDriverFree(xenpvDriver *driver)
 {
@@ -76,6 +42,7 @@ xenpvDriverFree(xenpvDriver *driver)
         return;
     if (driver->domains)
         xenpvMonitorStop(driver);
+    xenpvDriverChangesClear(driver);
     virObjectUnref(driver->domains);
     virObjectUnref(driver->domainEventState);
     virObjectUnref(driver->xmlopt);
@@ -285,6 +252,7 @@ xenpvStateInitialize(bool privileged,
     driver->inhibitCallback = callback;
     driver->inhibitOpaque = opaque;
     driver->eventWatch = -1;
+    xenpvDriverChangesInit(driver);
     xenpvDriverSetPaths(driver, root);
 
     driver->config = xenpvDriverConfigNew(driver->configFile);

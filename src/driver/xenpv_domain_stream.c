@@ -1,0 +1,138 @@
+/*
+ * xenpv_domain_stream.c: a running domain streamed out to a descriptor
+ * (a save image, a migration's data channel), with the guest suspended
+ * through its control node and resumed if anything fails.
+ */
+#include "xenpv_domain_stream.h"
+
+#include "virerror.h"
+#include "virlog.h"
+
+#include "xenpv_guest_control.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.domain_stream");
+
+/* What the back end's callbacks need, from the saving thread: no domain
+ * lock is held there. */
+typedef struct {
+    xenpvDriver *driver;
+    uint32_t domid;
+    char *name;
+    bool wasPaused;
+    const xenpvSaveParams *tuning;
+} xenpvDomainStreamCtx;
+
+
+static int
+xenpvDomainStreamSuspend(void *opaque)
+{
+    xenpvDomainStreamCtx *ctx = opaque;
+    xenpvDriver *driver = ctx->driver;
+
+    /* A paused guest cannot take the request: let it run to suspend. */
+    if (ctx->wasPaused &&
+        driver->hyp.ops->domainUnpause(&driver->hyp, ctx->domid) < 0)
+        return -1;
+    return xenpvGuestRequest(driver, ctx->domid, ctx->name, "suspend",
+                             XENPV_GUEST_WAIT_SUSPENDED, driver->config->suspendTimeout);
+}
+
+
+static int
+xenpvDomainStreamProgress(void *opaque, uint64_t sentPages,
+                          uint64_t remainingPages, unsigned int iteration)
+{
+    xenpvDomainStreamCtx *ctx = opaque;
+
+    if (!ctx->tuning || !ctx->tuning->progress)
+        return 0;
+    return ctx->tuning->progress(ctx->tuning->opaque, sentPages, remainingPages, iteration);
+}
+
+
+int
+xenpvDomainStreamOut(xenpvDriver *driver,
+                     virDomainObj *vm,
+                     int fd,
+                     const xenpvSaveParams *tuning)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+    xenpvDomainStreamCtx ctx = { 0 };
+    xenpvSaveParams params = { 0 };
+    virErrorPtr origErr = NULL;
+    int state;
+    int rc;
+
+    if (virDomainObjCheckActive(vm) < 0)
+        return -1;
+    if (!XENPV_HYP_HAS(driver, domainSave) || !XENPV_HYP_HAS(driver, getDomainInfo) ||
+        !XENPV_HYP_HAS(driver, domainUnpause))
+        return -1;
+
+    state = virDomainObjGetState(vm, NULL);
+    if (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is %s: only a running or paused domain can be saved or migrated"),
+                       vm->def->name, virDomainStateTypeToString(state));
+        return -1;
+    }
+
+    ctx.driver = driver;
+    ctx.domid = vm->def->id;
+    ctx.name = g_strdup(vm->def->name);
+    ctx.wasPaused = state == VIR_DOMAIN_PAUSED;
+    ctx.tuning = tuning;
+    if (tuning)
+        params = *tuning;
+    params.suspend = xenpvDomainStreamSuspend;
+    params.progress = xenpvDomainStreamProgress;
+    params.opaque = &ctx;
+
+    /* Queries go on while the memory is written; the job keeps others out. */
+    virObjectUnlock(vm);
+    rc = ops->domainSave(&driver->hyp, ctx.domid, fd, &params);
+    virObjectLock(vm);
+
+    if (rc < 0) {
+        virErrorPreserveLast(&origErr);
+        ignore_value(xenpvDomainStreamUndo(driver, vm, ctx.wasPaused));
+        virErrorRestore(&origErr);
+    }
+    g_free(ctx.name);
+    return rc;
+}
+
+
+int
+xenpvDomainStreamUndo(xenpvDriver *driver, virDomainObj *vm, bool wasPaused)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+    xenpvDomainInfo info;
+    int rc;
+
+    if ((rc = ops->getDomainInfo(&driver->hyp, vm->def->id, &info)) <= 0) {
+        if (rc == 0)
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("domain '%s' is gone from the hypervisor: it cannot be resumed"),
+                           vm->def->name);
+        return -1;
+    }
+    if (info.shutdown && info.shutdownReason == XENPV_SHUTDOWN_SUSPEND) {
+        if (!XENPV_HYP_HAS(driver, domainResume) ||
+            ops->domainResume(&driver->hyp, vm->def->id) < 0) {
+            VIR_WARN("domain '%s' stays suspended: %s", vm->def->name,
+                     virGetLastErrorMessage());
+            return -1;
+        }
+        VIR_INFO("domain '%s' resumed after an abandoned stream", vm->def->name);
+    }
+    if (wasPaused && !info.paused && ops->domainPause &&
+        ops->domainPause(&driver->hyp, vm->def->id) < 0) {
+        VIR_WARN("domain '%s' could not be paused again: %s", vm->def->name,
+                 virGetLastErrorMessage());
+        return -1;
+    }
+    return 0;
+}

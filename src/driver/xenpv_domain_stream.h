@@ -1,0 +1,33 @@
+/*
+ * xenpv_domain_stream.h: streaming a running domain out to a file
+ * descriptor, the one path that save, managed save and migration share:
+ * the guest is asked to suspend itself, the back end writes its save
+ * stream, and anything that fails resumes the guest as it was.
+ */
+#pragma once
+
+#include "xenpv_domain.h"
+
+/* Write the save stream of running or paused @vm to @fd.  @tuning (may be
+ * NULL) gives live rounds, downtime, bandwidth and a progress callback as
+ * the back end takes them; its suspend callback is ignored: the guest is
+ * asked through control/shutdown (a paused guest is unpaused first so
+ * that it can answer).  Called with @vm locked and a job held; the lock is
+ * dropped while the stream is written.
+ *
+ * On success the domain is left suspended in the hypervisor, its libvirt
+ * state untouched: the caller destroys it once the stream is safe
+ * elsewhere, or undoes the stream with xenpvDomainStreamUndo.  On failure
+ * the guest has been resumed and paused again if it was paused. */
+int xenpvDomainStreamOut(xenpvDriver *driver,
+                         virDomainObj *vm,
+                         int fd,
+                         const xenpvSaveParams *tuning);
+
+/* Let a guest that suspended itself for a stream carry on as before:
+ * resumed, and paused again if @wasPaused.  A guest that had not yet
+ * suspended is only paused again.  Returns 0, or -1 with an error when the
+ * guest stays suspended. */
+int xenpvDomainStreamUndo(xenpvDriver *driver,
+                          virDomainObj *vm,
+                          bool wasPaused);

@@ -1,0 +1,111 @@
+/*
+ * xenpv_driver_shared.c: what every part of the driver shares: the one
+ * driver object, events, the count of running domains, and the change counter
+ * that waiters sleep on.
+ *
+ * Nothing here calls into the other files of the driver, so that the state
+ * driver, the monitor, process handling and saving can all use it without
+ * calling each other in a circle.
+ */
+#include "xenpv_driver.h"
+
+#include "virerror.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+/* How long a waiter sleeps before looking again by itself. */
+#define XENPV_DRIVER_CHANGE_POLL_US (200 * 1000)
+
+xenpvDriver *xenpv_driver;
+
+
+void
+xenpvDriverReportUnsupported(xenpvDriver *driver, const char *opName)
+{
+    virReportError(VIR_ERR_NO_SUPPORT,
+                   _("the '%s' hypervisor back end does not implement %s yet"),
+                   driver->hyp.ops->name, opName);
+}
+
+
+void
+xenpvDriverQueueEvent(xenpvDriver *driver, virObjectEvent *event)
+{
+    if (event)
+        virObjectEventStateQueue(driver->domainEventState, event);
+}
+
+
+void
+xenpvDriverDomainStarted(xenpvDriver *driver)
+{
+    if (g_atomic_int_add(&driver->nactive, 1) == 0 && driver->inhibitCallback)
+        driver->inhibitCallback(true, driver->inhibitOpaque);
+}
+
+
+void
+xenpvDriverDomainStopped(xenpvDriver *driver)
+{
+    if (g_atomic_int_dec_and_test(&driver->nactive) && driver->inhibitCallback)
+        driver->inhibitCallback(false, driver->inhibitOpaque);
+}
+
+
+void
+xenpvDriverChangesInit(xenpvDriver *driver)
+{
+    g_mutex_init(&driver->changeLock);
+    g_cond_init(&driver->changeCond);
+}
+
+
+void
+xenpvDriverChangesClear(xenpvDriver *driver)
+{
+    g_cond_clear(&driver->changeCond);
+    g_mutex_clear(&driver->changeLock);
+}
+
+
+void
+xenpvDriverNotifyChange(xenpvDriver *driver)
+{
+    g_mutex_lock(&driver->changeLock);
+    driver->changeSerial++;
+    g_cond_broadcast(&driver->changeCond);
+    g_mutex_unlock(&driver->changeLock);
+}
+
+
+guint64
+xenpvDriverChangeSerial(xenpvDriver *driver)
+{
+    guint64 serial;
+
+    g_mutex_lock(&driver->changeLock);
+    serial = driver->changeSerial;
+    g_mutex_unlock(&driver->changeLock);
+    return serial;
+}
+
+
+guint64
+xenpvDriverWaitChange(xenpvDriver *driver, guint64 serial, gint64 deadlineUs)
+{
+    gint64 until = g_get_monotonic_time() + XENPV_DRIVER_CHANGE_POLL_US;
+    guint64 now;
+
+    if (deadlineUs < until)
+        until = deadlineUs;
+
+    g_mutex_lock(&driver->changeLock);
+    while (driver->changeSerial == serial) {
+        if (!g_cond_wait_until(&driver->changeCond, &driver->changeLock, until))
+            break;
+    }
+    now = driver->changeSerial;
+    g_mutex_unlock(&driver->changeLock);
+    return now;
+}
+
