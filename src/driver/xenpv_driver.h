@@ -89,5 +89,11 @@ guint64 xenpvDriverChangeSerial(xenpvDriver *driver);
  * Returns the new counter value. */
 guint64 xenpvDriverWaitChange(xenpvDriver *driver, guint64 serial, gint64 deadlineUs);
 
+/* Can this host's back end read a save stream of @format and @version
+ * (from a save image or a migration source, which @origin names for the
+ * message)?  0, or -1 with VIR_ERR_OPERATION_UNSUPPORTED naming both. */
+int xenpvDriverCheckStream(xenpvDriver *driver, const char *format,
+                           unsigned int version, const char *origin);
+
 /* The state driver table, for registration. */
 extern virStateDriver xenpvStateDriver;

@@ -1,7 +1,7 @@
 /*
  * xenpv_driver_shared.c: what every part of the driver shares: the one
- * driver object, events, the count of running domains, and the change counter
- * that waiters sleep on.
+ * driver object, events, the count of running domains, the change counter
+ * that waiters sleep on, and the back end's stream format.
  *
  * Nothing here calls into the other files of the driver, so that the state
  * driver, the monitor, process handling and saving can all use it without
@@ -109,3 +109,24 @@ xenpvDriverWaitChange(xenpvDriver *driver, guint64 serial, gint64 deadlineUs)
     return now;
 }
 
+
+int
+xenpvDriverCheckStream(xenpvDriver *driver, const char *format,
+                       unsigned int version, const char *origin)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+
+    if (STRNEQ_NULLABLE(format, ops->streamFormat)) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("%s holds a '%s' save stream, but this host's '%s' hypervisor back end reads only '%s' streams"),
+                       origin, NULLSTR(format), ops->name, NULLSTR(ops->streamFormat));
+        return -1;
+    }
+    if (version > ops->streamVersion) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("%s holds a '%s' save stream of version %u, newer than the version %u this host's '%s' hypervisor back end reads"),
+                       origin, format, version, ops->streamVersion, ops->name);
+        return -1;
+    }
+    return 0;
+}

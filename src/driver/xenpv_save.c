@@ -90,7 +90,8 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
         virReportSystemError(errno, _("cannot create save image '%s'"), path);
         return -1;
     }
-    if (xenpvSaveImageWriteHeader(fd, path, xml, priv->abi, imageFlags, &streamOffset) < 0)
+    if (xenpvSaveImageWriteHeader(fd, path, xml, priv->abi, ops->streamFormat,
+                                  ops->streamVersion, imageFlags, &streamOffset) < 0)
         goto error;
 
     if (xenpvDomainStreamOut(driver, vm, fd, NULL) < 0)
@@ -193,7 +194,8 @@ xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml,
                   VIR_DOMAIN_SAVE_RUNNING |
                   VIR_DOMAIN_SAVE_PAUSED, -1);
 
-    if ((fd = xenpvSaveImageLoad(driver, from, &img, &def)) < 0)
+    if ((fd = xenpvSaveImageLoad(driver, from, &img, &def)) < 0 ||
+        xenpvSaveImageCheckStream(driver, &img, from) < 0)
         goto cleanup;
     if (dxml) {
         g_autoptr(virDomainDef) newDef = NULL;
@@ -342,7 +344,8 @@ xenpvSaveStartDomain(xenpvDriver *driver,
             }
             vm->hasManagedSave = false;
         } else {
-            if ((fd = xenpvSaveImageLoad(driver, path, &img, &def)) < 0)
+            if ((fd = xenpvSaveImageLoad(driver, path, &img, &def)) < 0 ||
+                xenpvSaveImageCheckStream(driver, &img, path) < 0)
                 goto cleanup;
             if (memcmp(def->uuid, vm->def->uuid, VIR_UUID_BUFLEN) != 0 ||
                 STRNEQ(def->name, vm->def->name)) {

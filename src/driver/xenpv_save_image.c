@@ -65,7 +65,9 @@ xenpvSaveImageOpen(const char *path, xenpvSaveImage *img)
     hdr->levels = GUINT32_FROM_LE(hdr->levels);
     hdr->streamOffset = GUINT64_FROM_LE(hdr->streamOffset);
     hdr->streamLength = GUINT64_FROM_LE(hdr->streamLength);
+    hdr->streamVersion = GUINT32_FROM_LE(hdr->streamVersion);
     hdr->abi[sizeof(hdr->abi) - 1] = '\0';
+    hdr->streamFormat[sizeof(hdr->streamFormat) - 1] = '\0';
 
     if (hdr->version != XENPV_SAVE_VERSION) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
@@ -135,6 +137,21 @@ xenpvSaveImageLoad(xenpvDriver *driver, const char *path,
 }
 
 
+int
+xenpvSaveImageCheckStream(xenpvDriver *driver, const xenpvSaveImage *img, const char *path)
+{
+    g_autofree char *origin = NULL;
+
+    /* Images written before the format was recorded leave it empty: the
+     * back end's own header check is all there is for those. */
+    if (!img->hdr.streamFormat[0])
+        return 0;
+    origin = g_strdup_printf(_("save image '%s'"), path);
+    return xenpvDriverCheckStream(driver, img->hdr.streamFormat,
+                                  img->hdr.streamVersion, origin);
+}
+
+
 char *
 xenpvSaveImageFormatDef(xenpvDriver *driver, virDomainDef *def, unsigned int flags)
 {
@@ -148,7 +165,9 @@ xenpvSaveImageFormatDef(xenpvDriver *driver, virDomainDef *def, unsigned int fla
 
 int
 xenpvSaveImageWriteHeader(int fd, const char *path, const char *xml,
-                          xenpvGuestAbi abi, uint32_t flags, uint64_t *streamOffset)
+                          xenpvGuestAbi abi, const char *streamFormat,
+                          unsigned int streamVersion, uint32_t flags,
+                          uint64_t *streamOffset)
 {
     xenpvSaveHeader hdr = { 0 };
     size_t xmlLen = strlen(xml) + 1;
@@ -165,6 +184,8 @@ xenpvSaveImageWriteHeader(int fd, const char *path, const char *xml,
     hdr.levels = GUINT32_TO_LE(xenpvGuestAbiLevels(abi));
     g_strlcpy(hdr.abi, xenpvGuestAbiToCaps(abi), sizeof(hdr.abi));
     hdr.streamOffset = GUINT64_TO_LE(offset);
+    g_strlcpy(hdr.streamFormat, streamFormat, sizeof(hdr.streamFormat));
+    hdr.streamVersion = GUINT32_TO_LE(streamVersion);
 
     padding = g_new0(char, padLen ? padLen : 1);
     if (safewrite(fd, &hdr, sizeof(hdr)) < 0 ||

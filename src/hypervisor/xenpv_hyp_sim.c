@@ -512,6 +512,8 @@ xenpvSimEventAck(xenpvHypervisor *hyp)
 
 const xenpvHypervisorOps xenpvSimHypervisorOps = {
     .name = "sim",
+    .streamFormat = XENPV_SIM_STREAM_FORMAT,
+    .streamVersion = XENPV_SIM_STREAM_VERSION,
     .open = xenpvSimOpen,
     .close = xenpvSimClose,
     .getHostInfo = xenpvSimGetHostInfo,

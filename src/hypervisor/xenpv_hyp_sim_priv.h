@@ -34,7 +34,10 @@ int xenpvSimCreate(xenpvHypervisor *hyp, GString *line, uint32_t *domid);
 /* The domain's whole memory: its descriptor (the caller closes it) and size. */
 int xenpvSimMemoryFd(xenpvHypervisor *hyp, uint32_t domid, size_t *bytes);
 
-/* xenpv_hyp_sim_save.c */
+/* xenpv_hyp_sim_save.c: its stream (docs/sim-save-stream.md) */
+#define XENPV_SIM_STREAM_FORMAT "xenpv-sim"
+#define XENPV_SIM_STREAM_VERSION 1
+
 int xenpvSimDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
                        const xenpvSaveParams *params);
 int xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,

@@ -22,7 +22,7 @@
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
 #define SIM_SAVE_MAGIC "XPVSIMSV"
-#define SIM_SAVE_VERSION 1
+#define SIM_SAVE_VERSION XENPV_SIM_STREAM_VERSION
 #define SIM_SAVE_BATCH 1024             /* pages per record */
 #define SIM_SAVE_DEFAULT_ITERATIONS 5   /* as libxenguest */
 #define SIM_SAVE_DEFAULT_DOWNTIME_MS 300

@@ -663,6 +663,8 @@ xenpvXenLogDirtyPeekClean(xenpvHypervisor *hyp, uint32_t domid, bool clean,
 
 const xenpvHypervisorOps xenpvXenHypervisorOps = {
     .name = "xen",
+    .streamFormat = XENPV_XEN_STREAM_FORMAT,
+    .streamVersion = XENPV_XEN_STREAM_VERSION,
     .open = xenpvXenOpen,
     .close = xenpvXenClose,
     .getHostInfo = xenpvXenGetHostInfo,

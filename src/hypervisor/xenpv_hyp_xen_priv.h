@@ -23,6 +23,11 @@
 #define XENPV_XEN_CAPS_64 "xen-3.0-x86_64"
 #define XENPV_XEN_CAPS_32P "xen-3.0-x86_32p"
 
+/* libxenguest's save stream: Xen's "libxc migration stream" (docs/specs/
+ * libxc-migration-stream.pandoc in Xen's tree), version 3 since Xen 4.14. */
+#define XENPV_XEN_STREAM_FORMAT "libxc"
+#define XENPV_XEN_STREAM_VERSION 3
+
 /* Hotplug scripts as the dom0 packages ship them. */
 #define XENPV_XEN_SCRIPT_DIR "/etc/xen/scripts"
 

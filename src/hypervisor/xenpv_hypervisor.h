@@ -144,6 +144,14 @@ typedef struct _xenpvHypervisorOps xenpvHypervisorOps;
 struct _xenpvHypervisorOps {
     const char *name;
 
+    /* The save stream domainSave writes and domainRestore reads: a name and
+     * a version.  Streams of another format never reach domainRestore: the
+     * save image and the migration cookie carry both, and the driver refuses
+     * a stream this back end does not read (another format, or a newer
+     * version) before handing it over. */
+    const char *streamFormat;
+    unsigned int streamVersion;
+
     /* Fail with a message naming what is missing when the host cannot serve. */
     int (*open)(xenpvHypervisor *hyp);
     void (*close)(xenpvHypervisor *hyp);

@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import xenpvlab
+from xenpvlab import libvirt
 
 SAVE_DIR = '/var/lib/xenpv/save'
 
@@ -121,7 +122,58 @@ def guest(tap, lab, kind, name, arch=None):
     lab.virsh('undefine', name)
 
 
+STREAM_FORMAT_OFFSET = 88    # docs/save-format.md
+
+
+def foreign_streams(tap, lab):
+    """A save image records its back end's stream format and version; a
+    stream this host's back end does not read is refused before anything is
+    built, and the image and the guest's definition are left as they were."""
+    name = 'streamfmt'
+    xml = xenpvlab.guest_xml('x86_64', name=name, memory_mib=32)
+    if not tap.cmd_ok(lab.define(xml, start=True), '%s: define and start' % name):
+        return
+    path = os.path.join(SAVE_DIR, '%s.save' % name)
+    if not tap.cmd_ok(lab.virsh('save', name, path, timeout=120), '%s: save' % name):
+        return
+    with open(path, 'rb') as f:
+        header = f.read(128)
+    fmt = header[STREAM_FORMAT_OFFSET:STREAM_FORMAT_OFFSET + 16].rstrip(b'\0').decode()
+    version = int.from_bytes(header[STREAM_FORMAT_OFFSET + 16:STREAM_FORMAT_OFFSET + 20],
+                             'little')
+    tap.eq((fmt, version), ('xenpv-sim', 1), '%s: the image records the sim stream, version 1'
+           % name)
+
+    def patched(label, new_fmt, new_version):
+        copy = os.path.join(SAVE_DIR, '%s-%s.save' % (name, label))
+        with open(path, 'rb') as src, open(copy, 'wb') as dst:
+            data = bytearray(src.read())
+            data[STREAM_FORMAT_OFFSET:STREAM_FORMAT_OFFSET + 16] = new_fmt.encode().ljust(16, b'\0')
+            data[STREAM_FORMAT_OFFSET + 16:STREAM_FORMAT_OFFSET + 20] = \
+                new_version.to_bytes(4, 'little')
+            dst.write(data)
+        return copy
+
+    conn = lab.conn()
+    xen_image = patched('xen', 'libxc', 3)
+    tap.libvirt_error(lambda: conn.restore(xen_image), libvirt.VIR_ERR_OPERATION_UNSUPPORTED,
+                      '%s: restore of a Xen (libxc) stream on the simulated host' % name,
+                      r"'libxc' save stream.*'sim' hypervisor back end reads only 'xenpv-sim'")
+    newer = patched('newer', 'xenpv-sim', 2)
+    tap.libvirt_error(lambda: conn.restore(newer), libvirt.VIR_ERR_OPERATION_UNSUPPORTED,
+                      '%s: restore of a newer sim stream' % name,
+                      r'version 2, newer than the version 1')
+    res = lab.virsh('save-image-dumpxml', xen_image)
+    tap.ok(res.rc == 0 and '<name>%s</name>' % name in res.out,
+           '%s: the definition in a foreign image can still be read' % name, str(res))
+    tap.eq(lab.domstate(name), 'shut off (saved)', '%s: untouched by the refused restores' % name)
+    tap.cmd_ok(lab.virsh('restore', path, timeout=120), '%s: the genuine image restores' % name)
+    lab.virsh('destroy', name)
+    lab.virsh('undefine', name)
+
+
 def body(tap, lab):
+    foreign_streams(tap, lab)
     guest(tap, lab, 'x86_64', 'saver64')
     guest(tap, lab, 'x86_32p', 'saver32', arch='i686')
 
