@@ -26,11 +26,15 @@ xenpvDomainObjPrivateAlloc(void *opaque G_GNUC_UNUSED)
 static void
 xenpvDomainObjPrivateFree(void *data)
 {
-    g_free(data);
+    xenpvDomainObjPrivate *priv = data;
+
+    xenpvJobRecordClear(&priv->job);
+    g_free(priv);
 }
 
 
-/* <xenpv domid='N' abi='xen-3.0-x86_64' width='8' levels='4' shutdownHandled='no'/>
+/* <xenpv domid='N' abi='xen-3.0-x86_64' width='8' levels='4' shutdownHandled='no'
+ * resumeSuspend='no'>, with the job under way inside it (xenpv_domain_job.h),
  * inside the status XML's <domstatus>. */
 static int
 xenpvDomainObjPrivateFormat(virBuffer *buf, virDomainObj *vm)
@@ -44,8 +48,18 @@ xenpvDomainObjPrivateFormat(virBuffer *buf, virDomainObj *vm)
                           xenpvGuestAbiWidth(priv->abi),
                           xenpvGuestAbiLevels(priv->abi));
     }
-    virBufferAsprintf(buf, " shutdownHandled='%s'/>\n",
-                      priv->shutdownHandled ? "yes" : "no");
+    virBufferAsprintf(buf, " shutdownHandled='%s' resumeSuspend='%s'",
+                      priv->shutdownHandled ? "yes" : "no",
+                      priv->resumeSuspend ? "yes" : "no");
+    if (priv->job.kind == XENPV_JOB_NONE) {
+        virBufferAddLit(buf, "/>\n");
+        return 0;
+    }
+    virBufferAddLit(buf, ">\n");
+    virBufferAdjustIndent(buf, 2);
+    xenpvJobRecordFormat(buf, &priv->job);
+    virBufferAdjustIndent(buf, -2);
+    virBufferAddLit(buf, "</xenpv>\n");
     return 0;
 }
 
@@ -58,6 +72,8 @@ xenpvDomainObjPrivateParse(xmlXPathContextPtr ctxt,
     xenpvDomainObjPrivate *priv = vm->privateData;
     g_autofree char *abi = virXPathString("string(./xenpv/@abi)", ctxt);
     g_autofree char *handled = virXPathString("string(./xenpv/@shutdownHandled)", ctxt);
+    g_autofree char *resume = virXPathString("string(./xenpv/@resumeSuspend)", ctxt);
+    VIR_XPATH_NODE_AUTORESTORE(ctxt)
 
     if (abi && *abi) {
         priv->abi = xenpvGuestAbiFromCaps(abi);
@@ -69,7 +85,11 @@ xenpvDomainObjPrivateParse(xmlXPathContextPtr ctxt,
         }
     }
     priv->shutdownHandled = handled && STREQ(handled, "yes");
-    return 0;
+    priv->resumeSuspend = resume && STREQ(resume, "yes");
+
+    if (!(ctxt->node = virXPathNode("./xenpv", ctxt)))
+        return 0;
+    return xenpvJobRecordParse(ctxt, &priv->job);
 }
 
 
@@ -126,6 +146,40 @@ xenpvDomainRemoveStatus(xenpvDriver *driver, virDomainObj *vm)
 
     if (unlink(path) < 0 && errno != ENOENT)
         VIR_WARN("failed to remove %s: %s", path, g_strerror(errno));
+}
+
+
+int
+xenpvDomainJobBegin(xenpvDriver *driver, virDomainObj *vm, xenpvJobKind kind,
+                    const char *path)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+
+    xenpvJobRecordClear(&priv->job);
+    priv->job.kind = kind;
+    priv->job.path = g_strdup(path);
+    priv->job.wasPaused = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
+    /* A new job's own requests are what the guest answers from now on. */
+    priv->resumeSuspend = false;
+    if (xenpvDomainSaveStatus(driver, vm) < 0) {
+        xenpvJobRecordClear(&priv->job);
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("cannot record the %s job of domain '%s' in %s: it does not start"),
+                       xenpvJobTypeToString(kind), vm->def->name, driver->stateDir);
+        return -1;
+    }
+    return 0;
+}
+
+
+void
+xenpvDomainJobEnd(xenpvDriver *driver, virDomainObj *vm)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+
+    xenpvJobRecordClear(&priv->job);
+    if (virDomainObjIsActive(vm))
+        xenpvDomainSaveStatus(driver, vm);
 }
 
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "xenpv_driver.h"
+#include "xenpv_domain_job.h"
 
 /* Namespace of the live XML's <metadata> element recording the guest ABI. */
 #define XENPV_METADATA_NS_URI "urn:xenpv:guest-abi:1"
@@ -20,6 +21,13 @@ struct _xenpvDomainObjPrivate {
     bool shutdownHandled;
     /* A rescan of this domain is queued (atomic). */
     gint rescanQueued;
+    /* The job under way, recorded in the status XML so that a restarted
+     * daemon can finish or undo it (xenpv_recover.c). */
+    xenpvJobRecord job;
+    /* The guest was asked to suspend for a job that no longer exists (the
+     * daemon was killed while it asked): should it suspend after all, it
+     * is resumed rather than left suspended with nobody to resume it. */
+    bool resumeSuspend;
 };
 
 /* Private data callbacks and job configuration for the XML options. */
@@ -34,6 +42,15 @@ virDomainObj *xenpvDomObjFromDomain(virDomainPtr dom);
 int xenpvDomainSaveStatus(xenpvDriver *driver, virDomainObj *vm);
 /* Remove the status XML of a domain that stopped. */
 void xenpvDomainRemoveStatus(xenpvDriver *driver, virDomainObj *vm);
+
+/* Record in @vm's status that a job of @kind begins, on file @path if it
+ * has one (the guest's state now says whether it was paused).  Returns 0,
+ * or -1 with an error and nothing recorded when the status cannot be
+ * written: the job must not start. */
+int xenpvDomainJobBegin(xenpvDriver *driver, virDomainObj *vm, xenpvJobKind kind,
+                        const char *path);
+/* The job is over: forget it, and write the status of a running domain. */
+void xenpvDomainJobEnd(xenpvDriver *driver, virDomainObj *vm);
 
 /* Record @abi in the private data and the live definition's metadata. */
 int xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi);

@@ -136,3 +136,40 @@ xenpvDomainStreamUndo(xenpvDriver *driver, virDomainObj *vm, bool wasPaused)
     }
     return 0;
 }
+
+
+/* Withdraw a suspend request the guest has not taken yet. */
+static void
+xenpvDomainStreamWithdrawSuspend(xenpvDriver *driver, virDomainObj *vm)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+    g_autofree char *path = xenpvDomainStorePath(vm, "control/shutdown");
+    g_autofree char *value = NULL;
+
+    if (!ops->storeRead || !ops->storeRemove ||
+        ops->storeRead(&driver->hyp, path, &value) < 0) {
+        virResetLastError();
+        return;
+    }
+    if (value && STREQ(value, "suspend") && ops->storeRemove(&driver->hyp, path) < 0)
+        virResetLastError();
+}
+
+
+void
+xenpvDomainStreamAbandoned(xenpvDriver *driver, virDomainObj *vm)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+
+    xenpvDomainStreamWithdrawSuspend(driver, vm);
+    /* A live stream's log-dirty mode died with the daemon's stream. */
+    if (ops->logDirtyEnable && ops->logDirtyEnable(&driver->hyp, vm->def->id, false) < 0)
+        virResetLastError();
+    if (xenpvDomainStreamUndo(driver, vm, priv->job.wasPaused) < 0)
+        VIR_ERROR(_("domain '%s' could not be resumed: %s"), vm->def->name,
+                  virGetLastErrorMessage());
+    /* The guest may have taken the request just before it was withdrawn,
+     * and suspend in a moment: then the monitor resumes it. */
+    priv->resumeSuspend = true;
+}

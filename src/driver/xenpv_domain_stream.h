@@ -31,3 +31,11 @@ int xenpvDomainStreamOut(xenpvDriver *driver,
 int xenpvDomainStreamUndo(xenpvDriver *driver,
                           virDomainObj *vm,
                           bool wasPaused);
+
+/* After a daemon restart, for a domain whose stream was under way when the
+ * daemon stopped (the stream died with it): withdraw a suspend request the
+ * guest has not taken yet, turn log-dirty off, undo the stream as above
+ * (the job record says whether the guest was paused), and have the monitor
+ * resume the guest should it still suspend for the request it took just
+ * before.  Errors are logged. */
+void xenpvDomainStreamAbandoned(xenpvDriver *driver, virDomainObj *vm);

@@ -102,11 +102,16 @@ xenpvProcessStart(xenpvDriver *driver,
                   xenpvGuestAbi restoreAbi)
 {
     const xenpvHypervisorOps *ops = driver->hyp.ops;
+    xenpvDomainObjPrivate *priv = vm->privateData;
     xenpvBuildSpec spec = { 0 };
     virErrorPtr origErr = NULL;
     uint32_t domid = 0;
     bool created = false;
     bool transient = false;
+    bool recorded = false;
+    /* A migration's incoming job covers the start; anything else records
+     * its own. */
+    bool ownJob = priv->job.kind == XENPV_JOB_NONE;
     int ret = -1;
 
     if (virDomainObjIsActive(vm)) {
@@ -131,6 +136,15 @@ xenpvProcessStart(xenpvDriver *driver,
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         goto cleanup;
     transient = true;
+
+    /* Recorded before anything is built: a daemon killed while building
+     * leaves a status saying so, and the next one tears down what it finds
+     * with this domain's UUID. */
+    if (ownJob && xenpvDomainJobBegin(driver, vm, XENPV_JOB_START, NULL) < 0)
+        goto cleanup;
+    if (!ownJob && xenpvDomainSaveStatus(driver, vm) < 0)
+        goto cleanup;
+    recorded = true;
 
     if (restoreFd >= 0) {
         if (ops->domainRestore(&driver->hyp, &spec, restoreFd, &domid) < 0)
@@ -163,6 +177,8 @@ xenpvProcessStart(xenpvDriver *driver,
         virCloseCallbacksDomainAdd(vm, conn, xenpvProcessAutoDestroy);
 
     xenpvDriverDomainStarted(driver);
+    if (ownJob)
+        xenpvJobRecordClear(&priv->job);
     if (xenpvDomainSaveStatus(driver, vm) < 0) {
         /* A running guest the next daemon could not find again would be
          * lost to libvirt: better not to start it at all.  Torn down first,
@@ -170,7 +186,7 @@ xenpvProcessStart(xenpvDriver *driver,
         if (ops->domainDestroy(&driver->hyp, domid) < 0)
             VIR_WARN("failed to tear down domid %u of domain '%s'", domid, vm->def->name);
         xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_FAILED);
-        created = transient = false;
+        created = transient = recorded = false;
         virReportError(VIR_ERR_OPERATION_FAILED,
                        _("cannot record the status of domain '%s' in %s"),
                        vm->def->name, driver->stateDir);
@@ -193,6 +209,10 @@ xenpvProcessStart(xenpvDriver *driver,
             virDomainObjRemoveTransientDef(vm);
         if (!virDomainObjIsActive(vm))
             xenpvBootloaderCleanup(driver, vm->def);
+        if (recorded)
+            xenpvDomainRemoveStatus(driver, vm);
+        if (ownJob)
+            xenpvJobRecordClear(&priv->job);
         virErrorRestore(&origErr);
     }
     xenpvBuildSpecClear(&spec);
@@ -206,6 +226,32 @@ xenpvProcessDestroyDomain(xenpvDriver *driver, virDomainObj *vm)
     if (!XENPV_HYP_HAS(driver, domainDestroy))
         return -1;
     return driver->hyp.ops->domainDestroy(&driver->hyp, vm->def->id);
+}
+
+
+void
+xenpvProcessDestroyStray(xenpvDriver *driver, const unsigned char *uuid, const char *name)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+    g_autofree xenpvDomainInfo *infos = NULL;
+    size_t ninfos = 0;
+    size_t i;
+
+    if (!ops->listDomains || ops->listDomains(&driver->hyp, &infos, &ninfos) < 0) {
+        VIR_ERROR(_("cannot list the hypervisor's domains to tear down what was built for domain '%s': %s"),
+                  name, virGetLastErrorMessage());
+        return;
+    }
+    for (i = 0; i < ninfos; i++) {
+        if (infos[i].domid == 0 || memcmp(infos[i].uuid, uuid, VIR_UUID_BUFLEN) != 0)
+            continue;
+        if (ops->domainDestroy(&driver->hyp, infos[i].domid) < 0)
+            VIR_ERROR(_("cannot tear down domid %u, built for domain '%s': %s"),
+                      infos[i].domid, name, virGetLastErrorMessage());
+        else
+            VIR_WARN("tore down domid %u, left half-built for domain '%s' by a daemon that stopped",
+                     infos[i].domid, name);
+    }
 }
 
 
@@ -338,8 +384,22 @@ xenpvProcessHandleShutdown(xenpvDriver *driver, virDomainObj *vm,
                                                                 VIR_DOMAIN_EVENT_CRASHED_PANICKED));
         break;
     case XENPV_SHUTDOWN_SUSPEND:
-        /* Suspended by itself, not for a save of ours (a save holds the job
-         * until the domain is gone): it stays until resumed or destroyed. */
+        /* Not for a save or migration of ours (those hold the job until the
+         * domain is gone or resumed).  For one a killed daemon left behind,
+         * the guest is resumed; otherwise it suspended by itself and stays
+         * so until resumed or destroyed. */
+        if (priv->resumeSuspend) {
+            priv->resumeSuspend = false;
+            if (driver->hyp.ops->domainResume &&
+                driver->hyp.ops->domainResume(&driver->hyp, vm->def->id) == 0) {
+                VIR_INFO("domain '%s' suspended for a job that no longer exists: resumed",
+                         vm->def->name);
+                xenpvDomainSaveStatus(driver, vm);
+                return;
+            }
+            VIR_WARN("domain '%s' suspended for a job that no longer exists and cannot be resumed: %s",
+                     vm->def->name, virGetLastErrorMessage());
+        }
         if (virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PMSUSPENDED) {
             virDomainObjSetState(vm, VIR_DOMAIN_PMSUSPENDED, VIR_DOMAIN_PMSUSPENDED_UNKNOWN);
             xenpvDriverQueueEvent(driver,

@@ -40,6 +40,12 @@ int xenpvProcessStart(xenpvDriver *driver,
  * not touched: follow with xenpvProcessCleanup. */
 int xenpvProcessDestroyDomain(xenpvDriver *driver, virDomainObj *vm);
 
+/* Destroy every hypervisor domain with @uuid: what a start or an incoming
+ * migration interrupted by a daemon stop left half-built for domain @name
+ * (which the driver holds no running domain for).  Logs what it does. */
+void xenpvProcessDestroyStray(xenpvDriver *driver, const unsigned char *uuid,
+                              const char *name);
+
 /* Forget the running domain: state shut off for @reason, status and the
  * bootloader's files removed, the persistent definition back in place. */
 void xenpvProcessCleanup(xenpvDriver *driver,

@@ -94,25 +94,39 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
                                   ops->streamVersion, imageFlags, &streamOffset) < 0)
         goto error;
 
-    if (xenpvDomainStreamOut(driver, vm, fd, NULL) < 0)
+    /* From here a killed daemon leaves a record: the next one resumes the
+     * guest and removes the image, or keeps a complete image of a guest
+     * already destroyed. */
+    if (xenpvDomainJobBegin(driver, vm, XENPV_JOB_SAVE, path) < 0)
         goto error;
+
+    if (xenpvDomainStreamOut(driver, vm, fd, NULL) < 0)
+        goto endjob;
 
     if (xenpvSaveImageFinish(fd, path, streamOffset) < 0) {
         virErrorPreserveLast(&origErr);
         ignore_value(xenpvDomainStreamUndo(driver, vm, wasPaused));
         virErrorRestore(&origErr);
-        goto error;
+        goto endjob;
     }
 
     domid = vm->def->id;
     if (ops->domainDestroy(&driver->hyp, domid) < 0)
         VIR_WARN("saved domain '%s' but could not destroy domid %u", vm->def->name, domid);
+    xenpvJobRecordClear(&priv->job);
     xenpvProcessCleanup(driver, vm, VIR_DOMAIN_SHUTOFF_SAVED);
     xenpvDriverQueueEvent(driver,
                           virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
                                                             VIR_DOMAIN_EVENT_STOPPED_SAVED));
     VIR_INFO("saved domain '%s' to %s", vm->def->name, path);
     return 0;
+
+ endjob:
+    /* The image goes first: a record cleared before it would let a
+     * complete image of a guest that still runs survive a killed daemon. */
+    unlink(path);
+    xenpvDomainJobEnd(driver, vm);
+    return -1;
 
  error:
     unlink(path);

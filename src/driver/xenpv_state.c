@@ -19,6 +19,7 @@
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_monitor.h"
 #include "xenpv_process.h"
+#include "xenpv_recover.h"
 #include "xenpv_save.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
@@ -168,10 +169,12 @@ xenpvDriverForEachDomain(xenpvDriver *driver,
 }
 
 
-/* Adopt a domain whose status XML survived a daemon restart, or forget it. */
+/* Adopt a domain whose status XML survived a daemon restart, once the job
+ * it was in is finished or undone, or forget it. */
 static void
 xenpvDriverReconnectOne(xenpvDriver *driver, virDomainObj *vm)
 {
+    xenpvRecoverJob(driver, vm);
     if (xenpvProcessReconnect(driver, vm) == 0)
         xenpvDomainRemoveInactive(driver, vm);
 }
