@@ -4,9 +4,22 @@
 # directory that holds them.  They live in a cache outside the checkout and are
 # never committed: the module binds to LIBVIRT_PRIVATE_<version> symbols, so it
 # must be built against the headers of that very version.
+#
+# With --test-data, print instead the directory holding libvirt's own test
+# data for its Xen driver's xl/xm converters (tests/xlconfigdata and
+# tests/xmconfigdata, pairs of .cfg and .xml) from the same source package:
+# the native-format tests compare this driver's conversions with them.  Both
+# come from one download and are cached side by side.
 set -euo pipefail
 
 die() { echo "fetch-libvirt-headers: $*" >&2; exit 1; }
+
+want=headers
+case "${1:-}" in
+    "") ;;
+    --test-data) want=test-data ;;
+    *) die "usage: $0 [--test-data]" ;;
+esac
 
 ver=$(dpkg-query -W -f='${Version}' libvirt0 2>/dev/null) ||
     die "libvirt0 is not installed; run scripts/install-deps.sh first"
@@ -17,8 +30,13 @@ devver=$(dpkg-query -W -f='${Version}' libvirt-dev 2>/dev/null) ||
 
 cache=${XENPV_CACHE_DIR:-/var/cache/xenpv}
 dest="$cache/libvirt-headers-$ver"
-if [ -f "$dest/.complete" ]; then
+testdest="$cache/libvirt-testdata-$ver"
+if [ "$want" = headers ] && [ -f "$dest/.complete" ]; then
     echo "$dest"
+    exit 0
+fi
+if [ "$want" = test-data ] && [ -f "$testdest/.complete" ]; then
+    echo "$testdest"
     exit 0
 fi
 
@@ -40,14 +58,29 @@ src="$work/tree"
 grep -q "version: '${ver%%-*}'" "$src/meson.build" ||
     die "fetched source does not declare version ${ver%%-*}"
 
-stage="$work/out"
-mkdir -p "$stage"
-(cd "$src" && find src -name '*.h' -print0 | cpio -0 -pdm --quiet "$stage")
-mkdir -p "$stage/gen/access"
-perl -w "$src/src/rpc/gendispatch.pl" --mode=aclheader remote REMOTE \
-    "$src/src/remote/remote_protocol.x" > "$stage/gen/access/viraccessapicheck.h" ||
-    die "could not generate the ACL check header"
-echo "$ver" > "$stage/.complete"
-rm -rf "$dest"
-mv "$stage" "$dest"
-echo "$dest"
+# Each directory is replaced only when it is missing: a build elsewhere may
+# be reading the one that is there.
+if [ ! -f "$dest/.complete" ]; then
+    stage="$work/out"
+    mkdir -p "$stage"
+    (cd "$src" && find src -name '*.h' -print0 | cpio -0 -pdm --quiet "$stage")
+    mkdir -p "$stage/gen/access"
+    perl -w "$src/src/rpc/gendispatch.pl" --mode=aclheader remote REMOTE \
+        "$src/src/remote/remote_protocol.x" > "$stage/gen/access/viraccessapicheck.h" ||
+        die "could not generate the ACL check header"
+    echo "$ver" > "$stage/.complete"
+    rm -rf "$dest"
+    mv "$stage" "$dest"
+fi
+if [ ! -f "$testdest/.complete" ]; then
+    tstage="$work/testdata"
+    mkdir -p "$tstage"
+    for d in xlconfigdata xmconfigdata; do
+        [ -d "$src/tests/$d" ] || die "libvirt $ver has no tests/$d"
+        cp -a "$src/tests/$d" "$tstage/$d"
+    done
+    echo "$ver" > "$tstage/.complete"
+    rm -rf "$testdest"
+    mv "$tstage" "$testdest"
+fi
+if [ "$want" = headers ]; then echo "$dest"; else echo "$testdest"; fi
