@@ -1,7 +1,7 @@
 /*
  * xenpv_domain_arch.c: telling a PV guest's arch given by the user from one
- * left to its kernel, across libvirt's parse (which fills in a default) and
- * across dumpxml / define round trips (through a <metadata> marker).
+ * left to its kernel, across libvirt's parse (which fills in a default);
+ * the marker that keeps the fact in the driver's own config files.
  */
 #include "internal.h"
 #include "domain_conf.h"
@@ -72,24 +72,6 @@ xenpvFindArchMarker(const virDomainDef *def)
 }
 
 
-bool
-xenpvDomainDefArchFromKernel(const virDomainDef *def)
-{
-    xmlNodePtr marker = xenpvFindArchMarker(def);
-    g_autofree char *source = NULL;
-    g_autofree char *value = NULL;
-
-    if (!marker)
-        return false;
-    source = (char *)xmlGetProp(marker, BAD_CAST "source");
-    value = (char *)xmlGetProp(marker, BAD_CAST "value");
-    /* A marker whose value is not the arch shown means the user changed
-     * the arch since: it is theirs now. */
-    return source && STREQ(source, "kernel") &&
-           value && virArchFromString(value) == def->os.arch;
-}
-
-
 static void
 xenpvRemoveArchMarkers(virDomainDef *def)
 {
@@ -111,16 +93,32 @@ xenpvRemoveArchMarkers(virDomainDef *def)
 }
 
 
+bool
+xenpvDomainDefTakeArchMarker(virDomainDef *def)
+{
+    xmlNodePtr marker = xenpvFindArchMarker(def);
+    g_autofree char *source = NULL;
+    g_autofree char *value = NULL;
+
+    if (!marker)
+        return false;
+    source = (char *)xmlGetProp(marker, BAD_CAST "source");
+    value = (char *)xmlGetProp(marker, BAD_CAST "value");
+    xenpvRemoveArchMarkers(def);
+    /* A value that is not the arch shown means the user changed the arch
+     * since: it is theirs now. */
+    return source && STREQ(source, "kernel") &&
+           value && virArchFromString(value) == def->os.arch;
+}
+
+
 void
-xenpvDomainDefSetArchFromKernel(virDomainDef *def, bool fromKernel)
+xenpvDomainDefAddArchMarker(virDomainDef *def)
 {
     xmlNodePtr marker;
     xmlNsPtr ns;
 
     xenpvRemoveArchMarkers(def);
-    if (!fromKernel)
-        return;
-
     if (!def->metadata &&
         !(def->metadata = xmlNewNode(NULL, BAD_CAST "metadata")))
         abort();    /* out of memory, as libvirt treats it */
@@ -136,44 +134,33 @@ xenpvDomainDefSetArchFromKernel(virDomainDef *def, bool fromKernel)
 
 
 void
-xenpvDomainDefArchFromKernelIfReadable(virDomainDef *def)
+xenpvDomainDefArchFromReadableKernel(virDomainDef *def)
 {
     xenpvKernelInfo info = { 0 };
     const char *arch;
 
-    if (def->os.kernel &&
+    if (def->os.kernel && !def->os.bootloader &&
         xenpvKernelInspectFile(def->os.kernel, &info, NULL) &&
         (arch = xenpvGuestAbiArch(info.abi)))
         def->os.arch = virArchFromString(arch);
     xenpvKernelInfoClear(&info);
-    xenpvDomainDefSetArchFromKernel(def, true);
-}
-
-
-void
-xenpvDomainDefSetKernelArch(virDomainDef *def, virArch arch)
-{
-    bool fromKernel = xenpvDomainDefArchFromKernel(def);
-
-    def->os.arch = arch;
-    if (fromKernel)
-        xenpvDomainDefSetArchFromKernel(def, true);
 }
 
 
 virDomainDef *
 xenpvDomainDefParseUserXML(const char *xml,
                            virDomainXMLOption *xmlopt,
-                           unsigned int parseFlags)
+                           unsigned int parseFlags,
+                           bool *archFromKernel)
 {
     g_autoptr(virDomainDef) def = NULL;
+    bool marked;
 
     if (!(def = xenpvDomainDefParseString(xml, xmlopt, parseFlags)))
         return NULL;
-    /* Named and unchanged since a marker recorded it (a round trip of a
-     * definition that left it to the kernel) still follows the kernel. */
-    xenpvDomainDefSetArchFromKernel(def,
-                                    xenpvDomainXMLNamesArch(xml) == 0 ||
-                                    xenpvDomainDefArchFromKernel(def));
+    /* Named and unchanged since a marker recorded it (a dump by an older
+     * version of this driver) still follows the kernel. */
+    marked = xenpvDomainDefTakeArchMarker(def);
+    *archFromKernel = xenpvDomainXMLNamesArch(xml) == 0 || marked;
     return g_steal_pointer(&def);
 }

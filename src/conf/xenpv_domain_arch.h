@@ -7,14 +7,18 @@
  * a PV guest the difference matters: with no arch the kernel's ELF notes
  * decide (a 32-bit PAE kernel makes an i686 guest); a named arch must match
  * the kernel.  The user's XML is therefore looked at before libvirt parses
- * it, and a definition that left the arch to the kernel carries a marker in
- * its <metadata>:
+ * it, and the answer is kept by the driver beside the definition, never in
+ * it: what users see is what libvirt's Xen driver shows.
+ *
+ * On disk the driver keeps the fact in its own copy of the definition (its
+ * config file), as a <metadata> element it takes out again when it loads
+ * the file:
  *
  *   <xenpvarch:arch xmlns:xenpvarch='urn:xenpv:arch:1' source='kernel' value='i686'/>
  *
- * where value is the arch the definition shows.  The marker survives
- * dumpxml / define round trips (virsh edit); changing <type arch=...> to
- * something else than value makes the arch the user's again.
+ * where value is the arch the definition showed; a definition whose arch was
+ * changed since is the user's.  XML that still carries such an element
+ * (dumped by an older version of this driver) is read the same way.
  */
 #pragma once
 
@@ -29,24 +33,25 @@
 int xenpvDomainXMLNamesArch(const char *xml);
 
 /* Parse domain XML a user gave (define, create, restore or save with an
- * alternate XML) like xenpvDomainDefParseString, and record whether its
- * arch is the user's or the kernel's (see above). */
+ * alternate XML) like xenpvDomainDefParseString; *archFromKernel says
+ * whether its arch is left to the kernel (no arch named, or the marker of
+ * an older dump).  No marker is left in the definition. */
 virDomainDef *xenpvDomainDefParseUserXML(const char *xml,
                                          virDomainXMLOption *xmlopt,
-                                         unsigned int parseFlags);
+                                         unsigned int parseFlags,
+                                         bool *archFromKernel);
 
-/* Is the arch of @def left to its kernel?  True when the marker is there
- * and its value is the definition's arch. */
-bool xenpvDomainDefArchFromKernel(const virDomainDef *def);
+/* Take the marker out of @def's <metadata> (dropping a <metadata> left
+ * empty); true when it said the arch follows the kernel and its value is
+ * still the definition's arch. */
+bool xenpvDomainDefTakeArchMarker(virDomainDef *def);
 
-/* Put the marker in (recording the current arch) or take it out. */
-void xenpvDomainDefSetArchFromKernel(virDomainDef *def, bool fromKernel);
+/* Put the marker in, recording the current arch (for the driver's own
+ * config file; take it out again once written). */
+void xenpvDomainDefAddArchMarker(virDomainDef *def);
 
 /* For a definition converted from a format that names no arch (xm, xl):
- * mark the arch as the kernel's and, where the kernel can be read here,
- * show its arch already.  An unreadable kernel is no error: define and
- * start read it again. */
-void xenpvDomainDefArchFromKernelIfReadable(virDomainDef *def);
-
-/* The kernel's arch became known: set it, keeping the marker in step. */
-void xenpvDomainDefSetKernelArch(virDomainDef *def, virArch arch);
+ * show the kernel's arch where the kernel can be read here (a bootloader's
+ * kernel is inside the guest's disk: not read).  An unreadable kernel is no
+ * error: the definition shows x86_64, as libvirt's Xen driver shows it. */
+void xenpvDomainDefArchFromReadableKernel(virDomainDef *def);

@@ -11,6 +11,7 @@
 #include "virsocketaddr.h"
 
 #include "xenpv_domain_build.h"
+#include "xenpv_domain_support.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -26,13 +27,25 @@ xenpvBuildCmdline(const virDomainOSDef *os)
     return g_strdup(os->cmdline);
 }
 
+/* The back end that serves a disk, as libvirt's Xen driver picks it:
+ * 'qemu' is QEMU's qdisk, and so are tap/tap2 for the image formats only
+ * qdisk reads (qcow, qcow2, qed).  'file' is blkback over a loop device, as
+ * xm's file: was.  Without a driver name: blkback, the device as it is or a
+ * file on a loop device (what libxl picks for a raw image). */
 static const char *
 xenpvDiskBackendType(const virDomainDiskDef *disk)
 {
-    if (disk->driverName)
-        return disk->driverName;
-    /* What xm did without a prefix: a device is handed to blkback as is, a
-     * file goes through a loop device. */
+    const char *driver = disk->driverName;
+    int format = disk->src->format;
+
+    if (STREQ_NULLABLE(driver, "qemu") || STREQ_NULLABLE(driver, "qdisk"))
+        return "qdisk";
+    if ((STREQ_NULLABLE(driver, "tap") || STREQ_NULLABLE(driver, "tap2")) &&
+        (format == VIR_STORAGE_FILE_QCOW || format == VIR_STORAGE_FILE_QCOW2 ||
+         format == VIR_STORAGE_FILE_QED))
+        return "qdisk";
+    if (driver)
+        return driver;
     if (virStorageSourceGetActualType(disk->src) == VIR_STORAGE_TYPE_BLOCK)
         return "phy";
     return "file";
@@ -44,6 +57,8 @@ xenpvBuildDisk(const virDomainDiskDef *disk, xenpvDiskSpec *out)
     out->source = g_strdup(disk->src->path);
     out->vdev = g_strdup(disk->dst);
     out->backendType = g_strdup(xenpvDiskBackendType(disk));
+    if (disk->src->format > VIR_STORAGE_FILE_RAW)
+        out->format = g_strdup(virStorageFileFormatTypeToString(disk->src->format));
     out->readonly = disk->src->readonly;
     out->shareable = disk->src->shared;
 }
@@ -80,7 +95,7 @@ xenpvBuildSpecFromDef(const virDomainDef *def, xenpvBuildSpec *spec)
 
     memset(spec, 0, sizeof(*spec));
 
-    if (xenpvDomainDefCheckPV(def) < 0)
+    if (xenpvDomainDefCheckRunnable(def) < 0)
         goto error;
 
     spec->name = g_strdup(def->name);
@@ -99,7 +114,11 @@ xenpvBuildSpecFromDef(const virDomainDef *def, xenpvBuildSpec *spec)
     spec->kernel = g_strdup(def->os.kernel);
     spec->ramdisk = g_strdup(def->os.initrd);
     spec->cmdline = xenpvBuildCmdline(&def->os);
-    spec->bootloader = g_strdup(def->os.bootloader);
+    /* Neither a kernel nor a bootloader: pygrub, as libxl boots it. */
+    if (def->os.bootloader)
+        spec->bootloader = g_strdup(def->os.bootloader);
+    else if (!def->os.kernel)
+        spec->bootloader = g_strdup(XENPV_DEFAULT_BOOTLOADER);
     spec->bootloaderArgs = g_strdup(def->os.bootloaderArgs);
     spec->abi = XENPV_GUEST_ABI_UNKNOWN;
 
@@ -113,6 +132,17 @@ xenpvBuildSpecFromDef(const virDomainDef *def, xenpvBuildSpec *spec)
     for (i = 0; i < def->nnets; i++) {
         if (xenpvBuildNic(def->nets[i], &spec->nics[i]) < 0)
             goto error;
+    }
+
+    for (i = 0; i < def->ncontrollers; i++) {
+        const virDomainControllerDef *ctrl = def->controllers[i];
+
+        if (ctrl->type != VIR_DOMAIN_CONTROLLER_TYPE_XENBUS)
+            continue;
+        if (ctrl->opts.xenbusopts.maxEventChannels > 0)
+            spec->maxEventChannels = ctrl->opts.xenbusopts.maxEventChannels;
+        if (ctrl->opts.xenbusopts.maxGrantFrames > 0)
+            spec->maxGrantFrames = ctrl->opts.xenbusopts.maxGrantFrames;
     }
 
     if (def->ngraphics == 1) {

@@ -11,6 +11,10 @@
 #include "domain_conf.h"
 #include "xenpv_hypervisor.h"
 
+/* The bootloader of a PV guest that names neither a kernel nor a
+ * bootloader, as libxl and libvirt's Xen driver boot it. */
+#define XENPV_DEFAULT_BOOTLOADER "pygrub"
+
 /* Refuse what PV cannot do (an emulated device model, a BIOS, ...) with
  * VIR_ERR_CONFIG_UNSUPPORTED naming the element.  Called at define and at
  * create, after libvirt's own parse.  Returns 0 or -1 with an error reported. */

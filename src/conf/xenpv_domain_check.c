@@ -109,22 +109,13 @@ xenpvCheckOS(const virDomainDef *def)
     }
     if ((os->kernel && !xenpvIsAbsFilePath(os->kernel)) ||
         (os->initrd && !xenpvIsAbsFilePath(os->initrd))) {
-        xenpvRefuse(_("<os><kernel>/<initrd> '%s': give an absolute path in dom0"),
+        xenpvRefuse(_("<os><kernel>/<initrd> '%s': give an absolute path"),
                     os->kernel && !xenpvIsAbsFilePath(os->kernel) ? os->kernel : os->initrd);
         return -1;
     }
-    if (!os->kernel && !def->os.bootloader) {
-        xenpvRefuse("%s", _("a PV guest needs <os><kernel> or <bootloader>"));
-        return -1;
-    }
-    if (os->kernel && def->os.bootloader) {
-        xenpvRefuse("%s", _("<bootloader> and <os><kernel> together: the bootloader chooses the kernel; give one of them"));
-        return -1;
-    }
-    if (!os->kernel && (os->initrd || os->cmdline || os->root)) {
-        xenpvRefuse("%s", _("<os><initrd>, <cmdline> and <root> need <os><kernel>; with <bootloader> pass them in <bootloader_args>"));
-        return -1;
-    }
+    /* With a bootloader (or none at all: pygrub, as libxl does), <kernel>,
+     * <initrd> and <cmdline> are what the bootloader is asked for -- paths
+     * inside the guest's disk and extra kernel arguments. */
     return 0;
 }
 
@@ -134,8 +125,10 @@ xenpvCheckFeatures(const virDomainDef *def)
     size_t i;
 
     for (i = 0; i < VIR_DOMAIN_FEATURE_LAST; i++) {
-        /* PAE only restates what the kernel's notes say (xen-3.0-x86_32p). */
-        if (i == VIR_DOMAIN_FEATURE_PAE || def->features[i] == 0)
+        /* PAE only restates what the kernel's notes say (xen-3.0-x86_32p);
+         * <xen> holds e820_host and passthrough, which are PV options. */
+        if (i == VIR_DOMAIN_FEATURE_PAE || i == VIR_DOMAIN_FEATURE_XEN ||
+            def->features[i] == 0)
             continue;
         xenpvRefuse(_("<features><%s>: needs an HVM guest; PV guests take no platform features"),
                     virDomainFeatureTypeToString(i));
@@ -148,9 +141,13 @@ xenpvCheckFeatures(const virDomainDef *def)
                     virDomainClockOffsetTypeToString(def->clock.offset));
         return -1;
     }
-    if (def->clock.ntimers > 0) {
-        xenpvRefuse("%s", _("<clock><timer>: a PV guest has no emulated timers"));
-        return -1;
+    /* The TSC mode is the one timer setting a PV guest has (xl's tsc_mode). */
+    for (i = 0; i < def->clock.ntimers; i++) {
+        if (def->clock.timers[i]->name != VIR_DOMAIN_TIMER_NAME_TSC) {
+            xenpvRefuse(_("<clock><timer name='%s'>: a PV guest has no emulated timers; only the tsc mode can be set"),
+                        virDomainTimerNameTypeToString(def->clock.timers[i]->name));
+            return -1;
+        }
     }
     return 0;
 }
@@ -161,12 +158,6 @@ xenpvCheckPlatform(const virDomainDef *def)
 {
     const char *what = NULL;
     size_t i;
-
-    if (def->virtType != VIR_DOMAIN_VIRT_XEN) {
-        xenpvRefuse(_("<domain type='%s'>: this driver runs Xen guests; use type='xen'"),
-                    virDomainVirtTypeToString(def->virtType));
-        return -1;
-    }
 
     if (virDomainDefGetVcpus(def) == 0)
         what = N_("<vcpu current='0'>: a guest needs at least one vCPU online");
@@ -265,8 +256,15 @@ xenpvCheckChrCounts(const virDomainDef *def)
 int
 xenpvDomainDefCheckPVDomain(const virDomainDef *def)
 {
-    if (xenpvCheckPlatform(def) < 0 ||
-        xenpvCheckOS(def) < 0 ||
+    /* The domain and os types first: for a KVM or HVM guest that is the
+     * whole story. */
+    if (def->virtType != VIR_DOMAIN_VIRT_XEN) {
+        xenpvRefuse(_("<domain type='%s'>: this driver runs Xen guests; use type='xen'"),
+                    virDomainVirtTypeToString(def->virtType));
+        return -1;
+    }
+    if (xenpvCheckOS(def) < 0 ||
+        xenpvCheckPlatform(def) < 0 ||
         xenpvCheckFeatures(def) < 0 ||
         xenpvCheckChrCounts(def) < 0)
         return -1;
@@ -278,7 +276,7 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
 {
     const char *dst = NULLSTR(disk->dst);
     int srcType = disk->src->type;
-    const char *fmt = NULL;
+    int format;
 
     if (disk->device == VIR_DOMAIN_DISK_DEVICE_CDROM) {
         xenpvRefuse(_("<disk device='cdrom'> (%s): CD-ROM drives need a device model; attach the image as a disk"), dst);
@@ -289,6 +287,8 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
                     virDomainDiskDeviceTypeToString(disk->device), dst);
         return -1;
     }
+    /* Every disk of a PV guest is a blkfront; other buses would bring an
+     * emulated controller along. */
     if (disk->bus != VIR_DOMAIN_DISK_BUS_XEN) {
         xenpvRefuse(_("<disk><target bus='%s'> (%s): a PV guest's disks are on bus 'xen'"),
                     virDomainDiskBusTypeToString(disk->bus), dst);
@@ -314,15 +314,26 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
     if (disk->driverName &&
         STRNEQ(disk->driverName, "phy") && STRNEQ(disk->driverName, "file") &&
         STRNEQ(disk->driverName, "tap") && STRNEQ(disk->driverName, "tap2") &&
-        STRNEQ(disk->driverName, "qdisk")) {
-        xenpvRefuse(_("<disk><driver name='%s'> (%s): use phy, file, tap, tap2 or qdisk"),
+        STRNEQ(disk->driverName, "qemu") && STRNEQ(disk->driverName, "qdisk")) {
+        xenpvRefuse(_("<disk><driver name='%s'> (%s): use qemu, phy, file, tap or tap2"),
                     disk->driverName, dst);
         return -1;
     }
-    if (disk->src->format > VIR_STORAGE_FILE_RAW)
-        fmt = virStorageFileFormatTypeToString(disk->src->format);
-    if (fmt) {
-        xenpvRefuse(_("<disk><driver type='%s'> (%s): only raw images are supported yet"), fmt, dst);
+    format = disk->src->format;
+    if (format != VIR_STORAGE_FILE_NONE && format != VIR_STORAGE_FILE_RAW &&
+        format != VIR_STORAGE_FILE_QCOW && format != VIR_STORAGE_FILE_QCOW2 &&
+        format != VIR_STORAGE_FILE_QED && format != VIR_STORAGE_FILE_VHD) {
+        xenpvRefuse(_("<disk><driver type='%s'> (%s): Xen's disk back ends take raw, qcow, qcow2, qed and vhd images"),
+                    virStorageFileFormatTypeToString(format), dst);
+        return -1;
+    }
+    /* blkback serves raw data only (a device, or a file on a loop device);
+     * image formats need QEMU's qdisk back end. */
+    if ((STREQ_NULLABLE(disk->driverName, "phy") || STREQ_NULLABLE(disk->driverName, "file")) &&
+        format > VIR_STORAGE_FILE_RAW) {
+        xenpvRefuse(_("<disk><driver name='%s' type='%s'> (%s): the %s back end serves raw images only; use <driver name='qemu'> for %s"),
+                    disk->driverName, virStorageFileFormatTypeToString(format), dst,
+                    disk->driverName, virStorageFileFormatTypeToString(format));
         return -1;
     }
     if (disk->src->encryption || disk->src->auth || disk->transient ||
@@ -330,9 +341,9 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
         disk->vendor || disk->product || disk->geometry.cylinders ||
         disk->blockio.logical_block_size || disk->blockio.physical_block_size ||
         disk->startupPolicy || disk->iothread || disk->error_policy ||
-        disk->discard || disk->detect_zeroes || disk->domain_name) {
+        disk->detect_zeroes) {
         xenpvRefuse(_("<disk> (%s): encryption, transient, cache/io modes, serial, wwn, vendor, geometry, blockio, "
-                      "startupPolicy, error policies, discard and backenddomain are not supported for PV disks"), dst);
+                      "startupPolicy, error policies and detect_zeroes are not supported for PV disks"), dst);
         return -1;
     }
     return 0;
@@ -365,24 +376,54 @@ xenpvCheckNet(const virDomainNetDef *net)
         }
     }
     if (net->type != VIR_DOMAIN_NET_TYPE_BRIDGE &&
-        net->type != VIR_DOMAIN_NET_TYPE_ETHERNET) {
-        xenpvRefuse(_("<interface type='%s'>: not supported yet; use type='bridge' (or 'ethernet' with a script)"),
+        net->type != VIR_DOMAIN_NET_TYPE_ETHERNET &&
+        net->type != VIR_DOMAIN_NET_TYPE_NETWORK) {
+        xenpvRefuse(_("<interface type='%s'>: not supported yet; use type='network', 'bridge' or 'ethernet'"),
                     virDomainNetTypeToString(net->type));
         return -1;
     }
-    if (net->modelstr ||
-        (net->model != VIR_DOMAIN_NET_MODEL_NETFRONT &&
-         net->model != VIR_DOMAIN_NET_MODEL_UNKNOWN)) {
-        xenpvRefuse(_("<interface><model type='%s'>: emulated NICs need a device model; PV guests use 'netfront'"),
-                    net->modelstr ? net->modelstr : virDomainNetModelTypeToString(net->model));
+    /* A PV guest's NIC is a netfront whatever <model> says (xl ignores a
+     * PV vif's model too); the model is kept as the user wrote it. */
+    if (net->bandwidth &&
+        (net->bandwidth->in || !net->bandwidth->out || !net->bandwidth->out->average ||
+         net->bandwidth->out->peak || net->bandwidth->out->burst ||
+         net->bandwidth->out->floor)) {
+        xenpvRefuse("%s", _("<interface><bandwidth>: Xen's netback limits the guest's outbound traffic to an average rate only; give <outbound average> alone"));
         return -1;
     }
-    if (net->bandwidth || net->vlan.nTags || net->filter || net->virtPortProfile ||
-        net->downscript || net->mtu || net->coalesce || net->hostIP.nips ||
+    if (net->virtPortProfile &&
+        net->virtPortProfile->virtPortType != VIR_NETDEV_VPORT_PROFILE_OPENVSWITCH) {
+        xenpvRefuse(_("<interface><virtualport type='%s'>: Xen's vif scripts handle 'openvswitch' only"),
+                    virNetDevVPortTypeToString(net->virtPortProfile->virtPortType));
+        return -1;
+    }
+    if (net->filter || net->downscript || net->mtu || net->coalesce || net->hostIP.nips ||
         net->hostIP.nroutes || net->guestIP.nroutes || net->nPortForwards ||
-        net->teaming || net->domain_name || net->linkstate) {
-        xenpvRefuse("%s", _("<interface>: bandwidth, vlan, filterref, virtualport, downscript, mtu, coalesce, "
-                            "routes, port forwarding, teaming, backenddomain and link state are not supported yet"));
+        net->teaming || net->linkstate) {
+        xenpvRefuse("%s", _("<interface>: filterref, downscript, mtu, coalesce, routes, port forwarding, "
+                            "teaming and link state are not supported yet"));
+        return -1;
+    }
+    return 0;
+}
+
+/* A PV channel (xl's channel=): a named stream between the guest and a
+ * pty or a UNIX socket in dom0. */
+static int
+xenpvCheckChannel(const virDomainChrDef *chr)
+{
+    if (chr->targetType != VIR_DOMAIN_CHR_CHANNEL_TARGET_TYPE_XEN) {
+        xenpvRefuse("%s", _("<channel><target>: a PV guest's channels are <target type='xen'>"));
+        return -1;
+    }
+    if (!chr->target.name || !*chr->target.name) {
+        xenpvRefuse("%s", _("<channel><target type='xen'>: a PV channel needs a name"));
+        return -1;
+    }
+    if (chr->source->type != VIR_DOMAIN_CHR_TYPE_PTY &&
+        chr->source->type != VIR_DOMAIN_CHR_TYPE_UNIX) {
+        xenpvRefuse(_("<channel type='%s'>: a PV channel connects to a pty or a UNIX socket"),
+                    virDomainChrTypeToString(chr->source->type));
         return -1;
     }
     return 0;
@@ -397,11 +438,13 @@ xenpvCheckChr(const virDomainChrDef *chr)
     case VIR_DOMAIN_CHR_DEVICE_TYPE_SERIAL:
     case VIR_DOMAIN_CHR_DEVICE_TYPE_CONSOLE:
         break;
-    case VIR_DOMAIN_CHR_DEVICE_TYPE_PARALLEL:
     case VIR_DOMAIN_CHR_DEVICE_TYPE_CHANNEL:
+        return xenpvCheckChannel(chr);
+    case VIR_DOMAIN_CHR_DEVICE_TYPE_PARALLEL:
     case VIR_DOMAIN_CHR_DEVICE_TYPE_LAST:
     default:
-        xenpvRefuse(_("<%s>: a PV guest has only its console"), elem);
+        xenpvRefuse(_("<%s>: a PV guest has no emulated serial or parallel ports, only its console and PV channels"),
+                    elem);
         return -1;
     }
     if (chr->deviceType == VIR_DOMAIN_CHR_DEVICE_TYPE_CONSOLE &&
@@ -467,6 +510,44 @@ xenpvCheckGraphics(const virDomainGraphicsDef *gfx)
     }
     if (gfx->type == VIR_DOMAIN_GRAPHICS_TYPE_VNC && gfx->data.vnc.websocket) {
         xenpvRefuse("%s", _("<graphics websocket>: not supported by the PV framebuffer backend"));
+        return -1;
+    }
+    return 0;
+}
+
+static int
+xenpvCheckController(const virDomainControllerDef *ctrl)
+{
+    switch (ctrl->type) {
+    case VIR_DOMAIN_CONTROLLER_TYPE_XENBUS:
+        return 0;
+    case VIR_DOMAIN_CONTROLLER_TYPE_USB:
+        /* PVUSB: xl's usbctrl, a USB controller served by QEMU in dom0. */
+        if (ctrl->model == VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB1 ||
+            ctrl->model == VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB2)
+            return 0;
+        xenpvRefuse(_("<controller type='usb' model='%s'>: a PV guest's USB controllers are 'qusb1' or 'qusb2'"),
+                    ctrl->model < 0 ? "default" : virDomainControllerModelUSBTypeToString(ctrl->model));
+        return -1;
+    case VIR_DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL:
+        xenpvRefuse("%s", _("<controller type='virtio-serial'> (a virtio <console> or <channel> implies it): "
+                            "a PV guest's console and channels are <target type='xen'>"));
+        return -1;
+    default:
+        xenpvRefuse(_("<controller type='%s'>: emulated controllers need a device model"),
+                    virDomainControllerTypeToString(ctrl->type));
+        return -1;
+    }
+}
+
+/* PCI devices (pciback) and USB devices (PVUSB) can be given to a PV guest. */
+static int
+xenpvCheckHostdev(const virDomainHostdevDef *hostdev)
+{
+    if (hostdev->mode != VIR_DOMAIN_HOSTDEV_MODE_SUBSYS ||
+        (hostdev->source.subsys.type != VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_PCI &&
+         hostdev->source.subsys.type != VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_USB)) {
+        xenpvRefuse("%s", _("<hostdev>: a PV guest takes PCI and USB host devices (mode='subsystem') only"));
         return -1;
     }
     return 0;
@@ -548,17 +629,7 @@ xenpvDomainDeviceDefCheckPV(const virDomainDeviceDef *dev,
         return 0;
 
     case VIR_DOMAIN_DEVICE_CONTROLLER:
-        if (dev->data.controller->type == VIR_DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL) {
-            xenpvRefuse("%s", _("<controller type='virtio-serial'> (a virtio <console> or <channel> implies it): "
-                                "a PV guest's console is <target type='xen'>"));
-            return -1;
-        }
-        if (dev->data.controller->type != VIR_DOMAIN_CONTROLLER_TYPE_XENBUS) {
-            xenpvRefuse(_("<controller type='%s'>: emulated controllers need a device model"),
-                        virDomainControllerTypeToString(dev->data.controller->type));
-            return -1;
-        }
-        return 0;
+        return xenpvCheckController(dev->data.controller);
 
     case VIR_DOMAIN_DEVICE_MEMBALLOON:
         if (dev->data.memballoon->model != VIR_DOMAIN_MEMBALLOON_MODEL_XEN &&
@@ -570,8 +641,7 @@ xenpvDomainDeviceDefCheckPV(const virDomainDeviceDef *dev,
         return 0;
 
     case VIR_DOMAIN_DEVICE_HOSTDEV:
-        xenpvRefuse("%s", _("<hostdev>: PCI and USB passthrough are not supported yet"));
-        return -1;
+        return xenpvCheckHostdev(dev->data.hostdev);
 
     case VIR_DOMAIN_DEVICE_NONE:
     case VIR_DOMAIN_DEVICE_LEASE:

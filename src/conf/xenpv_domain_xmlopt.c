@@ -1,8 +1,10 @@
 /*
  * xenpv_domain_xmlopt.c: libvirt's domain XML layer configured for Xen PV
- * guests.  libvirt parses and formats; this only fills in what a PV guest
- * implies when the XML leaves it out, and hooks the PV checks into libvirt's
- * validation so that a definition PV cannot run never gets defined.
+ * guests.  libvirt parses and formats; this fills in what a PV guest
+ * implies when the XML leaves it out -- the same defaults libvirt's own Xen
+ * driver fills in, so that a definition reads the same whichever driver is
+ * loaded -- and hooks the PV checks into libvirt's validation so that a
+ * definition PV cannot run never gets defined.
  */
 #include "internal.h"
 #include "viralloc.h"
@@ -11,8 +13,18 @@
 
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_domain_check.h"
+#include "xenpv_domain_support.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
+
+/* What the validation callbacks check: what PV can be, and for the driver
+ * also what it can run (conversions only need the former). */
+typedef struct {
+    bool checkSupport;
+} xenpvValidateMode;
+
+static xenpvValidateMode xenpvValidateDriver = { .checkSupport = true };
+static xenpvValidateMode xenpvValidateConversion = { .checkSupport = false };
 
 /* Before device defaults: the guest-wide things devices depend on. */
 static int
@@ -58,25 +70,25 @@ xenpvDomainDeviceDefPostParse(virDomainDeviceDef *dev,
         /* Every block device of a PV guest is a blkfront, whatever its name. */
         if (disk->bus == VIR_DOMAIN_DISK_BUS_NONE)
             disk->bus = VIR_DOMAIN_DISK_BUS_XEN;
-        /* Show the backend blkback will use, as xm did: a device is handed
-         * over as is ("phy"), a file through a loop device ("file"). */
-        if (!disk->driverName && srcType == VIR_STORAGE_TYPE_BLOCK)
-            disk->driverName = g_strdup("phy");
-        else if (!disk->driverName && srcType == VIR_STORAGE_TYPE_FILE)
-            disk->driverName = g_strdup("file");
-        /* Xen's default image format. */
+        /* Xen's default image format (xl-disk-configuration(5)).  No driver
+         * name is filled in, as libvirt's Xen driver fills in none: without
+         * one the backend is chosen at start. */
         if (disk->src->format == VIR_STORAGE_FILE_NONE &&
             (srcType == VIR_STORAGE_TYPE_BLOCK || srcType == VIR_STORAGE_TYPE_FILE))
             disk->src->format = VIR_STORAGE_FILE_RAW;
         break;
     }
 
-    case VIR_DOMAIN_DEVICE_NET:
-        if (dev->data.net->model == VIR_DOMAIN_NET_MODEL_UNKNOWN &&
-            !dev->data.net->modelstr &&
-            def->os.type == VIR_DOMAIN_OSTYPE_XEN)
-            dev->data.net->model = VIR_DOMAIN_NET_MODEL_NETFRONT;
+    case VIR_DOMAIN_DEVICE_HOSTDEV: {
+        virDomainHostdevDef *hostdev = dev->data.hostdev;
+
+        /* Xen's own PCI back end (pciback) is the only one there is. */
+        if (hostdev->mode == VIR_DOMAIN_HOSTDEV_MODE_SUBSYS &&
+            hostdev->source.subsys.type == VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_PCI &&
+            hostdev->source.subsys.u.pci.backend == VIR_DOMAIN_HOSTDEV_PCI_BACKEND_DEFAULT)
+            hostdev->source.subsys.u.pci.backend = VIR_DOMAIN_HOSTDEV_PCI_BACKEND_XEN;
         break;
+    }
 
     case VIR_DOMAIN_DEVICE_VIDEO:
         /* The only display a PV guest has is the PV framebuffer. */
@@ -86,11 +98,11 @@ xenpvDomainDeviceDefPostParse(virDomainDeviceDef *dev,
         break;
 
     case VIR_DOMAIN_DEVICE_NONE:
+    case VIR_DOMAIN_DEVICE_NET:
     case VIR_DOMAIN_DEVICE_LEASE:
     case VIR_DOMAIN_DEVICE_FS:
     case VIR_DOMAIN_DEVICE_INPUT:
     case VIR_DOMAIN_DEVICE_SOUND:
-    case VIR_DOMAIN_DEVICE_HOSTDEV:
     case VIR_DOMAIN_DEVICE_WATCHDOG:
     case VIR_DOMAIN_DEVICE_CONTROLLER:
     case VIR_DOMAIN_DEVICE_GRAPHICS:
@@ -114,49 +126,80 @@ xenpvDomainDeviceDefPostParse(virDomainDeviceDef *dev,
     return 0;
 }
 
-/* After devices: a PV guest always has its console ring, so show it. */
+/* After devices: what every PV guest has, shown as libvirt's Xen driver
+ * shows it -- the console ring, the PV keyboard and mouse (the framebuffer's
+ * input devices), the balloon driver and the xenbus the devices sit on. */
 static int
 xenpvDomainDefPostParse(virDomainDef *def,
                         unsigned int parseFlags G_GNUC_UNUSED,
                         void *opaque G_GNUC_UNUSED,
                         void *parseOpaque G_GNUC_UNUSED)
 {
-    virDomainChrDef *chr;
-
-    if (def->os.type != VIR_DOMAIN_OSTYPE_XEN || def->nconsoles > 0)
+    if (def->os.type != VIR_DOMAIN_OSTYPE_XEN)
         return 0;
 
-    if (!(chr = virDomainChrDefNew(NULL)))
-        return -1;
-    chr->deviceType = VIR_DOMAIN_CHR_DEVICE_TYPE_CONSOLE;
-    chr->targetType = VIR_DOMAIN_CHR_CONSOLE_TARGET_TYPE_XEN;
-    chr->source->type = VIR_DOMAIN_CHR_TYPE_PTY;
-    chr->target.port = 0;
+    if (def->nconsoles == 0) {
+        virDomainChrDef *chr;
 
-    VIR_APPEND_ELEMENT(def->consoles, def->nconsoles, chr);
+        if (!(chr = virDomainChrDefNew(NULL)))
+            return -1;
+        chr->deviceType = VIR_DOMAIN_CHR_DEVICE_TYPE_CONSOLE;
+        chr->targetType = VIR_DOMAIN_CHR_CONSOLE_TARGET_TYPE_XEN;
+        chr->source->type = VIR_DOMAIN_CHR_TYPE_PTY;
+        chr->target.port = 0;
+        VIR_APPEND_ELEMENT(def->consoles, def->nconsoles, chr);
+    }
+
+    if (virDomainDefMaybeAddInput(def, VIR_DOMAIN_INPUT_TYPE_MOUSE,
+                                  VIR_DOMAIN_INPUT_BUS_XEN) < 0 ||
+        virDomainDefMaybeAddInput(def, VIR_DOMAIN_INPUT_TYPE_KBD,
+                                  VIR_DOMAIN_INPUT_BUS_XEN) < 0)
+        return -1;
+
+    if (!def->memballoon) {
+        def->memballoon = g_new0(virDomainMemballoonDef, 1);
+        def->memballoon->model = VIR_DOMAIN_MEMBALLOON_MODEL_XEN;
+    }
+
+    if (virDomainControllerFindByType(def, VIR_DOMAIN_CONTROLLER_TYPE_XENBUS) < 0 &&
+        !virDomainDefAddController(def, VIR_DOMAIN_CONTROLLER_TYPE_XENBUS, -1, -1))
+        return -1;
     return 0;
 }
 
 static int
 xenpvDomainDefValidate(const virDomainDef *def,
-                       void *opaque G_GNUC_UNUSED,
+                       void *opaque,
                        void *parseOpaque G_GNUC_UNUSED)
 {
-    return xenpvDomainDefCheckPVDomain(def);
+    const xenpvValidateMode *mode = opaque;
+
+    if (xenpvDomainDefCheckPVDomain(def) < 0)
+        return -1;
+    if (mode->checkSupport && xenpvDomainDefCheckSupportedDomain(def) < 0)
+        return -1;
+    return 0;
 }
 
 static int
 xenpvDomainDeviceDefValidate(const virDomainDeviceDef *dev,
                              const virDomainDef *def,
-                             void *opaque G_GNUC_UNUSED,
+                             void *opaque,
                              void *parseOpaque G_GNUC_UNUSED)
 {
-    return xenpvDomainDeviceDefCheckPV(dev, def);
+    const xenpvValidateMode *mode = opaque;
+
+    if (xenpvDomainDeviceDefCheckPV(dev, def) < 0)
+        return -1;
+    if (mode->checkSupport && xenpvDomainDeviceDefCheckSupported(dev, def) < 0)
+        return -1;
+    return 0;
 }
 
-virDomainXMLOption *
-xenpvDomainXMLOptionNew(virDomainXMLPrivateDataCallbacks *priv,
-                        virDomainJobObjConfig *jobConfig)
+static virDomainXMLOption *
+xenpvDomainXMLOptionNewMode(virDomainXMLPrivateDataCallbacks *priv,
+                            virDomainJobObjConfig *jobConfig,
+                            xenpvValidateMode *mode)
 {
     virDomainDefParserConfig config = {
         .domainPostParseBasicCallback = xenpvDomainDefPostParseBasic,
@@ -164,6 +207,7 @@ xenpvDomainXMLOptionNew(virDomainXMLPrivateDataCallbacks *priv,
         .devicesPostParseCallback = xenpvDomainDeviceDefPostParse,
         .domainValidateCallback = xenpvDomainDefValidate,
         .deviceValidateCallback = xenpvDomainDeviceDefValidate,
+        .priv = mode,
         .macPrefix = XENPV_MAC_PREFIX,
         .defArch = VIR_ARCH_X86_64,
         .netPrefix = "vif",
@@ -176,6 +220,22 @@ xenpvDomainXMLOptionNew(virDomainXMLPrivateDataCallbacks *priv,
 
     return virDomainXMLOptionNew(&config, priv, NULL, NULL, NULL, jobConfig);
 }
+
+
+virDomainXMLOption *
+xenpvDomainXMLOptionNew(virDomainXMLPrivateDataCallbacks *priv,
+                        virDomainJobObjConfig *jobConfig)
+{
+    return xenpvDomainXMLOptionNewMode(priv, jobConfig, &xenpvValidateDriver);
+}
+
+
+virDomainXMLOption *
+xenpvDomainXMLOptionNewForConversion(void)
+{
+    return xenpvDomainXMLOptionNewMode(NULL, NULL, &xenpvValidateConversion);
+}
+
 
 virDomainDef *
 xenpvDomainDefParseString(const char *xml,

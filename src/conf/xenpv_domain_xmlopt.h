@@ -14,13 +14,21 @@
 #define XENPV_MACHINE "xenpv"
 
 /* A domain XML option for PV guests: libvirt's parser and formatter with
- * post-parse defaults (os type xen, arch x86_64, machine xenpv, a PV console,
- * disk bus xen, netfront NICs, MACs under 00:16:3e) and validation callbacks
- * that refuse what a PV guest cannot have.  @priv and @jobConfig are passed
- * through to virDomainXMLOptionNew and may be NULL. */
+ * the post-parse defaults of libvirt's Xen driver (arch x86_64, machine
+ * xenpv, a PV console, the xen keyboard and mouse, the xen balloon, the
+ * xenbus controller, disk bus xen and format raw, MACs under 00:16:3e) and
+ * validation callbacks that refuse what a PV guest cannot have and what this
+ * driver cannot run yet.  @priv and @jobConfig are passed through to
+ * virDomainXMLOptionNew and may be NULL. */
 virDomainXMLOption *
 xenpvDomainXMLOptionNew(virDomainXMLPrivateDataCallbacks *priv,
                         virDomainJobObjConfig *jobConfig);
+
+/* The same for converting to and from xm/xl files: validation refuses only
+ * what a PV guest cannot have, so that a configuration converts without
+ * loss even where this driver cannot run all of it yet (define says what). */
+virDomainXMLOption *
+xenpvDomainXMLOptionNewForConversion(void);
 
 /* virDomainDefParseString for PV guests: first refuses, naming them, the
  * elements libvirt's parser reads only for HVM guests and would otherwise

@@ -40,14 +40,18 @@ xenpvNativeConfigToXML(virDomainXMLOption *xmlopt,
     if (!(def = xenpvNativeParseConfig(xmlopt, format, nativeConfig)))
         return NULL;
     /* xm and xl files name no arch: the guest's kernel decides. */
-    xenpvDomainDefArchFromKernelIfReadable(def);
-    return virDomainDefFormat(def, xmlopt, VIR_DOMAIN_DEF_FORMAT_INACTIVE);
+    xenpvDomainDefArchFromReadableKernel(def);
+    /* libvirt's Xen driver leaves a VNC password out of this XML; here it
+     * stays, so that nothing in the configuration is lost. */
+    return virDomainDefFormat(def, xmlopt,
+                              VIR_DOMAIN_DEF_FORMAT_INACTIVE | VIR_DOMAIN_DEF_FORMAT_SECURE);
 }
 
 char *
 xenpvNativeXMLToConfig(virDomainXMLOption *xmlopt,
                        const char *nativeFormat,
-                       const char *domainXml)
+                       const char *domainXml,
+                       virConnectPtr conn)
 {
     g_autoptr(virDomainDef) def = NULL;
     int format;
@@ -57,9 +61,7 @@ xenpvNativeXMLToConfig(virDomainXMLOption *xmlopt,
     if (!(def = xenpvDomainDefParseString(domainXml, xmlopt,
                                           VIR_DOMAIN_DEF_PARSE_INACTIVE)))
         return NULL;
-    /* Our own arch marker says what xm and xl say by naming no arch. */
-    xenpvDomainDefSetArchFromKernel(def, false);
-    return xenpvNativeFormatConfig(format, def);
+    return xenpvNativeFormatConfig(format, def, conn);
 }
 
 char *
@@ -73,7 +75,7 @@ xenpvConnectDomainXMLFromNative(virConnectPtr conn,
     virCheckFlags(0, NULL);
     if (virConnectDomainXMLFromNativeEnsureACL(conn) < 0)
         return NULL;
-    if (!(xmlopt = xenpvDomainXMLOptionNew(NULL, NULL)))
+    if (!(xmlopt = xenpvDomainXMLOptionNewForConversion()))
         return NULL;
     return xenpvNativeConfigToXML(xmlopt, nativeFormat, nativeConfig);
 }
@@ -89,7 +91,7 @@ xenpvConnectDomainXMLToNative(virConnectPtr conn,
     virCheckFlags(0, NULL);
     if (virConnectDomainXMLToNativeEnsureACL(conn) < 0)
         return NULL;
-    if (!(xmlopt = xenpvDomainXMLOptionNew(NULL, NULL)))
+    if (!(xmlopt = xenpvDomainXMLOptionNewForConversion()))
         return NULL;
-    return xenpvNativeXMLToConfig(xmlopt, nativeFormat, domainXml);
+    return xenpvNativeXMLToConfig(xmlopt, nativeFormat, domainXml, conn);
 }

@@ -26,19 +26,27 @@ virDomainDef *xenpvNativeParseConfig(virDomainXMLOption *xmlopt,
                                      xenpvNativeFormat format,
                                      const char *config);
 
-/* A definition to a native configuration.  What has no key in the format is
- * refused by name.  Returns a new string or NULL with an error reported. */
+/* A definition to a native configuration, with the keys and in the order
+ * libvirt's Xen driver writes.  What has no key in the format is refused by
+ * name.  @conn (may be NULL) names the bridges of <interface type='network'>
+ * through libvirt's network driver.  Returns a new string or NULL with an
+ * error reported. */
 char *xenpvNativeFormatConfig(xenpvNativeFormat format,
-                              const virDomainDef *def);
+                              const virDomainDef *def,
+                              virConnectPtr conn);
 
 /* The same with XML on the other side, for tests and for the entry points
- * below: domain XML goes through xenpvDomainDefParseString. */
+ * below: domain XML goes through xenpvDomainDefParseString.  The XML made
+ * from a configuration shows everything in it, a VNC password included
+ * (the user holds the configuration already); its arch is its kernel's
+ * where the kernel can be read here, x86_64 otherwise. */
 char *xenpvNativeConfigToXML(virDomainXMLOption *xmlopt,
                              const char *nativeFormat,
                              const char *nativeConfig);
 char *xenpvNativeXMLToConfig(virDomainXMLOption *xmlopt,
                              const char *nativeFormat,
-                             const char *domainXml);
+                             const char *domainXml,
+                             virConnectPtr conn);
 
 /* libvirt's connectDomainXMLFromNative / connectDomainXMLToNative, with
  * their ACL checks; usable as the driver's table entries as they are. */

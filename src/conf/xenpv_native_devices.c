@@ -1,9 +1,11 @@
 /*
- * xenpv_native_devices.c: one "disk", "vif" or "vfb" entry of an xm/xl
- * configuration to and from libvirt's device definitions.  Every option of
- * an entry is either mapped or refused by name; nothing is skipped.
+ * xenpv_native_devices.c: the "vif", "vfb", "pci", "usbctrl", "usbdev" and
+ * "channel" entries of xm/xl configurations to and from libvirt's device
+ * definitions.  Every option of an entry is either mapped or refused by
+ * name; nothing is skipped.
  */
 #include "internal.h"
+#include "datatypes.h"
 #include "domain_conf.h"
 #include "virerror.h"
 #include "virstring.h"
@@ -17,8 +19,25 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainGraphicsDef, virDomainGraphicsDefFree);
 
 #define VNC_PORT_BASE 5900
+/* The interval of xl's "rate=RATE@INTERVAL" when none is given. */
+#define VIF_RATE_DEFAULT_INTERVAL_US 50000
 
-/* Split "k=v, k=v" into trimmed pairs; "" gives none. */
+/* Refuse @spec, an entry of list @what, saying why. */
+static void G_GNUC_PRINTF(3, 4)
+xenpvEntryRefuse(const char *what, const char *spec, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *why = NULL;
+
+    va_start(ap, fmt);
+    why = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    virReportError(VIR_ERR_CONFIG_UNSUPPORTED, _("%s '%s': %s"), what, spec, why);
+}
+
+
+/* Split "k=v, k=v" into trimmed pairs; "" gives none; a key given twice is
+ * refused (xl takes each once). */
 static int
 xenpvSplitOptions(const char *what, const char *spec, GStrv *keys, GStrv *values)
 {
@@ -26,6 +45,7 @@ xenpvSplitOptions(const char *what, const char *spec, GStrv *keys, GStrv *values
     g_autoptr(GPtrArray) k = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
     size_t i;
+    size_t j;
 
     for (i = 0; items[i]; i++) {
         char *item = g_strstrip(items[i]);
@@ -34,13 +54,18 @@ xenpvSplitOptions(const char *what, const char *spec, GStrv *keys, GStrv *values
         if (!*item)
             continue;
         if (!(eq = strchr(item, '='))) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("%s '%s': option '%s' is not of the form key=value"),
-                           what, spec, item);
+            xenpvEntryRefuse(what, spec, _("option '%s' is not of the form key=value"), item);
             return -1;
         }
         *eq = '\0';
-        g_ptr_array_add(k, g_strdup(g_strstrip(item)));
+        g_strstrip(item);
+        for (j = 0; j < k->len; j++) {
+            if (STREQ(g_ptr_array_index(k, j), item)) {
+                xenpvEntryRefuse(what, spec, _("option '%s' given twice"), item);
+                return -1;
+            }
+        }
+        g_ptr_array_add(k, g_strdup(item));
         g_ptr_array_add(v, g_strdup(g_strstrip(eq + 1)));
     }
     g_ptr_array_add(k, NULL);
@@ -49,6 +74,7 @@ xenpvSplitOptions(const char *what, const char *spec, GStrv *keys, GStrv *values
     *values = (GStrv)g_ptr_array_free(g_steal_pointer(&v), FALSE);
     return 0;
 }
+
 
 /* A value going into a comma-separated entry must not contain a comma. */
 static int
@@ -63,345 +89,210 @@ xenpvCheckOptionValue(const char *what, const char *value)
     return 0;
 }
 
-/* ---- disk ---- */
 
-static const char *xenpvXlDiskKeys[] = {
-    "target", "format", "vdev", "access", "backendtype", "devtype",
-    "backend", "script", "cdrom", "discard", "no-discard",
-    "direct-io-safe", "colo", "trusted", "untrusted", "specification",
-};
-
-static bool
-xenpvDiskSpecIsKeyValue(const char *spec)
-{
-    size_t i;
-
-    while (g_ascii_isspace(*spec))
-        spec++;
-    for (i = 0; i < G_N_ELEMENTS(xenpvXlDiskKeys); i++) {
-        size_t len = strlen(xenpvXlDiskKeys[i]);
-
-        if (STREQLEN(spec, xenpvXlDiskKeys[i], len) &&
-            (spec[len] == '=' || spec[len] == ',' || spec[len] == '\0'))
-            return true;
-    }
-    return false;
-}
-
-/* The source with its xm prefix: sets the driver name and format. */
 static int
-xenpvDiskParseSource(const char *spec, const char *src, virDomainDiskDef *disk)
+xenpvParseBool(const char *what, const char *spec, const char *key, const char *value,
+               bool *out)
 {
-    const char *path = src;
-    const char *driver = NULL;
-    const char *format = "raw";
-
-    if (STRPREFIX(src, "phy:")) {
-        driver = "phy";
-        path = src + 4;
-    } else if (STRPREFIX(src, "file:")) {
-        driver = "file";
-        path = src + 5;
-    } else if (STRPREFIX(src, "tap2:") || STRPREFIX(src, "tap:")) {
-        driver = STRPREFIX(src, "tap2:") ? "tap2" : "tap";
-        path = strchr(src, ':') + 1;
-        if (STRPREFIX(path, "tapdisk:"))
-            path += strlen("tapdisk:");
-        if (STRPREFIX(path, "aio:")) {
-            path += 4;
-        } else {
-            const char *colon = strchr(path, ':');
-
-            if (colon && path[0] != '/') {
-                g_autofree char *fmt = g_strndup(path, colon - path);
-
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("disk '%s': image format '%s' is not supported yet; use tap:aio: (raw)"),
-                               spec, fmt);
-                return -1;
-            }
-        }
-    } else if (STRPREFIX(src, "qdisk:")) {
-        driver = "qdisk";
-        path = src + 6;
-    } else if (STRPREFIX(src, "raw:") || STRPREFIX(src, "aio:")) {
-        path = src + 4;
-    } else if (path[0] != '/' && strchr(path, ':')) {
-        g_autofree char *prefix = g_strndup(path, strchr(path, ':') - path);
-
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': backend or format '%s:' is not supported; use phy:, file:, tap:aio:, tap2:aio: or qdisk:"),
-                       spec, prefix);
+    if (STRNEQ(value, "0") && STRNEQ(value, "1")) {
+        xenpvEntryRefuse(what, spec, _("%s=%s is not 0 or 1"), key, value);
         return -1;
     }
-
-    if (!*path) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': no source (empty CD-ROM drives are not supported)"), spec);
-        return -1;
-    }
-    /* xm took "phy:hda1" to mean /dev/hda1. */
-    if (path[0] != '/' && STREQ_NULLABLE(driver, "phy"))
-        disk->src->path = g_strdup_printf("/dev/%s", path);
-    else
-        disk->src->path = g_strdup(path);
-    if (disk->src->path[0] != '/') {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': source '%s' is not an absolute path"), spec, path);
-        return -1;
-    }
-
-    if (STREQ_NULLABLE(driver, "phy") ||
-        (!driver && STRPREFIX(disk->src->path, "/dev/")))
-        disk->src->type = VIR_STORAGE_TYPE_BLOCK;
-    else
-        disk->src->type = VIR_STORAGE_TYPE_FILE;
-    disk->driverName = g_strdup(driver);
-    disk->src->format = virStorageFileFormatTypeFromString(format);
+    *out = STREQ(value, "1");
     return 0;
 }
 
-static int
-xenpvDiskParseVdev(const char *spec, const char *vdev, virDomainDiskDef *disk)
-{
-    const char *colon;
 
-    if (STRPREFIX(vdev, "ioemu:")) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': 'ioemu:' devices need a device model (HVM)"), spec);
+/* libvirt's Xen driver reads the numbers of usbctrl and usbdev entries as
+ * hexadecimal, xl as decimal: below 10 both agree, and only those are
+ * taken, so that the same entry never means two things. */
+static int
+xenpvParseSmallNumber(const char *what, const char *spec, const char *key,
+                      const char *value, int *out)
+{
+    unsigned int n;
+
+    if (virStrToLong_uip(value, NULL, 10, &n) < 0) {
+        xenpvEntryRefuse(what, spec, _("%s '%s' is not a number"), key, value);
         return -1;
     }
-    if ((colon = strchr(vdev, ':'))) {
-        if (STREQ(colon, ":cdrom")) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("disk '%s': CD-ROM devices are not supported for PV guests; attach the image as a disk"),
-                           spec);
-            return -1;
-        }
-        if (STRNEQ(colon, ":disk")) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("disk '%s': device '%s' is not a disk"), spec, vdev);
-            return -1;
-        }
+    if (n > 9) {
+        xenpvEntryRefuse(what, spec, _("%s=%s: libvirt's Xen driver reads this number as hexadecimal (%u), xl as decimal; give the device in domain XML instead"),
+                         key, value, (unsigned int)strtoul(value, NULL, 16));
+        return -1;
     }
-    disk->dst = colon ? g_strndup(vdev, colon - vdev) : g_strdup(vdev);
-    if (!*disk->dst) {
+    *out = n;
+    return 0;
+}
+
+
+static int
+xenpvCheckSmallNumber(const char *what, unsigned int value)
+{
+    if (value > 9) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': no virtual device name (vdev)"), spec);
+                       _("%s %u: libvirt's Xen driver writes this number in hexadecimal, which xl reads as decimal; it has no spelling both read alike"),
+                       what, value);
         return -1;
     }
     return 0;
 }
 
-static int
-xenpvDiskParseAccess(const char *spec, const char *mode, virDomainDiskDef *disk)
-{
-    if (STREQ(mode, "r") || STREQ(mode, "ro")) {
-        disk->src->readonly = true;
-    } else if (STREQ(mode, "w") || STREQ(mode, "rw")) {
-        disk->src->readonly = false;
-    } else if (STREQ(mode, "w!")) {
-        disk->src->shared = true;
-    } else {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': access mode '%s' is not one of r, ro, w, rw, w!"),
-                       spec, mode);
-        return -1;
-    }
-    return 0;
-}
-
-/* xl's "key=value, ..., target=SOURCE" form; target takes the rest. */
-static int
-xenpvDiskParseKeyValue(const char *spec, virDomainDiskDef *disk)
-{
-    g_autofree char *copy = g_strdup(spec);
-    g_autofree char *source = NULL;
-    g_autofree char *backend = NULL;
-    char *target = strstr(copy, "target=");
-    g_auto(GStrv) keys = NULL;
-    g_auto(GStrv) values = NULL;
-    bool haveAccess = false;
-    size_t i;
-
-    if (target && (target == copy || target[-1] == ',' || g_ascii_isspace(target[-1]))) {
-        source = g_strdup(target + strlen("target="));
-        *target = '\0';
-    }
-    if (xenpvSplitOptions("disk", copy, &keys, &values) < 0)
-        return -1;
-    if (!source) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': no target= (source); it must come last"), spec);
-        return -1;
-    }
-
-    for (i = 0; keys[i]; i++) {
-        size_t j;
-
-        for (j = 0; j < i; j++) {
-            if (STREQ(keys[i], keys[j])) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("disk '%s': option '%s' given twice"), spec, keys[i]);
-                return -1;
-            }
-        }
-        if (STREQ(keys[i], "vdev")) {
-            if (xenpvDiskParseVdev(spec, values[i], disk) < 0)
-                return -1;
-        } else if (STREQ(keys[i], "access")) {
-            if (xenpvDiskParseAccess(spec, values[i], disk) < 0)
-                return -1;
-            haveAccess = true;
-        } else if (STREQ(keys[i], "format")) {
-            if (STRNEQ(values[i], "raw")) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("disk '%s': format '%s' is not supported yet; only raw"),
-                               spec, values[i]);
-                return -1;
-            }
-        } else if (STREQ(keys[i], "backendtype")) {
-            if (STRNEQ(values[i], "phy") && STRNEQ(values[i], "tap") &&
-                STRNEQ(values[i], "qdisk")) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("disk '%s': backendtype '%s' is not supported; use phy, tap or qdisk"),
-                               spec, values[i]);
-                return -1;
-            }
-            g_free(backend);
-            backend = g_strdup(values[i]);
-        } else if (STREQ(keys[i], "devtype") && STREQ(values[i], "disk")) {
-            continue;
-        } else {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("disk '%s': option '%s' is not supported for PV guests"),
-                           spec, keys[i]);
-            return -1;
-        }
-    }
-    if (!disk->dst) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, _("disk '%s': no vdev="), spec);
-        return -1;
-    }
-    if (!haveAccess)
-        disk->src->readonly = false;
-
-    if (xenpvDiskParseSource(spec, source, disk) < 0)
-        return -1;
-    if (backend) {
-        if (disk->driverName && STRNEQ(disk->driverName, backend)) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("disk '%s': backendtype '%s' contradicts the '%s:' prefix"),
-                           spec, backend, disk->driverName);
-            return -1;
-        }
-        g_free(disk->driverName);
-        disk->driverName = g_steal_pointer(&backend);
-        if (STREQ(disk->driverName, "phy"))
-            disk->src->type = VIR_STORAGE_TYPE_BLOCK;
-    }
-    return 0;
-}
-
-virDomainDiskDef *
-xenpvNativeParseDisk(virDomainXMLOption *xmlopt, const char *spec)
-{
-    g_autoptr(virDomainDiskDef) disk = virDomainDiskDefNew(xmlopt);
-    g_auto(GStrv) fields = NULL;
-    guint nfields;
-    size_t i;
-
-    if (!disk)
-        return NULL;
-    disk->device = VIR_DOMAIN_DISK_DEVICE_DISK;
-    disk->bus = VIR_DOMAIN_DISK_BUS_XEN;
-
-    if (xenpvDiskSpecIsKeyValue(spec)) {
-        if (xenpvDiskParseKeyValue(spec, disk) < 0)
-            return NULL;
-        return g_steal_pointer(&disk);
-    }
-
-    /* xm's SOURCE,VDEV,MODE, or xl's positional SOURCE,FORMAT,VDEV,ACCESS. */
-    fields = g_strsplit(spec, ",", -1);
-    for (i = 0; fields[i]; i++)
-        g_strstrip(fields[i]);
-    nfields = g_strv_length(fields);
-    if (nfields != 3 && nfields != 4) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': expected SOURCE,VDEV,MODE"), spec);
-        return NULL;
-    }
-    if (xenpvDiskParseSource(spec, fields[0], disk) < 0)
-        return NULL;
-    if (nfields == 4 && *fields[1] && STRNEQ(fields[1], "raw")) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': format '%s' is not supported yet; only raw"),
-                       spec, fields[1]);
-        return NULL;
-    }
-    if (xenpvDiskParseVdev(spec, fields[nfields - 2], disk) < 0 ||
-        xenpvDiskParseAccess(spec, fields[nfields - 1], disk) < 0)
-        return NULL;
-    return g_steal_pointer(&disk);
-}
-
-static const char *
-xenpvDiskMode(const virDomainDiskDef *disk)
-{
-    if (disk->src->readonly)
-        return "r";
-    return disk->src->shared ? "w!" : "w";
-}
-
-static const char *
-xenpvDiskDriver(const virDomainDiskDef *disk)
-{
-    if (disk->driverName)
-        return disk->driverName;
-    return disk->src->type == VIR_STORAGE_TYPE_BLOCK ? "phy" : "file";
-}
-
-char *
-xenpvNativeFormatDisk(xenpvNativeFormat format, const virDomainDiskDef *disk)
-{
-    const char *driver = xenpvDiskDriver(disk);
-    const char *prefix;
-
-    if (xenpvCheckOptionValue("disk vdev", disk->dst) < 0)
-        return NULL;
-
-    if (STREQ(driver, "phy"))
-        prefix = "phy:";
-    else if (STREQ(driver, "file"))
-        prefix = "file:";
-    else if (STREQ(driver, "tap"))
-        prefix = "tap:aio:";
-    else if (STREQ(driver, "tap2"))
-        prefix = "tap2:aio:";
-    else
-        prefix = "qdisk:";
-
-    /* xl's own form where it can say the same thing: raw image, one of its
-     * backend types, no shared-write mode; the rest in xm's form, which xl
-     * reads too (tap2: and w! are understood by this driver). */
-    if (format == XENPV_NATIVE_XL && !disk->src->shared && STRNEQ(driver, "tap2")) {
-        g_autofree char *backend = NULL;
-
-        if (STRNEQ(driver, "file"))
-            backend = g_strdup_printf("backendtype=%s, ", driver);
-        return g_strdup_printf("format=raw, vdev=%s, access=%s, %starget=%s",
-                               disk->dst, disk->src->readonly ? "ro" : "rw",
-                               NULLSTR_EMPTY(backend), disk->src->path);
-    }
-
-    if (xenpvCheckOptionValue("disk source", disk->src->path) < 0)
-        return NULL;
-    return g_strdup_printf("%s%s,%s,%s", prefix, disk->src->path, disk->dst,
-                           xenpvDiskMode(disk));
-}
 
 /* ---- vif ---- */
+
+/* "bridge=BR", "bridge=BR.TAG" or "bridge=BR:TAG:TAG" (Open vSwitch). */
+static int
+xenpvVifParseBridge(const char *spec, const char *value, virDomainNetDef *net)
+{
+    const char *sep = strpbrk(value, ".:");
+    g_auto(GStrv) tags = NULL;
+    size_t i;
+
+    net->type = VIR_DOMAIN_NET_TYPE_BRIDGE;
+    if (!sep) {
+        net->data.bridge.brname = g_strdup(value);
+        return 0;
+    }
+    net->data.bridge.brname = g_strndup(value, sep - value);
+    tags = g_strsplit(sep + 1, ":", -1);
+    net->vlan.nTags = g_strv_length(tags);
+    net->vlan.tag = g_new0(unsigned int, net->vlan.nTags);
+    net->vlan.trunk = *sep == ':';
+    if (*sep == '.' && net->vlan.nTags != 1) {
+        xenpvEntryRefuse("vif", spec, _("bridge '%s': BRIDGE.TAG takes one VLAN tag"), value);
+        return -1;
+    }
+    for (i = 0; tags[i]; i++) {
+        if (virStrToLong_uip(tags[i], NULL, 10, &net->vlan.tag[i]) < 0 ||
+            net->vlan.tag[i] > 4095) {
+            xenpvEntryRefuse("vif", spec, _("bridge '%s': '%s' is not a VLAN tag"), value, tags[i]);
+            return -1;
+        }
+    }
+    net->virtPortProfile = g_new0(virNetDevVPortProfile, 1);
+    net->virtPortProfile->virtPortType = VIR_NETDEV_VPORT_PROFILE_OPENVSWITCH;
+    return 0;
+}
+
+
+/* xl's "RATE[@INTERVAL]": RATE in B/s, KB/s, MB/s, GB/s or b/s .. Gb/s;
+ * libvirt keeps it as an outbound average in KB/s. */
+static int
+xenpvVifParseRate(const char *spec, const char *value, virDomainNetDef *net)
+{
+    g_autoptr(GRegex) re = g_regex_new("^([0-9]+)([KMG]?)([Bb])/s(@([0-9]+)([mu]?)s)?$", 0, 0, NULL);
+    g_autoptr(GMatchInfo) match = NULL;
+    g_autofree char *num = NULL;
+    g_autofree char *unit = NULL;
+    g_autofree char *bits = NULL;
+    g_autofree char *interval = NULL;
+    g_autofree char *iunit = NULL;
+    unsigned long long n;
+    unsigned long long us = 0;
+
+    if (!g_regex_match(re, value, 0, &match)) {
+        xenpvEntryRefuse("vif", spec, _("rate '%s' is not RATE[@INTERVAL] (such as 10MB/s or 1Gb/s@20ms)"), value);
+        return -1;
+    }
+    num = g_match_info_fetch(match, 1);
+    unit = g_match_info_fetch(match, 2);
+    bits = g_match_info_fetch(match, 3);
+    interval = g_match_info_fetch(match, 5);
+    iunit = g_match_info_fetch(match, 6);
+    if (virStrToLong_ullp(num, NULL, 10, &n) < 0 || n > (1ULL << 40)) {
+        xenpvEntryRefuse("vif", spec, _("rate '%s' is out of range"), value);
+        return -1;
+    }
+    if (interval && *interval) {
+        if (virStrToLong_ullp(interval, NULL, 10, &us) < 0 || us > G_MAXUINT32) {
+            xenpvEntryRefuse("vif", spec, _("rate '%s': the interval is out of range"), value);
+            return -1;
+        }
+        us *= STREQ(iunit, "u") ? 1 : STREQ(iunit, "m") ? 1000 : 1000000;
+        if (us != VIF_RATE_DEFAULT_INTERVAL_US) {
+            xenpvEntryRefuse("vif", spec, _("rate '%s': libvirt's <bandwidth> has no interval; only the default 50ms can be kept"),
+                             value);
+            return -1;
+        }
+    }
+    /* To KB/s, as libvirt's Xen driver counts. */
+    if (STREQ(unit, "G"))
+        n *= 1024 * 1024;
+    else if (STREQ(unit, "M"))
+        n *= 1024;
+    else if (STREQ(unit, ""))
+        n /= 1024;
+    if (STREQ(bits, "b"))
+        n /= 8;
+    if (n == 0) {
+        xenpvEntryRefuse("vif", spec, _("rate '%s' is less than 1 KB/s"), value);
+        return -1;
+    }
+    net->bandwidth = g_new0(virNetDevBandwidth, 1);
+    net->bandwidth->out = g_new0(virNetDevBandwidthRate, 1);
+    net->bandwidth->out->average = n;
+    return 0;
+}
+
+
+static int
+xenpvVifParseOption(const char *spec, const char *key, const char *v,
+                    virDomainNetDef *net, bool *netfront)
+{
+    if (STREQ(key, "mac")) {
+        if (virMacAddrParse(v, &net->mac) < 0) {
+            xenpvEntryRefuse("vif", spec, _("'%s' is not a MAC address"), v);
+            return -1;
+        }
+        if (virMacAddrIsMulticast(&net->mac)) {
+            xenpvEntryRefuse("vif", spec, _("MAC address '%s' is a multicast address; a NIC needs a unicast one"), v);
+            return -1;
+        }
+        net->mac_type = VIR_DOMAIN_NET_MAC_TYPE_DEFAULT;
+    } else if (STREQ(key, "bridge")) {
+        return xenpvVifParseBridge(spec, v, net);
+    } else if (STREQ(key, "script")) {
+        net->script = g_strdup(v);
+    } else if (STREQ(key, "vifname")) {
+        if (STRPREFIX(v, "vif")) {
+            xenpvEntryRefuse("vif", spec, _("vifname '%s' starts with 'vif', which libvirt keeps for generated names; choose another"), v);
+            return -1;
+        }
+        net->ifname = g_strdup(v);
+    } else if (STREQ(key, "ip")) {
+        g_auto(GStrv) addrs = g_strsplit(v, " ", -1);
+        size_t i;
+
+        for (i = 0; addrs[i]; i++) {
+            if (*addrs[i] && virDomainNetAppendIPAddress(net, addrs[i], AF_UNSPEC, 0) < 0)
+                return -1;
+        }
+    } else if (STREQ(key, "model")) {
+        /* A PV guest's NIC is a netfront whatever the model (xl ignores it
+         * for PV guests too); libvirt keeps it as written. */
+        return virDomainNetSetModelString(net, v);
+    } else if (STREQ(key, "type")) {
+        if (STREQ(v, "ioemu")) {
+            xenpvEntryRefuse("vif", spec, "%s", _("type 'ioemu' is an emulated NIC; a PV guest's interfaces are type=vif"));
+            return -1;
+        }
+        if (STRNEQ(v, "vif") && STRNEQ(v, "netfront")) {
+            xenpvEntryRefuse("vif", spec, _("type '%s' is not vif (or xm's netfront)"), v);
+            return -1;
+        }
+        *netfront = true;
+    } else if (STREQ(key, "rate")) {
+        return xenpvVifParseRate(spec, v, net);
+    } else if (STREQ(key, "backend")) {
+        net->domain_name = g_strdup(v);
+    } else {
+        xenpvEntryRefuse("vif", spec, _("option '%s' is not supported: libvirt's domain XML has no place for it"), key);
+        return -1;
+    }
+    return 0;
+}
+
 
 virDomainNetDef *
 xenpvNativeParseVif(virDomainXMLOption *xmlopt, const char *spec)
@@ -409,127 +300,282 @@ xenpvNativeParseVif(virDomainXMLOption *xmlopt, const char *spec)
     g_autoptr(virDomainNetDef) net = virDomainNetDefNew(xmlopt);
     g_auto(GStrv) keys = NULL;
     g_auto(GStrv) values = NULL;
-    g_autofree char *bridge = NULL;
+    bool netfront = false;
     size_t i;
 
     if (!net || xenpvSplitOptions("vif", spec, &keys, &values) < 0)
         return NULL;
-
+    /* Without a bridge the vif script alone connects it (vif-route,
+     * vif-nat): libvirt's 'ethernet'. */
+    net->type = VIR_DOMAIN_NET_TYPE_ETHERNET;
     for (i = 0; keys[i]; i++) {
-        const char *v = values[i];
-
-        if (STREQ(keys[i], "mac")) {
-            if (virMacAddrParse(v, &net->mac) < 0) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vif '%s': '%s' is not a MAC address"), spec, v);
-                return NULL;
-            }
-            if (virMacAddrIsMulticast(&net->mac)) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vif '%s': MAC address '%s' is a multicast address; a NIC needs a unicast one"),
-                               spec, v);
-                return NULL;
-            }
-            net->mac_type = VIR_DOMAIN_NET_MAC_TYPE_DEFAULT;
-        } else if (STREQ(keys[i], "bridge")) {
-            g_free(bridge);
-            bridge = g_strdup(v);
-        } else if (STREQ(keys[i], "script")) {
-            g_free(net->script);
-            net->script = g_strdup(v);
-        } else if (STREQ(keys[i], "vifname")) {
-            if (STRPREFIX(v, "vif")) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vif '%s': vifname '%s' starts with 'vif', which is kept for generated names; choose another"),
-                               spec, v);
-                return NULL;
-            }
-            g_free(net->ifname);
-            net->ifname = g_strdup(v);
-        } else if (STREQ(keys[i], "ip")) {
-            g_auto(GStrv) addrs = g_strsplit(v, " ", -1);
-            size_t j;
-
-            for (j = 0; addrs[j]; j++) {
-                if (!*addrs[j])
-                    continue;
-                if (virDomainNetAppendIPAddress(net, addrs[j], AF_UNSPEC, 0) < 0)
-                    return NULL;
-            }
-        } else if (STREQ(keys[i], "model")) {
-            int model = virDomainNetModelTypeFromString(v);
-
-            if (model != VIR_DOMAIN_NET_MODEL_NETFRONT) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vif '%s': model '%s' is an emulated NIC; PV guests use netfront"),
-                               spec, v);
-                return NULL;
-            }
-            net->model = model;
-        } else if (STREQ(keys[i], "type")) {
-            if (STRNEQ(v, "vif") && STRNEQ(v, "netfront")) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vif '%s': type '%s' needs a device model; PV guests use type=vif"),
-                               spec, v);
-                return NULL;
-            }
-        } else {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("vif '%s': option '%s' is not supported"), spec, keys[i]);
+        if (xenpvVifParseOption(spec, keys[i], values[i], net, &netfront) < 0)
             return NULL;
-        }
     }
-
-    if (bridge) {
-        net->type = VIR_DOMAIN_NET_TYPE_BRIDGE;
-        net->data.bridge.brname = g_steal_pointer(&bridge);
-    } else {
-        /* No bridge: the vif script alone connects it (vif-route, vif-nat). */
-        net->type = VIR_DOMAIN_NET_TYPE_ETHERNET;
+    if (net->type != VIR_DOMAIN_NET_TYPE_BRIDGE && net->script &&
+        (g_str_has_suffix(net->script, "vif-bridge") ||
+         g_str_has_suffix(net->script, "vif-vnic"))) {
+        xenpvEntryRefuse("vif", spec, _("script '%s' without bridge=: name the bridge"), net->script);
+        return NULL;
+    }
+    if (netfront && net->model == VIR_DOMAIN_NET_MODEL_UNKNOWN && !net->modelstr)
+        net->model = VIR_DOMAIN_NET_MODEL_NETFRONT;
+    /* No mac=: one under Xen's prefix, as libvirt makes for domain XML
+     * (libvirt's Xen driver would leave 00:00:00:00:00:00 here). */
+    if (!g_strv_contains((const char * const *)keys, "mac")) {
+        virDomainNetGenerateMAC(xmlopt, &net->mac);
+        net->mac_type = VIR_DOMAIN_NET_MAC_TYPE_GENERATED;
     }
     return g_steal_pointer(&net);
 }
 
-char *
-xenpvNativeFormatVif(xenpvNativeFormat format, const virDomainNetDef *net)
+
+/* The bridge of a libvirt network, as libvirt's Xen driver writes it. */
+static char *
+xenpvVifNetworkBridge(const virDomainNetDef *net, virConnectPtr conn)
 {
-    g_autoptr(GPtrArray) opts = g_ptr_array_new_with_free_func(g_free);
-    char mac[VIR_MAC_STRING_BUFLEN];
-    size_t i;
+    g_autoptr(virNetwork) network = NULL;
+    char *bridge;
 
-    g_ptr_array_add(opts, g_strdup_printf("mac=%s", virMacAddrFormat(&net->mac, mac)));
-    if (net->type == VIR_DOMAIN_NET_TYPE_BRIDGE) {
-        if (xenpvCheckOptionValue("vif bridge", net->data.bridge.brname) < 0)
-            return NULL;
-        g_ptr_array_add(opts, g_strdup_printf("bridge=%s", net->data.bridge.brname));
+    if (!conn) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<interface type='network'> ('%s'): its bridge is known only to libvirt's network driver; convert through libvirtd"),
+                       net->data.network.name);
+        return NULL;
     }
-    if (net->script) {
-        if (xenpvCheckOptionValue("vif script", net->script) < 0)
-            return NULL;
-        g_ptr_array_add(opts, g_strdup_printf("script=%s", net->script));
-    }
-    if (net->guestIP.nips > 0) {
-        g_auto(GStrv) ips = g_new0(char *, net->guestIP.nips + 1);
-        g_autofree char *joined = NULL;
-
-        for (i = 0; i < net->guestIP.nips; i++) {
-            if (!(ips[i] = virSocketAddrFormat(&net->guestIP.ips[i]->address)))
-                return NULL;
-        }
-        joined = g_strjoinv(" ", ips);
-
-        g_ptr_array_add(opts, g_strdup_printf("ip=%s", joined));
-    }
-    if (net->ifname) {
-        if (xenpvCheckOptionValue("vif vifname", net->ifname) < 0)
-            return NULL;
-        g_ptr_array_add(opts, g_strdup_printf("vifname=%s", net->ifname));
-    }
-    g_ptr_array_add(opts, NULL);
-    return g_strjoinv(format == XENPV_NATIVE_XM ? ", " : ",", (char **)opts->pdata);
+    if (!(network = virNetworkLookupByName(conn, net->data.network.name)))
+        return NULL;
+    if (!(bridge = virNetworkGetBridgeName(network)))
+        return NULL;
+    return bridge;
 }
 
+
+char *
+xenpvNativeFormatVif(xenpvNativeFormat format G_GNUC_UNUSED,
+                     const virDomainNetDef *net,
+                     virConnectPtr conn)
+{
+    g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
+    char mac[VIR_MAC_STRING_BUFLEN];
+    g_autofree char *ips = NULL;
+    const char *model = virDomainNetGetModelString(net);
+    size_t i;
+
+    if (net->guestIP.nips > 0) {
+        g_auto(GStrv) list = g_new0(char *, net->guestIP.nips + 1);
+
+        for (i = 0; i < net->guestIP.nips; i++) {
+            if (!(list[i] = virSocketAddrFormat(&net->guestIP.ips[i]->address)))
+                return NULL;
+        }
+        ips = g_strjoinv(" ", list);
+    }
+    if (xenpvCheckOptionValue("vif script", net->script) < 0 ||
+        xenpvCheckOptionValue("vif vifname", net->ifname) < 0 ||
+        xenpvCheckOptionValue("vif model", model) < 0 ||
+        xenpvCheckOptionValue("vif backend", net->domain_name) < 0)
+        return NULL;
+
+    /* In the order libvirt's Xen driver writes them. */
+    virBufferAsprintf(&buf, "mac=%s", virMacAddrFormat(&net->mac, mac));
+    switch (net->type) {
+    case VIR_DOMAIN_NET_TYPE_BRIDGE: {
+        const char *script = net->script;
+
+        if (xenpvCheckOptionValue("vif bridge", net->data.bridge.brname) < 0)
+            return NULL;
+        virBufferAsprintf(&buf, ",bridge=%s", net->data.bridge.brname);
+        if (net->virtPortProfile) {
+            if (!script)
+                script = "vif-openvswitch";
+            for (i = 0; i < net->vlan.nTags; i++)
+                virBufferAsprintf(&buf, "%c%u", net->vlan.trunk ? ':' : '.', net->vlan.tag[i]);
+        }
+        if (ips)
+            virBufferAsprintf(&buf, ",ip=%s", ips);
+        virBufferAsprintf(&buf, ",script=%s", script ? script : "vif-bridge");
+        break;
+    }
+    case VIR_DOMAIN_NET_TYPE_ETHERNET:
+        if (net->script)
+            virBufferAsprintf(&buf, ",script=%s", net->script);
+        if (ips)
+            virBufferAsprintf(&buf, ",ip=%s", ips);
+        break;
+    case VIR_DOMAIN_NET_TYPE_NETWORK: {
+        g_autofree char *bridge = xenpvVifNetworkBridge(net, conn);
+
+        if (!bridge)
+            return NULL;
+        virBufferAsprintf(&buf, ",bridge=%s,script=vif-bridge", bridge);
+        break;
+    }
+    default:
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<interface type='%s'> has no xm/xl vif spelling"),
+                       virDomainNetTypeToString(net->type));
+        return NULL;
+    }
+    if (model)
+        virBufferAsprintf(&buf, ",model=%s", model);
+    if (net->ifname)
+        virBufferAsprintf(&buf, ",vifname=%s", net->ifname);
+    if (net->bandwidth && net->bandwidth->out && net->bandwidth->out->average)
+        virBufferAsprintf(&buf, ",rate=%lluKB/s", net->bandwidth->out->average);
+    if (net->domain_name)
+        virBufferAsprintf(&buf, ",backend=%s", net->domain_name);
+    return virBufferContentAndReset(&buf);
+}
+
+
 /* ---- vfb ---- */
+
+typedef struct {
+    int type;               /* -1: not said */
+    int vnc;                /* vnc=BOOL, -1: not given */
+    int sdl;                /* sdl=BOOL, -1: not given */
+    const char *listen;
+    int display;            /* -1: not given */
+    int unused;             /* -1: not given */
+    const char *passwd;
+    const char *keymap;
+    const char *xdisplay;
+    const char *xauth;
+    bool opengl;
+} xenpvVfb;
+
+
+static int
+xenpvVfbParseOption(const char *spec, const char *k, const char *v, xenpvVfb *vfb)
+{
+    bool flag;
+
+    if (STREQ(k, "type")) {
+        if (STREQ(v, "vnc")) {
+            vfb->type = VIR_DOMAIN_GRAPHICS_TYPE_VNC;
+        } else if (STREQ(v, "sdl")) {
+            vfb->type = VIR_DOMAIN_GRAPHICS_TYPE_SDL;
+        } else {
+            xenpvEntryRefuse("vfb", spec, _("type '%s' is not vnc or sdl"), v);
+            return -1;
+        }
+    } else if (STREQ(k, "vnc") || STREQ(k, "sdl")) {
+        if (xenpvParseBool("vfb", spec, k, v, &flag) < 0)
+            return -1;
+        *(STREQ(k, "vnc") ? &vfb->vnc : &vfb->sdl) = flag;
+    } else if (STREQ(k, "vnclisten")) {
+        vfb->listen = v;
+    } else if (STREQ(k, "vncdisplay")) {
+        if (virStrToLong_i(v, NULL, 10, &vfb->display) < 0 || vfb->display < 0 ||
+            vfb->display > 65535 - VNC_PORT_BASE) {
+            xenpvEntryRefuse("vfb", spec, _("vncdisplay '%s' is not a display number"), v);
+            return -1;
+        }
+    } else if (STREQ(k, "vncunused")) {
+        if (xenpvParseBool("vfb", spec, k, v, &flag) < 0)
+            return -1;
+        vfb->unused = flag;
+    } else if (STREQ(k, "vncpasswd")) {
+        vfb->passwd = v;
+    } else if (STREQ(k, "keymap")) {
+        vfb->keymap = v;
+    } else if (STREQ(k, "display")) {
+        vfb->xdisplay = v;
+    } else if (STREQ(k, "xauthority")) {
+        vfb->xauth = v;
+    } else if (STREQ(k, "opengl")) {
+        if (xenpvParseBool("vfb", spec, k, v, &vfb->opengl) < 0)
+            return -1;
+    } else if (STREQ(k, "vkb_device")) {
+        if (xenpvParseBool("vfb", spec, k, v, &flag) < 0)
+            return -1;
+        if (!flag) {
+            xenpvEntryRefuse("vfb", spec, "%s", _("vkb_device=0: libvirt always gives a PV framebuffer its keyboard"));
+            return -1;
+        }
+    } else {
+        xenpvEntryRefuse("vfb", spec, _("option '%s' is not supported: libvirt's domain XML has no place for it"), k);
+        return -1;
+    }
+    return 0;
+}
+
+
+/* Which protocol: xm's type=, or xl's vnc= (default on) and sdl=. */
+static int
+xenpvVfbType(const char *spec, const xenpvVfb *vfb)
+{
+    bool vnc = vfb->vnc == 1 || (vfb->vnc < 0 && vfb->sdl != 1);
+    bool sdl = vfb->sdl == 1;
+
+    if (vfb->type >= 0) {
+        if ((vfb->type == VIR_DOMAIN_GRAPHICS_TYPE_VNC && vfb->sdl == 1) ||
+            (vfb->type == VIR_DOMAIN_GRAPHICS_TYPE_SDL && vfb->vnc == 1)) {
+            xenpvEntryRefuse("vfb", spec, "%s", _("type= names one protocol and vnc=/sdl= another"));
+            return -1;
+        }
+        return vfb->type;
+    }
+    if (vfb->sdl == 1 && vfb->vnc == 1) {
+        xenpvEntryRefuse("vfb", spec, "%s", _("vnc=1 and sdl=1: libvirt gives a framebuffer one protocol; set one of them to 0"));
+        return -1;
+    }
+    if (!vnc && !sdl) {
+        xenpvEntryRefuse("vfb", spec, "%s", _("neither vnc nor sdl is enabled: a framebuffer nobody can see; remove the entry"));
+        return -1;
+    }
+    return sdl ? VIR_DOMAIN_GRAPHICS_TYPE_SDL : VIR_DOMAIN_GRAPHICS_TYPE_VNC;
+}
+
+
+static int
+xenpvVfbSetVnc(const char *spec, xenpvVfb *vfb, virDomainGraphicsDef *gfx)
+{
+    g_autofree char *listen = NULL;
+    const char *colon;
+
+    if (vfb->xdisplay || vfb->xauth || vfb->opengl) {
+        xenpvEntryRefuse("vfb", spec, "%s", _("display, xauthority and opengl are sdl options, given for a vnc framebuffer"));
+        return -1;
+    }
+    /* xl's vnclisten=ADDRESS:DISPLAYNUM (one colon: not an IPv6 address). */
+    if (vfb->listen && (colon = strchr(vfb->listen, ':')) && !strchr(colon + 1, ':')) {
+        int display;
+
+        if (vfb->display >= 0 ||
+            virStrToLong_i(colon + 1, NULL, 10, &display) < 0 || display < 0 ||
+            display > 65535 - VNC_PORT_BASE) {
+            xenpvEntryRefuse("vfb", spec, _("vnclisten '%s': give the display number once, after the address or in vncdisplay"),
+                             vfb->listen);
+            return -1;
+        }
+        vfb->display = display;
+        listen = g_strndup(vfb->listen, colon - vfb->listen);
+    } else {
+        listen = g_strdup(vfb->listen);
+    }
+
+    if (vfb->display >= 0 && vfb->unused == 1) {
+        xenpvEntryRefuse("vfb", spec, "%s", _("a display number with vncunused=1: libvirt takes a fixed display or any free one; drop one of them"));
+        return -1;
+    }
+    if (vfb->display >= 0 || vfb->unused == 0) {
+        /* xl's display number defaults to 0. */
+        gfx->data.vnc.port = VNC_PORT_BASE + MAX(vfb->display, 0);
+        gfx->data.vnc.autoport = false;
+    } else {
+        gfx->data.vnc.port = -1;
+        gfx->data.vnc.autoport = true;
+    }
+    /* An empty password is no password (xl.cfg(5)). */
+    if (vfb->passwd && *vfb->passwd)
+        gfx->data.vnc.auth.passwd = g_strdup(vfb->passwd);
+    gfx->data.vnc.keymap = g_strdup(vfb->keymap);
+    /* libvirt always has a listen for vnc, with no address when none given. */
+    return virDomainGraphicsListenAppendAddress(gfx, listen && *listen ? listen : NULL);
+}
+
 
 virDomainGraphicsDef *
 xenpvNativeParseVfb(virDomainXMLOption *xmlopt, const char *spec)
@@ -537,170 +583,91 @@ xenpvNativeParseVfb(virDomainXMLOption *xmlopt, const char *spec)
     g_autoptr(virDomainGraphicsDef) gfx = virDomainGraphicsDefNew(xmlopt);
     g_auto(GStrv) keys = NULL;
     g_auto(GStrv) values = NULL;
-    /* Collected apart: libvirt's vnc and sdl members share a union. */
-    const char *listen = NULL;
-    const char *passwd = NULL;
-    const char *keymap = NULL;
-    const char *display = NULL;
-    const char *xauth = NULL;
-    int type = -1;
-    int vncdisplay = -1;
-    int unused = -1;
+    xenpvVfb vfb = { .type = -1, .vnc = -1, .sdl = -1, .display = -1, .unused = -1 };
+    int type;
     size_t i;
 
     if (!gfx || xenpvSplitOptions("vfb", spec, &keys, &values) < 0)
         return NULL;
-
     for (i = 0; keys[i]; i++) {
-        const char *k = keys[i];
-        const char *v = values[i];
-
-        if (STREQ(k, "type")) {
-            if (STREQ(v, "vnc")) {
-                type = VIR_DOMAIN_GRAPHICS_TYPE_VNC;
-            } else if (STREQ(v, "sdl")) {
-                type = VIR_DOMAIN_GRAPHICS_TYPE_SDL;
-            } else {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vfb '%s': type '%s' is not vnc or sdl"), spec, v);
-                return NULL;
-            }
-        } else if (STREQ(k, "vnc") || STREQ(k, "sdl")) {
-            if (STREQ(v, "1")) {
-                type = STREQ(k, "vnc") ? VIR_DOMAIN_GRAPHICS_TYPE_VNC : VIR_DOMAIN_GRAPHICS_TYPE_SDL;
-            } else if (STRNEQ(v, "0")) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vfb '%s': %s=%s is not 0 or 1"), spec, k, v);
-                return NULL;
-            }
-        } else if (STREQ(k, "vnclisten")) {
-            listen = v;
-        } else if (STREQ(k, "vncdisplay")) {
-            if (virStrToLong_i(v, NULL, 10, &vncdisplay) < 0 || vncdisplay < 0 ||
-                vncdisplay > 65535 - VNC_PORT_BASE) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vfb '%s': vncdisplay '%s' is not a display number"), spec, v);
-                return NULL;
-            }
-        } else if (STREQ(k, "vncunused")) {
-            if (STRNEQ(v, "0") && STRNEQ(v, "1")) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("vfb '%s': vncunused '%s' is not 0 or 1"), spec, v);
-                return NULL;
-            }
-            unused = STREQ(v, "1");
-        } else if (STREQ(k, "vncpasswd")) {
-            passwd = v;
-        } else if (STREQ(k, "keymap")) {
-            keymap = v;
-        } else if (STREQ(k, "display")) {
-            display = v;
-        } else if (STREQ(k, "xauthority")) {
-            xauth = v;
-        } else {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("vfb '%s': option '%s' is not supported"), spec, k);
+        if (xenpvVfbParseOption(spec, keys[i], values[i], &vfb) < 0)
             return NULL;
-        }
     }
-
-    if (type < 0) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("vfb '%s': no type=vnc or type=sdl"), spec);
+    if ((type = xenpvVfbType(spec, &vfb)) < 0)
         return NULL;
-    }
     gfx->type = type;
 
-    if (type == VIR_DOMAIN_GRAPHICS_TYPE_SDL) {
-        if (listen || vncdisplay >= 0 || unused >= 0 || passwd || keymap) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("vfb '%s': vnc options given for an sdl framebuffer"), spec);
+    if (gfx->type == VIR_DOMAIN_GRAPHICS_TYPE_SDL) {
+        if (vfb.listen || vfb.display >= 0 || vfb.unused >= 0 || vfb.passwd || vfb.keymap) {
+            xenpvEntryRefuse("vfb", spec, "%s", _("vnc options given for an sdl framebuffer"));
             return NULL;
         }
-        gfx->data.sdl.display = g_strdup(display);
-        gfx->data.sdl.xauth = g_strdup(xauth);
+        gfx->data.sdl.display = g_strdup(vfb.xdisplay);
+        gfx->data.sdl.xauth = g_strdup(vfb.xauth);
+        if (vfb.opengl)
+            gfx->data.sdl.gl = VIR_TRISTATE_BOOL_YES;
         return g_steal_pointer(&gfx);
     }
-
-    if (display || xauth) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("vfb '%s': display/xauthority given for a vnc framebuffer"), spec);
-        return NULL;
-    }
-    if (vncdisplay >= 0) {
-        if (unused == 1) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("vfb '%s': vncdisplay with vncunused=1: libvirt takes a fixed display or any free one; drop one of them"),
-                           spec);
-            return NULL;
-        }
-        gfx->data.vnc.port = VNC_PORT_BASE + vncdisplay;
-        gfx->data.vnc.autoport = false;
-    } else if (unused == 0) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("vfb '%s': vncunused=0 needs a vncdisplay"), spec);
-        return NULL;
-    } else {
-        gfx->data.vnc.port = -1;
-        gfx->data.vnc.autoport = true;
-    }
-    gfx->data.vnc.auth.passwd = g_strdup(passwd);
-    gfx->data.vnc.keymap = g_strdup(keymap);
-    /* libvirt always has a listen for vnc, with no address when none given. */
-    if (virDomainGraphicsListenAppendAddress(gfx, listen) < 0)
+    if (xenpvVfbSetVnc(spec, &vfb, gfx) < 0)
         return NULL;
     return g_steal_pointer(&gfx);
 }
 
+
 char *
 xenpvNativeFormatVfb(xenpvNativeFormat format, const virDomainGraphicsDef *gfx)
 {
-    g_autoptr(GPtrArray) opts = g_ptr_array_new_with_free_func(g_free);
-    const char *vals[6] = { NULL };
+    g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
+    const char *vals[4] = { NULL };
     size_t i;
 
+    /* xm names the protocol with type=; xl with vnc= and sdl= (vnc is on
+     * unless turned off). */
     if (gfx->type == VIR_DOMAIN_GRAPHICS_TYPE_SDL) {
-        if (gfx->data.sdl.fullscreen || gfx->data.sdl.gl) {
+        if (gfx->data.sdl.fullscreen) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                           _("<graphics type='sdl' fullscreen|gl> has no xm/xl vfb option"));
+                           _("<graphics type='sdl' fullscreen='yes'> has no xm/xl vfb option"));
             return NULL;
         }
-        g_ptr_array_add(opts, g_strdup("type=sdl"));
+        if (format == XENPV_NATIVE_XM && gfx->data.sdl.gl == VIR_TRISTATE_BOOL_YES) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                           _("<graphics type='sdl'><gl enable='yes'> has no xm vfb option; use xen-xl"));
+            return NULL;
+        }
+        virBufferAdd(&buf, format == XENPV_NATIVE_XM ? "type=sdl" : "sdl=1,vnc=0", -1);
         if (gfx->data.sdl.display)
-            g_ptr_array_add(opts, g_strdup_printf("display=%s", gfx->data.sdl.display));
+            virBufferAsprintf(&buf, ",display=%s", gfx->data.sdl.display);
         if (gfx->data.sdl.xauth)
-            g_ptr_array_add(opts, g_strdup_printf("xauthority=%s", gfx->data.sdl.xauth));
+            virBufferAsprintf(&buf, ",xauthority=%s", gfx->data.sdl.xauth);
+        if (gfx->data.sdl.gl == VIR_TRISTATE_BOOL_YES)
+            virBufferAddLit(&buf, ",opengl=1");
         vals[0] = gfx->data.sdl.display;
         vals[1] = gfx->data.sdl.xauth;
     } else {
-        const char *listen = NULL;
+        const char *listen = gfx->nListens > 0 ? gfx->listens[0].address : NULL;
 
-        if (gfx->nListens > 0)
-            listen = gfx->listens[0].address;
         if (gfx->data.vnc.auth.expires || gfx->data.vnc.sharePolicy ||
             gfx->data.vnc.powerControl || gfx->data.vnc.auth.connected) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
                            _("<graphics type='vnc'> passwdValidTo, connected, sharePolicy and powerControl have no xm/xl vfb option"));
             return NULL;
         }
-        g_ptr_array_add(opts, g_strdup("type=vnc"));
-        if (listen)
-            g_ptr_array_add(opts, g_strdup_printf("vnclisten=%s", listen));
-        if (gfx->data.vnc.autoport || gfx->data.vnc.port <= 0) {
-            g_ptr_array_add(opts, g_strdup("vncunused=1"));
-        } else if (gfx->data.vnc.port < VNC_PORT_BASE) {
+        if (!gfx->data.vnc.autoport && gfx->data.vnc.port < VNC_PORT_BASE) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                            _("<graphics type='vnc' port='%d'>: xm/xl give a display number, ports from %d"),
                            gfx->data.vnc.port, VNC_PORT_BASE);
             return NULL;
-        } else {
-            g_ptr_array_add(opts, g_strdup_printf("vncdisplay=%d", gfx->data.vnc.port - VNC_PORT_BASE));
-            g_ptr_array_add(opts, g_strdup("vncunused=0"));
         }
+        virBufferAdd(&buf, format == XENPV_NATIVE_XM ? "type=vnc" : "vnc=1", -1);
+        virBufferAsprintf(&buf, ",vncunused=%d", gfx->data.vnc.autoport ? 1 : 0);
+        if (!gfx->data.vnc.autoport)
+            virBufferAsprintf(&buf, ",vncdisplay=%d", gfx->data.vnc.port - VNC_PORT_BASE);
+        if (listen)
+            virBufferAsprintf(&buf, ",vnclisten=%s", listen);
         if (gfx->data.vnc.auth.passwd)
-            g_ptr_array_add(opts, g_strdup_printf("vncpasswd=%s", gfx->data.vnc.auth.passwd));
+            virBufferAsprintf(&buf, ",vncpasswd=%s", gfx->data.vnc.auth.passwd);
         if (gfx->data.vnc.keymap)
-            g_ptr_array_add(opts, g_strdup_printf("keymap=%s", gfx->data.vnc.keymap));
+            virBufferAsprintf(&buf, ",keymap=%s", gfx->data.vnc.keymap);
         vals[0] = listen;
         vals[1] = gfx->data.vnc.auth.passwd;
         vals[2] = gfx->data.vnc.keymap;
@@ -709,6 +676,277 @@ xenpvNativeFormatVfb(xenpvNativeFormat format, const virDomainGraphicsDef *gfx)
         if (xenpvCheckOptionValue("vfb option", vals[i]) < 0)
             return NULL;
     }
-    g_ptr_array_add(opts, NULL);
-    return g_strjoinv(format == XENPV_NATIVE_XM ? ", " : ",", (char **)opts->pdata);
+    return virBufferContentAndReset(&buf);
+}
+
+
+/* ---- pci, usbdev ---- */
+
+virDomainHostdevDef *
+xenpvNativeParsePCI(const char *spec)
+{
+    g_autoptr(GRegex) re =
+        g_regex_new("^(([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\\.([0-7])$",
+                    0, 0, NULL);
+    g_autoptr(GMatchInfo) match = NULL;
+    g_autofree char *bdf = NULL;
+    g_autofree char *opts = NULL;
+    g_auto(GStrv) keys = NULL;
+    g_auto(GStrv) values = NULL;
+    virDomainHostdevDef *hostdev;
+    virDomainHostdevSubsysPCI *pci;
+    const char *comma = strchr(spec, ',');
+    int filtered = VIR_TRISTATE_BOOL_ABSENT;
+    bool seize = false;
+    unsigned int n[4] = { 0 };
+    size_t i;
+
+    bdf = comma ? g_strndup(spec, comma - spec) : g_strdup(spec);
+    g_strstrip(bdf);
+    if (!g_regex_match(re, bdf, 0, &match)) {
+        xenpvEntryRefuse("pci", spec, "%s", _("not [DDDD:]BB:DD.F (virtual slots and function wildcards are not supported)"));
+        return NULL;
+    }
+    for (i = 0; i < 4; i++) {
+        g_autofree char *part = g_match_info_fetch(match, i == 0 ? 2 : i + 2);
+
+        if (part && *part)
+            ignore_value(virStrToLong_uip(part, NULL, 16, &n[i]));
+    }
+    opts = g_strdup(comma ? comma + 1 : "");
+    if (xenpvSplitOptions("pci", opts, &keys, &values) < 0)
+        return NULL;
+    for (i = 0; keys[i]; i++) {
+        bool flag;
+
+        if (STRNEQ(keys[i], "permissive") && STRNEQ(keys[i], "seize")) {
+            xenpvEntryRefuse("pci", spec, _("option '%s' is not supported: libvirt's domain XML has no place for it"),
+                             keys[i]);
+            return NULL;
+        }
+        if (xenpvParseBool("pci", spec, keys[i], values[i], &flag) < 0)
+            return NULL;
+        /* seize: take the device from its host driver, libvirt's managed. */
+        if (STREQ(keys[i], "seize"))
+            seize = flag;
+        else
+            filtered = flag ? VIR_TRISTATE_BOOL_NO : VIR_TRISTATE_BOOL_YES;
+    }
+
+    if (!(hostdev = virDomainHostdevDefNew()))
+        return NULL;
+    hostdev->managed = seize;
+    hostdev->writeFiltering = filtered;
+    hostdev->source.subsys.type = VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_PCI;
+    pci = &hostdev->source.subsys.u.pci;
+    pci->addr.domain = n[0];
+    pci->addr.bus = n[1];
+    pci->addr.slot = n[2];
+    pci->addr.function = n[3];
+    return hostdev;
+}
+
+
+virDomainHostdevDef *
+xenpvNativeParseUSBDev(const char *spec)
+{
+    g_auto(GStrv) keys = NULL;
+    g_auto(GStrv) values = NULL;
+    virDomainHostdevDef *hostdev;
+    int bus = -1;
+    int device = -1;
+    size_t i;
+
+    if (xenpvSplitOptions("usbdev", spec, &keys, &values) < 0)
+        return NULL;
+    for (i = 0; keys[i]; i++) {
+        if (STREQ(keys[i], "hostbus")) {
+            if (xenpvParseSmallNumber("usbdev", spec, keys[i], values[i], &bus) < 0)
+                return NULL;
+        } else if (STREQ(keys[i], "hostaddr")) {
+            if (xenpvParseSmallNumber("usbdev", spec, keys[i], values[i], &device) < 0)
+                return NULL;
+        } else if (STREQ(keys[i], "type") && STREQ(values[i], "hostdev")) {
+            continue;
+        } else {
+            xenpvEntryRefuse("usbdev", spec, _("option '%s' is not supported: libvirt's domain XML has no place for it"),
+                             keys[i]);
+            return NULL;
+        }
+    }
+    if (bus < 0 || device < 0) {
+        xenpvEntryRefuse("usbdev", spec, "%s", _("needs hostbus= and hostaddr="));
+        return NULL;
+    }
+    if (!(hostdev = virDomainHostdevDefNew()))
+        return NULL;
+    hostdev->managed = false;
+    hostdev->source.subsys.type = VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_USB;
+    hostdev->source.subsys.u.usb.bus = bus;
+    hostdev->source.subsys.u.usb.device = device;
+    return hostdev;
+}
+
+
+char *
+xenpvNativeFormatHostdev(const virDomainHostdevDef *hostdev)
+{
+    const virDomainHostdevSubsys *sub = &hostdev->source.subsys;
+    g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
+
+    if (sub->type == VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_USB) {
+        if (hostdev->managed) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                           _("<hostdev type='usb' managed='yes'> has no xl usbdev spelling"));
+            return NULL;
+        }
+        if (xenpvCheckSmallNumber("<hostdev type='usb'> bus", sub->u.usb.bus) < 0 ||
+            xenpvCheckSmallNumber("<hostdev type='usb'> device", sub->u.usb.device) < 0)
+            return NULL;
+        return g_strdup_printf("hostbus=%x,hostaddr=%x", sub->u.usb.bus, sub->u.usb.device);
+    }
+    virBufferAsprintf(&buf, "%04x:%02x:%02x.%x",
+                      sub->u.pci.addr.domain, sub->u.pci.addr.bus,
+                      sub->u.pci.addr.slot, sub->u.pci.addr.function);
+    if (hostdev->writeFiltering == VIR_TRISTATE_BOOL_YES)
+        virBufferAddLit(&buf, ",permissive=0");
+    else if (hostdev->writeFiltering == VIR_TRISTATE_BOOL_NO)
+        virBufferAddLit(&buf, ",permissive=1");
+    if (hostdev->managed)
+        virBufferAddLit(&buf, ",seize=1");
+    return virBufferContentAndReset(&buf);
+}
+
+
+/* ---- usbctrl ---- */
+
+virDomainControllerDef *
+xenpvNativeParseUSBCtrl(const char *spec)
+{
+    g_auto(GStrv) keys = NULL;
+    g_auto(GStrv) values = NULL;
+    virDomainControllerDef *ctrl;
+    int version = 2;
+    int ports = 8;
+    size_t i;
+
+    if (xenpvSplitOptions("usbctrl", spec, &keys, &values) < 0)
+        return NULL;
+    for (i = 0; keys[i]; i++) {
+        if (STREQ(keys[i], "type")) {
+            /* auto picks pv or qusb; libvirt's XML knows qusb. */
+            if (STRNEQ(values[i], "qusb") && STRNEQ(values[i], "auto")) {
+                xenpvEntryRefuse("usbctrl", spec, _("type '%s': libvirt's XML has QEMU's PVUSB back end (type=qusb) only"),
+                                 values[i]);
+                return NULL;
+            }
+        } else if (STREQ(keys[i], "version")) {
+            if (xenpvParseSmallNumber("usbctrl", spec, keys[i], values[i], &version) < 0)
+                return NULL;
+            if (version != 1 && version != 2) {
+                xenpvEntryRefuse("usbctrl", spec, _("version %d: PVUSB controllers are USB 1.1 or 2.0"), version);
+                return NULL;
+            }
+        } else if (STREQ(keys[i], "ports")) {
+            if (xenpvParseSmallNumber("usbctrl", spec, keys[i], values[i], &ports) < 0)
+                return NULL;
+        } else {
+            xenpvEntryRefuse("usbctrl", spec, _("option '%s' is not supported: libvirt's domain XML has no place for it"),
+                             keys[i]);
+            return NULL;
+        }
+    }
+    if (!(ctrl = virDomainControllerDefNew(VIR_DOMAIN_CONTROLLER_TYPE_USB)))
+        return NULL;
+    ctrl->model = version == 1 ? VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB1
+                               : VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB2;
+    ctrl->opts.usbopts.ports = ports;
+    return ctrl;
+}
+
+
+char *
+xenpvNativeFormatUSBCtrl(const virDomainControllerDef *ctrl)
+{
+    g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
+
+    virBufferAsprintf(&buf, "type=qusb,version=%d",
+                      ctrl->model == VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB1 ? 1 : 2);
+    if (ctrl->opts.usbopts.ports != -1) {
+        if (xenpvCheckSmallNumber("<controller type='usb'> ports", ctrl->opts.usbopts.ports) < 0)
+            return NULL;
+        virBufferAsprintf(&buf, ",ports=%x", ctrl->opts.usbopts.ports);
+    }
+    return virBufferContentAndReset(&buf);
+}
+
+
+/* ---- channel ---- */
+
+virDomainChrDef *
+xenpvNativeParseChannel(virDomainXMLOption *xmlopt, const char *spec)
+{
+    g_autoptr(virDomainChrDef) chr = virDomainChrDefNew(xmlopt);
+    g_auto(GStrv) keys = NULL;
+    g_auto(GStrv) values = NULL;
+    const char *connection = NULL;
+    const char *path = NULL;
+    size_t i;
+
+    if (!chr || xenpvSplitOptions("channel", spec, &keys, &values) < 0)
+        return NULL;
+    /* target is a union: a new device has a port there (-1), not a name;
+     * the types say it is a name, so that freeing the device frees it. */
+    chr->target.name = NULL;
+    chr->deviceType = VIR_DOMAIN_CHR_DEVICE_TYPE_CHANNEL;
+    chr->targetType = VIR_DOMAIN_CHR_CHANNEL_TARGET_TYPE_XEN;
+    for (i = 0; keys[i]; i++) {
+        if (STREQ(keys[i], "connection")) {
+            connection = values[i];
+        } else if (STREQ(keys[i], "name")) {
+            chr->target.name = g_strdup(values[i]);
+        } else if (STREQ(keys[i], "path")) {
+            path = values[i];
+        } else {
+            xenpvEntryRefuse("channel", spec, _("option '%s' is not supported: libvirt's domain XML has no place for it"),
+                             keys[i]);
+            return NULL;
+        }
+    }
+    if (!chr->target.name || !*chr->target.name) {
+        xenpvEntryRefuse("channel", spec, "%s", _("name= is mandatory"));
+        return NULL;
+    }
+    if (STREQ_NULLABLE(connection, "pty") && !path) {
+        chr->source->type = VIR_DOMAIN_CHR_TYPE_PTY;
+    } else if (STREQ_NULLABLE(connection, "socket") && path && *path) {
+        /* The backend binds the socket and listens on it. */
+        chr->source->type = VIR_DOMAIN_CHR_TYPE_UNIX;
+        chr->source->data.nix.listen = true;
+        chr->source->data.nix.path = g_strdup(path);
+    } else {
+        xenpvEntryRefuse("channel", spec, "%s", _("needs connection=pty, or connection=socket with path="));
+        return NULL;
+    }
+    return g_steal_pointer(&chr);
+}
+
+
+char *
+xenpvNativeFormatChannel(const virDomainChrDef *chr)
+{
+    if (xenpvCheckOptionValue("channel name", chr->target.name) < 0)
+        return NULL;
+    if (chr->source->type == VIR_DOMAIN_CHR_TYPE_PTY)
+        return g_strdup_printf("connection=pty,name=%s", chr->target.name);
+    if (!chr->source->data.nix.listen) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<channel type='unix'> '%s': xl's socket channels bind their socket; use <source mode='bind'>"),
+                       chr->target.name);
+        return NULL;
+    }
+    if (xenpvCheckOptionValue("channel path", chr->source->data.nix.path) < 0)
+        return NULL;
+    return g_strdup_printf("connection=socket,path=%s,name=%s",
+                           chr->source->data.nix.path, chr->target.name);
 }

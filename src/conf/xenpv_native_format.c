@@ -1,9 +1,10 @@
 /*
  * xenpv_native_format.c: a libvirt domain definition to an xm or xl
- * configuration file, written by libvirt's virConf.  What has no key in the
- * format is refused by name; implied devices (the PV console, the xen video
- * and input devices of a framebuffer, the xen balloon) are left out because
- * reading the file back brings them back.
+ * configuration file, written by libvirt's virConf with the keys and in the
+ * order libvirt's own Xen driver writes them.  What has no key in the format
+ * is refused by name; implied devices (the PV console, the xen keyboard,
+ * mouse and video, the xen balloon, the xenbus controller) are left out
+ * because reading the file back brings them back.
  */
 #include "internal.h"
 #include "domain_conf.h"
@@ -16,6 +17,7 @@
 #include "xenpv_native.h"
 #include "xenpv_native_cmdline.h"
 #include "xenpv_native_devices.h"
+#include "xenpv_native_disk.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -89,7 +91,7 @@ xenpvSetList(virConf *conf, const char *key, GPtrArray *items)
 }
 
 static int
-xenpvCheckFormattable(const virDomainDef *def)
+xenpvCheckFormattable(xenpvNativeFormat format, const virDomainDef *def)
 {
     const char *what = NULL;
     size_t i;
@@ -104,6 +106,10 @@ xenpvCheckFormattable(const virDomainDef *def)
         if (def->consoles[i]->source->data.file.path)
             what = "<console><source path>";
     }
+    for (i = 0; !what && i < def->nhostdevs; i++) {
+        if (def->hostdevs[i]->info->type != VIR_DOMAIN_DEVICE_ADDRESS_TYPE_NONE)
+            what = "<hostdev><address>";
+    }
     if (what) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("%s has no key in xm/xl configuration files; remove it to convert"), what);
@@ -114,40 +120,50 @@ xenpvCheckFormattable(const virDomainDef *def)
                        _("<memory> and <currentMemory> must be whole MiB: xm/xl give memory in MiB"));
         return -1;
     }
+    if (format == XENPV_NATIVE_XL)
+        return 0;
+
+    /* What only xl has keys for. */
+    if (def->nchannels > 0)
+        what = "<channel>";
+    for (i = 0; !what && i < def->ncontrollers; i++) {
+        const virDomainControllerDef *ctrl = def->controllers[i];
+
+        if (ctrl->type == VIR_DOMAIN_CONTROLLER_TYPE_USB)
+            what = "<controller type='usb'>";
+        else if (ctrl->type == VIR_DOMAIN_CONTROLLER_TYPE_XENBUS &&
+                 (ctrl->opts.xenbusopts.maxEventChannels > 0 || ctrl->opts.xenbusopts.maxGrantFrames > 0))
+            what = "<controller type='xenbus' maxEventChannels|maxGrantFrames>";
+    }
+    for (i = 0; !what && i < def->nhostdevs; i++) {
+        if (def->hostdevs[i]->source.subsys.type == VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_USB)
+            what = "<hostdev type='usb'>";
+    }
+    if (what) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("%s has no key in xm configuration files; use xen-xl"), what);
+        return -1;
+    }
     return 0;
 }
 
 static int
-xenpvFormatResources(virConf *conf, xenpvNativeFormat format, const virDomainDef *def)
+xenpvFormatResources(virConf *conf, const virDomainDef *def)
 {
     unsigned long long maxKiB = virDomainDefGetMemoryTotal(def);
     unsigned long long curKiB = def->mem.cur_balloon ? def->mem.cur_balloon : maxKiB;
     unsigned int maxv = virDomainDefGetVcpusMax(def);
     unsigned int cur = virDomainDefGetVcpus(def);
 
-    if (xenpvSetNumber(conf, "memory", curKiB / 1024) < 0)
+    /* As libvirt's Xen driver writes both formats: vcpus online at boot,
+     * maxvcpus the ceiling (xm's vcpu_avail is read, not written). */
+    if (xenpvSetNumber(conf, "maxmem", maxKiB / 1024) < 0 ||
+        xenpvSetNumber(conf, "memory", curKiB / 1024) < 0)
         return -1;
-    if (maxKiB != curKiB && xenpvSetNumber(conf, "maxmem", maxKiB / 1024) < 0)
+    if (cur < maxv && xenpvSetNumber(conf, "maxvcpus", maxv) < 0)
         return -1;
-
-    if (format == XENPV_NATIVE_XL) {
-        if (xenpvSetNumber(conf, "vcpus", cur) < 0 ||
-            (maxv != cur && xenpvSetNumber(conf, "maxvcpus", maxv) < 0))
-            return -1;
-    } else {
-        if (xenpvSetNumber(conf, "vcpus", maxv) < 0)
-            return -1;
-        if (maxv != cur) {
-            if (cur >= 64) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                               _("<vcpu current> of 64 or more has no xm 'vcpu_avail' bitmap; use xen-xl"));
-                return -1;
-            }
-            if (xenpvSetNumber(conf, "vcpu_avail", (1ULL << cur) - 1) < 0)
-                return -1;
-        }
-    }
-
+    if (xenpvSetNumber(conf, "vcpus", cur) < 0)
+        return -1;
     if (def->cpumask) {
         g_autofree char *cpus = virBitmapFormat(def->cpumask);
 
@@ -155,6 +171,45 @@ xenpvFormatResources(virConf *conf, xenpvNativeFormat format, const virDomainDef
             return -1;
     }
     return 0;
+}
+
+static int
+xenpvFormatFeatures(virConf *conf, const virDomainDef *def)
+{
+    const char *tscModes[VIR_DOMAIN_TIMER_MODE_LAST] = {
+        [VIR_DOMAIN_TIMER_MODE_NONE] = "default",
+        [VIR_DOMAIN_TIMER_MODE_AUTO] = "default",
+        [VIR_DOMAIN_TIMER_MODE_NATIVE] = "native",
+        [VIR_DOMAIN_TIMER_MODE_EMULATE] = "always_emulate",
+        [VIR_DOMAIN_TIMER_MODE_PARAVIRT] = "native_paravirt",
+        [VIR_DOMAIN_TIMER_MODE_SMPSAFE] = "default",
+    };
+    size_t i;
+
+    if (def->features[VIR_DOMAIN_FEATURE_XEN] == VIR_TRISTATE_SWITCH_ON) {
+        if (def->xen_features[VIR_DOMAIN_XEN_E820_HOST] == VIR_TRISTATE_SWITCH_ON &&
+            xenpvSetNumber(conf, "e820_host", 1) < 0)
+            return -1;
+        if (def->xen_features[VIR_DOMAIN_XEN_PASSTHROUGH] == VIR_TRISTATE_SWITCH_ON &&
+            xenpvSetString(conf, "passthrough",
+                           def->xen_passthrough_mode > 0 ?
+                           virDomainXenPassthroughModeTypeToString(def->xen_passthrough_mode) :
+                           "enabled") < 0)
+            return -1;
+    }
+    if (def->features[VIR_DOMAIN_FEATURE_XEN] == VIR_TRISTATE_SWITCH_OFF &&
+        def->xen_features[VIR_DOMAIN_XEN_PASSTHROUGH] == VIR_TRISTATE_SWITCH_OFF &&
+        xenpvSetString(conf, "passthrough", "disabled") < 0)
+        return -1;
+    for (i = 0; i < def->clock.ntimers; i++) {
+        if (xenpvSetString(conf, "tsc_mode", tscModes[def->clock.timers[i]->mode]) < 0)
+            return -1;
+    }
+    if (def->features[VIR_DOMAIN_FEATURE_PAE] == VIR_TRISTATE_SWITCH_ON &&
+        xenpvSetNumber(conf, "pae", 1) < 0)
+        return -1;
+    return xenpvSetNumber(conf, "localtime",
+                          def->clock.offset == VIR_DOMAIN_CLOCK_OFFSET_LOCALTIME);
 }
 
 /* The command line goes back into xm's keys where that is exact (see
@@ -166,8 +221,10 @@ xenpvFormatBoot(virConf *conf, xenpvNativeFormat format, const virDomainDef *def
     g_autofree char *cmdline = NULL;
     int ret = -1;
 
+    /* xl reads bootloader_args; xm (and libvirt's Xen driver) bootargs. */
     if (xenpvSetString(conf, "bootloader", def->os.bootloader) < 0 ||
-        xenpvSetString(conf, "bootloader_args", def->os.bootloaderArgs) < 0 ||
+        xenpvSetString(conf, format == XENPV_NATIVE_XL ? "bootloader_args" : "bootargs",
+                       def->os.bootloaderArgs) < 0 ||
         xenpvSetString(conf, "kernel", def->os.kernel) < 0 ||
         xenpvSetString(conf, "ramdisk", def->os.initrd) < 0)
         goto cleanup;
@@ -209,41 +266,101 @@ xenpvFormatBoot(virConf *conf, xenpvNativeFormat format, const virDomainDef *def
 }
 
 static int
-xenpvFormatDevices(virConf *conf, xenpvNativeFormat format, const virDomainDef *def)
+xenpvFormatXenbus(virConf *conf, const virDomainDef *def)
 {
-    g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) vifs = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) vfbs = g_ptr_array_new_with_free_func(g_free);
     size_t i;
 
-    for (i = 0; i < def->nnets; i++) {
-        char *vif = xenpvNativeFormatVif(format, def->nets[i]);
+    for (i = 0; i < def->ncontrollers; i++) {
+        const virDomainControllerDef *ctrl = def->controllers[i];
 
-        if (!vif)
+        if (ctrl->type != VIR_DOMAIN_CONTROLLER_TYPE_XENBUS)
+            continue;
+        if (ctrl->opts.xenbusopts.maxEventChannels > 0 &&
+            xenpvSetNumber(conf, "max_event_channels", ctrl->opts.xenbusopts.maxEventChannels) < 0)
             return -1;
-        g_ptr_array_add(vifs, vif);
-    }
-    for (i = 0; i < def->ndisks; i++) {
-        char *disk = xenpvNativeFormatDisk(format, def->disks[i]);
-
-        if (!disk)
+        if (ctrl->opts.xenbusopts.maxGrantFrames > 0 &&
+            xenpvSetNumber(conf, "max_grant_frames", ctrl->opts.xenbusopts.maxGrantFrames) < 0)
             return -1;
-        g_ptr_array_add(disks, disk);
     }
-    for (i = 0; i < def->ngraphics; i++) {
-        char *vfb = xenpvNativeFormatVfb(format, def->graphics[i]);
-
-        if (!vfb)
-            return -1;
-        g_ptr_array_add(vfbs, vfb);
-    }
-    if (xenpvSetList(conf, "vif", vifs) < 0 ||
-        xenpvSetList(conf, "disk", disks) < 0 ||
-        xenpvSetList(conf, "vfb", vfbs) < 0)
-        return -1;
-    if (def->nserials > 0 && xenpvSetString(conf, "serial", "pty") < 0)
-        return -1;
     return 0;
+}
+
+/* One list key from the entries the callback writes (NULL: skipped). */
+static int
+xenpvFormatList(virConf *conf, const char *key, size_t n,
+                char *(*entry)(const virDomainDef *def, size_t i, bool *skip,
+                               xenpvNativeFormat format, virConnectPtr conn),
+                const virDomainDef *def, xenpvNativeFormat format, virConnectPtr conn)
+{
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        bool skip = false;
+        char *item = entry(def, i, &skip, format, conn);
+
+        if (skip)
+            continue;
+        if (!item)
+            return -1;
+        g_ptr_array_add(items, item);
+    }
+    return xenpvSetList(conf, key, items);
+}
+
+static char *
+xenpvVfbEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
+              xenpvNativeFormat format, virConnectPtr conn G_GNUC_UNUSED)
+{
+    return xenpvNativeFormatVfb(format, def->graphics[i]);
+}
+
+static char *
+xenpvVifEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
+              xenpvNativeFormat format, virConnectPtr conn)
+{
+    return xenpvNativeFormatVif(format, def->nets[i], conn);
+}
+
+/* pci (PCI host devices) or usbdev (USB ones). */
+static int
+xenpvFormatHostdevs(virConf *conf, const char *key, int subsysType, const virDomainDef *def)
+{
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+    size_t i;
+
+    for (i = 0; i < def->nhostdevs; i++) {
+        char *item;
+
+        if (def->hostdevs[i]->source.subsys.type != subsysType)
+            continue;
+        if (!(item = xenpvNativeFormatHostdev(def->hostdevs[i])))
+            return -1;
+        g_ptr_array_add(items, item);
+    }
+    return xenpvSetList(conf, key, items);
+}
+
+static char *
+xenpvDiskEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
+               xenpvNativeFormat format, virConnectPtr conn G_GNUC_UNUSED)
+{
+    return xenpvNativeFormatDisk(format, def->disks[i]);
+}
+
+static char *
+xenpvUSBCtrlEntry(const virDomainDef *def, size_t i, bool *skip,
+                  xenpvNativeFormat format G_GNUC_UNUSED, virConnectPtr conn G_GNUC_UNUSED)
+{
+    *skip = def->controllers[i]->type != VIR_DOMAIN_CONTROLLER_TYPE_USB;
+    return *skip ? NULL : xenpvNativeFormatUSBCtrl(def->controllers[i]);
+}
+
+static char *
+xenpvChannelEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
+                  xenpvNativeFormat format G_GNUC_UNUSED, virConnectPtr conn G_GNUC_UNUSED)
+{
+    return xenpvNativeFormatChannel(def->channels[i]);
 }
 
 static char *
@@ -271,7 +388,9 @@ xenpvConfToString(virConf *conf)
 }
 
 char *
-xenpvNativeFormatConfig(xenpvNativeFormat format, const virDomainDef *def)
+xenpvNativeFormatConfig(xenpvNativeFormat format,
+                        const virDomainDef *def,
+                        virConnectPtr conn)
 {
     g_autoptr(virConf) conf = virConfNew();
     char uuid[VIR_UUID_STRING_BUFLEN];
@@ -279,30 +398,27 @@ xenpvNativeFormatConfig(xenpvNativeFormat format, const virDomainDef *def)
     int actions[] = { def->onPoweroff, def->onReboot, def->onCrash };
     size_t i;
 
-    if (xenpvDomainDefCheckPV(def) < 0 || xenpvCheckFormattable(def) < 0)
+    if (xenpvDomainDefCheckPV(def) < 0 || xenpvCheckFormattable(format, def) < 0)
         return NULL;
 
     if (xenpvSetString(conf, "name", def->name) < 0 ||
-        xenpvSetString(conf, "uuid", virUUIDFormat(def->uuid, uuid)) < 0)
+        xenpvSetString(conf, "uuid", virUUIDFormat(def->uuid, uuid)) < 0 ||
+        xenpvFormatResources(conf, def) < 0 ||
+        xenpvFormatFeatures(conf, def) < 0)
         return NULL;
-    if (format == XENPV_NATIVE_XL && xenpvSetString(conf, "type", "pv") < 0)
-        return NULL;
-    if (xenpvFormatResources(conf, format, def) < 0 ||
-        xenpvFormatBoot(conf, format, def) < 0)
-        return NULL;
-
     for (i = 0; i < G_N_ELEMENTS(lifecycle); i++) {
         if (xenpvSetString(conf, lifecycle[i], virDomainLifecycleActionTypeToString(actions[i])) < 0)
             return NULL;
     }
-    if (def->clock.offset == VIR_DOMAIN_CLOCK_OFFSET_LOCALTIME &&
-        xenpvSetNumber(conf, "localtime", 1) < 0)
-        return NULL;
-    if (def->features[VIR_DOMAIN_FEATURE_PAE] == VIR_TRISTATE_SWITCH_ON &&
-        xenpvSetNumber(conf, "pae", 1) < 0)
-        return NULL;
-
-    if (xenpvFormatDevices(conf, format, def) < 0)
+    if (xenpvFormatList(conf, "vfb", def->ngraphics, xenpvVfbEntry, def, format, conn) < 0 ||
+        xenpvFormatList(conf, "vif", def->nnets, xenpvVifEntry, def, format, conn) < 0 ||
+        xenpvFormatHostdevs(conf, "pci", VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_PCI, def) < 0 ||
+        xenpvFormatBoot(conf, format, def) < 0 ||
+        xenpvFormatXenbus(conf, def) < 0 ||
+        xenpvFormatList(conf, "disk", def->ndisks, xenpvDiskEntry, def, format, conn) < 0 ||
+        xenpvFormatHostdevs(conf, "usbdev", VIR_DOMAIN_HOSTDEV_SUBSYS_TYPE_USB, def) < 0 ||
+        xenpvFormatList(conf, "usbctrl", def->ncontrollers, xenpvUSBCtrlEntry, def, format, conn) < 0 ||
+        xenpvFormatList(conf, "channel", def->nchannels, xenpvChannelEntry, def, format, conn) < 0)
         return NULL;
 
     return xenpvConfToString(conf);

@@ -13,14 +13,18 @@
 #include "virstring.h"
 #include "virconf.h"
 #include "virerror.h"
+#include "virlog.h"
 #include "viruuid.h"
 
 #include "xenpv_domain_check.h"
 #include "xenpv_native.h"
 #include "xenpv_native_cmdline.h"
 #include "xenpv_native_devices.h"
+#include "xenpv_native_disk.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.native_parse");
 
 #define XENPV_NATIVE_DEFAULT_MEMORY_MIB 128
 
@@ -30,50 +34,80 @@ enum {
     KEY_BOTH = KEY_XM | KEY_XL,
 };
 
-/* Every key understood, and in which format. */
+/* Every key understood, and in which format.  libvirt's Xen driver reads
+ * "type" and "bootargs" in both; xm's vcpu_avail and the NFS-root keys are
+ * read beside xl's grammar. */
 static const struct {
     const char *name;
     unsigned int formats;
 } xenpvNativeKeys[] = {
     { "name", KEY_BOTH }, { "uuid", KEY_BOTH },
-    { "builder", KEY_BOTH }, { "type", KEY_XL },
+    { "builder", KEY_BOTH }, { "type", KEY_BOTH },
     { "memory", KEY_BOTH }, { "maxmem", KEY_BOTH },
     { "vcpus", KEY_BOTH }, { "maxvcpus", KEY_BOTH }, { "vcpu_avail", KEY_XM },
     { "cpus", KEY_BOTH },
     { "kernel", KEY_BOTH }, { "ramdisk", KEY_BOTH },
     { "extra", KEY_BOTH }, { "root", KEY_BOTH }, { "cmdline", KEY_XL },
-    { "bootloader", KEY_BOTH }, { "bootloader_args", KEY_BOTH },
+    { "bootloader", KEY_BOTH }, { "bootargs", KEY_BOTH }, { "bootloader_args", KEY_BOTH },
     { "ip", KEY_BOTH }, { "netmask", KEY_BOTH }, { "gateway", KEY_BOTH },
     { "hostname", KEY_BOTH }, { "interface", KEY_BOTH }, { "dhcp", KEY_BOTH },
     { "nfs_server", KEY_BOTH }, { "nfs_root", KEY_BOTH },
     { "on_poweroff", KEY_BOTH }, { "on_reboot", KEY_BOTH }, { "on_crash", KEY_BOTH },
     { "localtime", KEY_BOTH }, { "pae", KEY_BOTH },
+    { "e820_host", KEY_BOTH }, { "passthrough", KEY_BOTH }, { "tsc_mode", KEY_BOTH },
     { "vif", KEY_BOTH }, { "disk", KEY_BOTH }, { "vfb", KEY_BOTH }, { "serial", KEY_BOTH },
+    { "pci", KEY_BOTH },
     { "vnc", KEY_BOTH }, { "vnclisten", KEY_BOTH }, { "vncdisplay", KEY_BOTH },
     { "vncunused", KEY_BOTH }, { "vncpasswd", KEY_BOTH }, { "keymap", KEY_BOTH },
-    { "sdl", KEY_BOTH }, { "display", KEY_BOTH }, { "xauthority", KEY_BOTH },
+    { "sdl", KEY_BOTH }, { "opengl", KEY_BOTH }, { "display", KEY_BOTH }, { "xauthority", KEY_BOTH },
+    { "max_event_channels", KEY_XL }, { "max_grant_frames", KEY_XL },
+    { "usbctrl", KEY_XL }, { "usbdev", KEY_XL }, { "channel", KEY_XL },
 };
 
-/* Keys users meet that mean something this driver cannot do: say why. */
+/* Keys users meet that PV cannot have, or that libvirt's domain XML has no
+ * place for: say which. */
+#define NO_XML "libvirt's domain XML has no place for it"
+#define NO_DM "a PV guest has no device model to configure"
 static const struct {
     const char *name;
     const char *why;
 } xenpvNativeRefusedKeys[] = {
-    { "pci", "PCI passthrough is not supported yet" },
-    { "usb", "USB needs a device model" },
-    { "usbdevice", "USB needs a device model" },
-    { "device_model", "a PV guest has no device model" },
-    { "device_model_version", "a PV guest has no device model" },
-    { "device_model_override", "a PV guest has no device model" },
+    { "usb", "emulated USB needs an HVM guest; PV guests take usbctrl/usbdev (xen-xl)" },
+    { "usbdevice", "emulated USB input needs an HVM guest" },
+    { "device_model", NO_DM },
+    { "device_model_version", NO_DM },
+    { "device_model_override", NO_DM },
+    { "device_model_args", NO_DM },
+    { "device_model_args_pv", NO_DM },
     { "boot", "a PV guest has no firmware to choose a boot device" },
+    { "bios", "a PV guest has no firmware" },
     { "acpi", "ACPI needs an HVM guest" },
     { "apic", "an APIC needs an HVM guest" },
+    { "hap", "hardware-assisted paging is an HVM setting" },
+    { "viridian", "Hyper-V enlightenments need an HVM guest" },
+    { "nestedhvm", "nested virtualisation needs an HVM guest" },
     { "soundhw", "sound needs a device model" },
+    { "parallel", "a PV guest has no emulated parallel port" },
+    { "spice", "SPICE needs an HVM guest" },
     { "vtpm", "virtual TPMs are not supported" },
-    { "cpu_weight", "scheduler parameters are not supported yet" },
-    { "cpu_cap", "scheduler parameters are not supported yet" },
+    { "cpu_weight", "scheduler parameters are not part of the definition (use virsh schedinfo)" },
+    { "cap", "scheduler parameters are not part of the definition (use virsh schedinfo)" },
+    { "cpu_cap", "scheduler parameters are not part of the definition (use virsh schedinfo)" },
     { "on_xend_start", "xend's own start policy; use libvirt's autostart" },
     { "on_xend_stop", "xend's own stop policy" },
+    { "on_soft_reset", NO_XML },
+    { "on_watchdog", NO_XML },
+    { "pool", NO_XML },
+    { "cpus_soft", NO_XML },
+    { "vkb", NO_XML },
+    { "p9", NO_XML },
+    { "seclabel", NO_XML },
+    { "iomem", NO_XML },
+    { "ioports", NO_XML },
+    { "irqs", NO_XML },
+    { "max_maptrack_frames", NO_XML },
+    { "nomigrate", NO_XML },
+    { "driver_domain", NO_XML },
 };
 
 static const char *
@@ -96,8 +130,15 @@ xenpvNativeCheckKey(const char *name,
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(xenpvNativeKeys); i++) {
-        if (STREQ(name, xenpvNativeKeys[i].name) && (xenpvNativeKeys[i].formats & want))
-            return 0;
+        if (STREQ(name, xenpvNativeKeys[i].name)) {
+            if (xenpvNativeKeys[i].formats & want)
+                return 0;
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("key '%s' belongs to %s configurations; convert this file as %s"),
+                           name, xenpvFormatName(!check->format),
+                           xenpvFormatName(!check->format));
+            return -1;
+        }
     }
     for (i = 0; i < G_N_ELEMENTS(xenpvNativeRefusedKeys); i++) {
         if (STREQ(name, xenpvNativeRefusedKeys[i].name)) {
@@ -194,13 +235,37 @@ xenpvGetList(virConf *conf, const char *key, GStrv *out)
     return 0;
 }
 
+/* xl's type (pv, pvh, hvm) and xm's builder (linux, hvm): looked at before
+ * anything else, since for another kind of guest that is the whole story. */
 static int
-xenpvParseIdentity(virConf *conf, xenpvNativeFormat format, virDomainDef *def)
+xenpvParseGuestType(virConf *conf)
 {
-    g_autofree char *uuid = NULL;
-    g_autofree char *builder = NULL;
-    const char *builderKey = "builder";
+    const char *keys[] = { "type", "builder" };
+    size_t i;
 
+    for (i = 0; i < G_N_ELEMENTS(keys); i++) {
+        g_autofree char *value = NULL;
+
+        if (xenpvGetString(conf, keys[i], &value) < 0)
+            return -1;
+        if (!value || STREQ(value, "pv") || STREQ(value, "linux"))
+            continue;
+        if (STREQ(value, "pvh"))
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("key '%s' = 'pvh': this driver runs PV guests only (PVH guests run in an HVM container)"),
+                           keys[i]);
+        else
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("key '%s' = '%s': this driver runs PV guests only"),
+                           keys[i], value);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+xenpvParseIdentity(virConf *conf, virDomainDef *def)
+{
     if (xenpvGetString(conf, "name", &def->name) < 0)
         return -1;
     if (!def->name || !*def->name) {
@@ -208,39 +273,25 @@ xenpvParseIdentity(virConf *conf, xenpvNativeFormat format, virDomainDef *def)
         return -1;
     }
 
-    if (xenpvGetString(conf, "uuid", &uuid) < 0)
-        return -1;
-    if (uuid) {
-        if (virUUIDParse(uuid, def->uuid) < 0) {
+    if (virConfGetValue(conf, "uuid")) {
+        g_autofree char *uuid = NULL;
+
+        if (xenpvGetString(conf, "uuid", &uuid) < 0)
+            return -1;
+        if (!uuid || virUUIDParse(uuid, def->uuid) < 0) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("key 'uuid': '%s' is not a UUID"), uuid);
+                           _("key 'uuid': '%s' is not a UUID"), NULLSTR(uuid));
             return -1;
         }
     } else if (virUUIDGenerate(def->uuid) < 0) {
         virReportError(VIR_ERR_INTERNAL_ERROR, "%s", _("cannot generate a UUID"));
         return -1;
     }
-
-    if (format == XENPV_NATIVE_XL && virConfGetValue(conf, "type"))
-        builderKey = "type";
-    if (xenpvGetString(conf, builderKey, &builder) < 0)
-        return -1;
-    if (builder && STRNEQ(builder, "linux") && STRNEQ(builder, "pv")) {
-        if (STREQ(builder, "hvm"))
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("key '%s' = 'hvm': this driver runs PV guests only"), builderKey);
-        else
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("key '%s' = '%s': this driver runs PV guests only"),
-                           builderKey, builder);
-        return -1;
-    }
     return 0;
 }
 
 static int
-xenpvParseResources(virConf *conf, xenpvNativeFormat format,
-                    virDomainXMLOption *xmlopt, virDomainDef *def)
+xenpvParseResources(virConf *conf, virDomainXMLOption *xmlopt, virDomainDef *def)
 {
     unsigned long long memory = XENPV_NATIVE_DEFAULT_MEMORY_MIB;
     unsigned long long maxmem = 0;
@@ -319,6 +370,15 @@ xenpvParseResources(virConf *conf, xenpvNativeFormat format,
                            _("key 'cpus': only a string such as \"0-3\" is supported (not per-vCPU lists)"));
             return -1;
         }
+        /* xl's "all" is no restriction at all. */
+        if (STREQ(cpus->str, "all"))
+            return 0;
+        if (STRPREFIX(cpus->str, "node")) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("key 'cpus' = '%s': NUMA node placement has no place in libvirt's domain XML; list the CPUs"),
+                           cpus->str);
+            return -1;
+        }
         if (virBitmapParse(cpus->str, &def->cpumask, VIR_DOMAIN_CPUMASK_LEN) < 0)
             return -1;
         if (virBitmapIsAllClear(def->cpumask)) {
@@ -327,7 +387,28 @@ xenpvParseResources(virConf *conf, xenpvNativeFormat format,
             return -1;
         }
     }
-    (void)format;
+    return 0;
+}
+
+/* bootloader_args is xl's key (a string or a list), bootargs xm's (and the
+ * one libvirt's Xen driver reads in both formats). */
+static int
+xenpvParseBootloaderArgs(virConf *conf, virDomainDef *def)
+{
+    g_auto(GStrv) args = NULL;
+    g_autofree char *joined = NULL;
+
+    if (virConfGetValue(conf, "bootargs") && virConfGetValue(conf, "bootloader_args")) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("keys 'bootargs' and 'bootloader_args' both give the bootloader's arguments; give one"));
+        return -1;
+    }
+    if (virConfGetValue(conf, "bootargs"))
+        return xenpvGetString(conf, "bootargs", &def->os.bootloaderArgs);
+    if (xenpvGetList(conf, "bootloader_args", &args) < 0)
+        return -1;
+    if (args && *(joined = g_strjoinv(" ", args)))
+        def->os.bootloaderArgs = g_steal_pointer(&joined);
     return 0;
 }
 
@@ -336,19 +417,13 @@ xenpvParseBoot(virConf *conf, xenpvNativeFormat format, virDomainDef *def)
 {
     xenpvNativeBoot boot = { 0 };
     g_autofree char *cmdline = NULL;
-    g_auto(GStrv) bootArgs = NULL;
     int ret = -1;
 
     if (xenpvGetString(conf, "kernel", &def->os.kernel) < 0 ||
         xenpvGetString(conf, "ramdisk", &def->os.initrd) < 0 ||
         xenpvGetString(conf, "bootloader", &def->os.bootloader) < 0 ||
-        xenpvGetList(conf, "bootloader_args", &bootArgs) < 0)
+        xenpvParseBootloaderArgs(conf, def) < 0)
         goto cleanup;
-    if (bootArgs) {
-        def->os.bootloaderArgs = g_strjoinv(" ", bootArgs);
-        if (!*def->os.bootloaderArgs)
-            g_clear_pointer(&def->os.bootloaderArgs, g_free);
-    }
 
     if (xenpvGetString(conf, "root", &boot.root) < 0 ||
         xenpvGetString(conf, "extra", &boot.extra) < 0 ||
@@ -363,12 +438,18 @@ xenpvParseBoot(virConf *conf, xenpvNativeFormat format, virDomainDef *def)
         goto cleanup;
 
     if (format == XENPV_NATIVE_XL && virConfGetValue(conf, "cmdline")) {
-        if (boot.root || boot.extra || boot.ip || boot.netmask || boot.gateway ||
-            boot.hostname || boot.interface || boot.dhcp || boot.nfsServer || boot.nfsRoot) {
+        /* xl and libvirt's Xen driver ignore root and extra beside cmdline
+         * (xl says so on its output); the NFS-root keys, which xl never
+         * had, are refused rather than ignored. */
+        if (boot.ip || boot.netmask || boot.gateway || boot.hostname ||
+            boot.interface || boot.dhcp || boot.nfsServer || boot.nfsRoot) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                           _("key 'cmdline' replaces 'root', 'extra' and the NFS-root keys; xl would ignore them: give one or the other"));
+                           _("key 'cmdline' replaces the NFS-root keys (ip, netmask, gateway, hostname, interface, dhcp, nfs_server, nfs_root): give one or the other"));
             goto cleanup;
         }
+        if (boot.root || boot.extra)
+            VIR_WARN("domain '%s': ignoring root= and extra= in favour of cmdline=, as xl does",
+                     def->name);
         if (xenpvGetString(conf, "cmdline", &cmdline) < 0)
             goto cleanup;
     } else if (xenpvNativeBootCompose(&boot, &cmdline) < 0) {
@@ -390,9 +471,10 @@ xenpvParseLifecycle(virConf *conf, virDomainDef *def)
     int *fields[] = { &def->onPoweroff, &def->onReboot, &def->onCrash };
     size_t i;
 
+    /* libvirt's Xen driver's defaults (xl's on_crash is destroy). */
     def->onPoweroff = VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
     def->onReboot = VIR_DOMAIN_LIFECYCLE_ACTION_RESTART;
-    def->onCrash = VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
+    def->onCrash = VIR_DOMAIN_LIFECYCLE_ACTION_RESTART;
 
     for (i = 0; i < G_N_ELEMENTS(keys); i++) {
         g_autofree char *value = NULL;
@@ -413,30 +495,101 @@ xenpvParseLifecycle(virConf *conf, virDomainDef *def)
     return 0;
 }
 
+/* xl's tsc_mode, by name or number. */
 static int
-xenpvParseFlags(virConf *conf, virDomainDef *def)
+xenpvParseTscMode(virConf *conf, virDomainDef *def)
 {
+    const char *names[] = { "default", "always_emulate", "native", "native_paravirt" };
+    const int modes[] = { VIR_DOMAIN_TIMER_MODE_AUTO, VIR_DOMAIN_TIMER_MODE_EMULATE,
+                          VIR_DOMAIN_TIMER_MODE_NATIVE, VIR_DOMAIN_TIMER_MODE_PARAVIRT };
+    virConfValue *v = virConfGetValue(conf, "tsc_mode");
+    virDomainTimerDef *timer;
+    size_t i;
+
+    if (!v)
+        return 0;
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        if ((v->type == VIR_CONF_STRING && STREQ(v->str, names[i])) ||
+            (v->type != VIR_CONF_STRING && v->type != VIR_CONF_LIST && v->l == i))
+            break;
+    }
+    if (i == G_N_ELEMENTS(names)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("key 'tsc_mode' is not one of default, always_emulate, native, native_paravirt (or 0 to 3)"));
+        return -1;
+    }
+    timer = g_new0(virDomainTimerDef, 1);
+    timer->name = VIR_DOMAIN_TIMER_NAME_TSC;
+    timer->present = VIR_TRISTATE_BOOL_YES;
+    timer->tickpolicy = VIR_DOMAIN_TIMER_TICKPOLICY_NONE;
+    timer->track = VIR_DOMAIN_TIMER_TRACK_NONE;
+    timer->mode = modes[i];
+    VIR_APPEND_ELEMENT(def->clock.timers, def->clock.ntimers, timer);
+    return 0;
+}
+
+static int
+xenpvParseFeatures(virConf *conf, virDomainDef *def)
+{
+    g_autofree char *passthrough = NULL;
     unsigned long long value = 0;
     bool have;
 
     if (xenpvGetNumber(conf, "localtime", 1, &have, &value) < 0)
         return -1;
     def->clock.offset = value ? VIR_DOMAIN_CLOCK_OFFSET_LOCALTIME : VIR_DOMAIN_CLOCK_OFFSET_UTC;
+    /* A PV guest has no emulated RTC: its offset is fixed at boot, which
+     * libvirt's Xen driver says as adjustment='reset'. */
+    def->clock.data.utc_reset = true;
 
     value = 0;
     if (xenpvGetNumber(conf, "pae", 1, &have, &value) < 0)
         return -1;
     if (value)
         def->features[VIR_DOMAIN_FEATURE_PAE] = VIR_TRISTATE_SWITCH_ON;
-    return 0;
+
+    value = 0;
+    if (xenpvGetNumber(conf, "e820_host", 1, &have, &value) < 0)
+        return -1;
+    if (value) {
+        def->features[VIR_DOMAIN_FEATURE_XEN] = VIR_TRISTATE_SWITCH_ON;
+        def->xen_features[VIR_DOMAIN_XEN_E820_HOST] = VIR_TRISTATE_SWITCH_ON;
+    }
+
+    if (xenpvGetString(conf, "passthrough", &passthrough) < 0)
+        return -1;
+    if (passthrough) {
+        int mode = -1;
+
+        if (STRNEQ(passthrough, "enabled") && STRNEQ(passthrough, "disabled") &&
+            (mode = virDomainXenPassthroughModeTypeFromString(passthrough)) <= 0) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("key 'passthrough' = '%s' is not one of enabled, disabled, sync_pt, share_pt"),
+                           passthrough);
+            return -1;
+        }
+        if (STREQ(passthrough, "disabled")) {
+            /* libvirt keeps an explicit "off" of the whole <xen> group
+             * (unless e820_host turned it on). */
+            if (def->features[VIR_DOMAIN_FEATURE_XEN] != VIR_TRISTATE_SWITCH_ON)
+                def->features[VIR_DOMAIN_FEATURE_XEN] = VIR_TRISTATE_SWITCH_OFF;
+            def->xen_features[VIR_DOMAIN_XEN_PASSTHROUGH] = VIR_TRISTATE_SWITCH_OFF;
+        } else {
+            def->features[VIR_DOMAIN_FEATURE_XEN] = VIR_TRISTATE_SWITCH_ON;
+            def->xen_features[VIR_DOMAIN_XEN_PASSTHROUGH] = VIR_TRISTATE_SWITCH_ON;
+            if (mode > 0)
+                def->xen_passthrough_mode = mode;
+        }
+    }
+    return xenpvParseTscMode(conf, def);
 }
 
 /* The top-level vnc/sdl keys, as one vfb entry. */
 static int
 xenpvParseTopLevelVfb(virConf *conf, GStrv *vfbs)
 {
-    const char *keys[] = { "vnc", "vnclisten", "vncdisplay", "vncunused",
-                           "vncpasswd", "keymap", "sdl", "display", "xauthority" };
+    const char *keys[] = { "vnc", "vnclisten", "vncdisplay", "vncunused", "vncpasswd",
+                           "keymap", "sdl", "opengl", "display", "xauthority" };
     g_autoptr(GPtrArray) opts = g_ptr_array_new_with_free_func(g_free);
     bool any = false;
     bool enabled = false;
@@ -485,35 +638,111 @@ xenpvParseTopLevelVfb(virConf *conf, GStrv *vfbs)
     return 0;
 }
 
+/* xl's limits of the domain's event channels and grant table, which
+ * libvirt keeps on the xenbus controller; the controller is there for every
+ * PV guest, and comes first among the controllers as libvirt lists them. */
 static int
-xenpvParseDevices(virConf *conf, virDomainXMLOption *xmlopt, virDomainDef *def)
+xenpvParseXenbus(virConf *conf, virDomainDef *def)
+{
+    virDomainControllerDef *xenbus;
+    unsigned long long value = 0;
+    bool have;
+
+    if (!(xenbus = virDomainDefAddController(def, VIR_DOMAIN_CONTROLLER_TYPE_XENBUS, -1, -1)))
+        return -1;
+    if (xenpvGetNumber(conf, "max_event_channels", G_MAXINT, &have, &value) < 0)
+        return -1;
+    if (value > 0)
+        xenbus->opts.xenbusopts.maxEventChannels = value;
+    value = 0;
+    if (xenpvGetNumber(conf, "max_grant_frames", G_MAXINT, &have, &value) < 0)
+        return -1;
+    if (value > 0)
+        xenbus->opts.xenbusopts.maxGrantFrames = value;
+    return 0;
+}
+
+typedef void *(*xenpvEntryParser)(virDomainXMLOption *xmlopt, const char *spec);
+
+/* Every entry of list @key, parsed and appended to *@devices. */
+static int
+xenpvParseEntries(virConf *conf, const char *key, virDomainXMLOption *xmlopt,
+                  xenpvEntryParser parse, void ***devices, size_t *ndevices)
+{
+    g_auto(GStrv) entries = NULL;
+    size_t i;
+
+    if (xenpvGetList(conf, key, &entries) < 0)
+        return -1;
+    for (i = 0; entries && entries[i]; i++) {
+        void *dev = parse(xmlopt, entries[i]);
+
+        if (!dev)
+            return -1;
+        VIR_APPEND_ELEMENT(*devices, *ndevices, dev);
+    }
+    return 0;
+}
+
+static void *
+xenpvParseVifEntry(virDomainXMLOption *xmlopt, const char *spec)
+{
+    return xenpvNativeParseVif(xmlopt, spec);
+}
+
+static void *
+xenpvParsePCIEntry(virDomainXMLOption *xmlopt G_GNUC_UNUSED, const char *spec)
+{
+    return xenpvNativeParsePCI(spec);
+}
+
+static void *
+xenpvParseUSBDevEntry(virDomainXMLOption *xmlopt G_GNUC_UNUSED, const char *spec)
+{
+    return xenpvNativeParseUSBDev(spec);
+}
+
+static void *
+xenpvParseUSBCtrlEntry(virDomainXMLOption *xmlopt G_GNUC_UNUSED, const char *spec)
+{
+    return xenpvNativeParseUSBCtrl(spec);
+}
+
+static void *
+xenpvParseChannelEntry(virDomainXMLOption *xmlopt, const char *spec)
+{
+    return xenpvNativeParseChannel(xmlopt, spec);
+}
+
+static int
+xenpvParseDevices(virConf *conf, xenpvNativeFormat format,
+                  virDomainXMLOption *xmlopt, virDomainDef *def)
 {
     g_auto(GStrv) disks = NULL;
-    g_auto(GStrv) vifs = NULL;
     g_auto(GStrv) vfbs = NULL;
     g_autofree char *serial = NULL;
     size_t i;
 
-    if (xenpvGetList(conf, "disk", &disks) < 0 ||
-        xenpvGetList(conf, "vif", &vifs) < 0 ||
-        xenpvGetList(conf, "vfb", &vfbs) < 0 ||
-        xenpvParseTopLevelVfb(conf, &vfbs) < 0 ||
-        xenpvGetString(conf, "serial", &serial) < 0)
+    if (xenpvGetList(conf, "disk", &disks) < 0)
         return -1;
-
     for (i = 0; disks && disks[i]; i++) {
-        virDomainDiskDef *disk = xenpvNativeParseDisk(xmlopt, disks[i]);
+        virDomainDiskDef *disk = xenpvNativeParseDisk(xmlopt, format, disks[i]);
 
         if (!disk)
             return -1;
         VIR_APPEND_ELEMENT(def->disks, def->ndisks, disk);
     }
-    for (i = 0; vifs && vifs[i]; i++) {
-        virDomainNetDef *net = xenpvNativeParseVif(xmlopt, vifs[i]);
+    if (xenpvParseEntries(conf, "vif", xmlopt, xenpvParseVifEntry,
+                          (void ***)&def->nets, &def->nnets) < 0)
+        return -1;
 
-        if (!net)
-            return -1;
-        VIR_APPEND_ELEMENT(def->nets, def->nnets, net);
+    if (xenpvGetList(conf, "vfb", &vfbs) < 0 ||
+        xenpvParseTopLevelVfb(conf, &vfbs) < 0)
+        return -1;
+    if (vfbs && g_strv_length(vfbs) > 1) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("key 'vfb' lists more than one framebuffer; a PV guest has one"));
+        return -1;
     }
     for (i = 0; vfbs && vfbs[i]; i++) {
         virDomainGraphicsDef *gfx = xenpvNativeParseVfb(xmlopt, vfbs[i]);
@@ -522,22 +751,28 @@ xenpvParseDevices(virConf *conf, virDomainXMLOption *xmlopt, virDomainDef *def)
             return -1;
         VIR_APPEND_ELEMENT(def->graphics, def->ngraphics, gfx);
     }
-    if (serial) {
-        virDomainChrDef *chr;
 
-        if (STRNEQ(serial, "pty")) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("key 'serial' = '%s': a PV guest's serial port is its console, a pty; use 'pty'"),
-                           serial);
-            return -1;
-        }
-        if (!(chr = virDomainChrDefNew(xmlopt)))
-            return -1;
-        chr->deviceType = VIR_DOMAIN_CHR_DEVICE_TYPE_SERIAL;
-        chr->source->type = VIR_DOMAIN_CHR_TYPE_PTY;
-        chr->target.port = 0;
-        VIR_APPEND_ELEMENT(def->serials, def->nserials, chr);
+    /* A PV guest's console is always there; xm and xl read 'serial' for HVM
+     * guests only, and so does libvirt's Xen driver. */
+    if (xenpvGetString(conf, "serial", &serial) < 0)
+        return -1;
+    if (serial && STRNEQ(serial, "pty")) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("key 'serial' = '%s': a PV guest has no serial port, only its console (a pty)"),
+                       serial);
+        return -1;
     }
+
+    if (xenpvParseEntries(conf, "pci", xmlopt, xenpvParsePCIEntry,
+                          (void ***)&def->hostdevs, &def->nhostdevs) < 0 ||
+        xenpvParseXenbus(conf, def) < 0 ||
+        xenpvParseEntries(conf, "usbdev", xmlopt, xenpvParseUSBDevEntry,
+                          (void ***)&def->hostdevs, &def->nhostdevs) < 0 ||
+        xenpvParseEntries(conf, "usbctrl", xmlopt, xenpvParseUSBCtrlEntry,
+                          (void ***)&def->controllers, &def->ncontrollers) < 0 ||
+        xenpvParseEntries(conf, "channel", xmlopt, xenpvParseChannelEntry,
+                          (void ***)&def->channels, &def->nchannels) < 0)
+        return -1;
     return 0;
 }
 
@@ -579,7 +814,8 @@ xenpvNativeParseConfig(virDomainXMLOption *xmlopt,
         return NULL;
     if (!(conf = virConfReadString(config, 0)))
         return NULL;
-    if (virConfWalk(conf, xenpvNativeCheckKey, &check) < 0)
+    if (xenpvParseGuestType(conf) < 0 ||
+        virConfWalk(conf, xenpvNativeCheckKey, &check) < 0)
         return NULL;
 
     if (!(def = virDomainDefNew(xmlopt)))
@@ -588,12 +824,12 @@ xenpvNativeParseConfig(virDomainXMLOption *xmlopt,
     def->id = -1;
     def->os.type = VIR_DOMAIN_OSTYPE_XEN;
 
-    if (xenpvParseIdentity(conf, format, def) < 0 ||
-        xenpvParseResources(conf, format, xmlopt, def) < 0 ||
+    if (xenpvParseIdentity(conf, def) < 0 ||
+        xenpvParseResources(conf, xmlopt, def) < 0 ||
         xenpvParseBoot(conf, format, def) < 0 ||
         xenpvParseLifecycle(conf, def) < 0 ||
-        xenpvParseFlags(conf, def) < 0 ||
-        xenpvParseDevices(conf, xmlopt, def) < 0)
+        xenpvParseFeatures(conf, def) < 0 ||
+        xenpvParseDevices(conf, format, xmlopt, def) < 0)
         return NULL;
 
     if (virDomainDefPostParse(def, VIR_DOMAIN_DEF_PARSE_INACTIVE, xmlopt, NULL) < 0 ||

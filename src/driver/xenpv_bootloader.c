@@ -9,6 +9,7 @@
 #include <glob.h>
 
 #include "xenpv_bootloader.h"
+#include "xenpv_domain_build.h"
 
 #include "vircommand.h"
 #include "virerror.h"
@@ -138,6 +139,7 @@ xenpvBootloaderRun(xenpvDriver *driver,
     g_autofree char *tail = NULL;
     g_auto(GStrv) userArgs = NULL;
     g_autoptr(GError) err = NULL;
+    const char *name = def->os.bootloader ? def->os.bootloader : XENPV_DEFAULT_BOOTLOADER;
     const char *disk = NULL;
     int status = -1;
     int fd;
@@ -148,15 +150,15 @@ xenpvBootloaderRun(xenpvDriver *driver,
         disk = virDomainDiskGetSource(def->disks[i]);
     if (!disk) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain '%s' boots through bootloader '%s' but has no disk for it to read"),
-                       def->name, def->os.bootloader);
+                       _("domain '%s' boots through bootloader '%s' (it names no <os><kernel>) but has no disk for it to read"),
+                       def->name, name);
         return -1;
     }
-    if (!(bootloader = xenpvBootloaderFind(def->os.bootloader))) {
+    if (!(bootloader = xenpvBootloaderFind(name))) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("bootloader '%s' of domain '%s' is not an executable program here "
                          "(pygrub is in package xen-utils)"),
-                       def->os.bootloader, def->name);
+                       name, def->name);
         return -1;
     }
     if (def->os.bootloaderArgs &&
@@ -186,6 +188,14 @@ xenpvBootloaderRun(xenpvDriver *driver,
     cmd = virCommandNewArgList(bootloader, "-q", "--output-format=simple0", NULL);
     virCommandAddArgFormat(cmd, "--output-directory=%s", dir);
     virCommandAddArgFormat(cmd, "--output=%s", result);
+    /* As libxl asks: <kernel> and <initrd> are paths inside the guest's
+     * disk, <cmdline> words added to the command line the bootloader picks. */
+    if (def->os.kernel)
+        virCommandAddArgFormat(cmd, "--kernel=%s", def->os.kernel);
+    if (def->os.initrd)
+        virCommandAddArgFormat(cmd, "--ramdisk=%s", def->os.initrd);
+    if (spec->cmdline && *spec->cmdline)
+        virCommandAddArgFormat(cmd, "--args=%s", spec->cmdline);
     if (userArgs)
         virCommandAddArgSet(cmd, (const char *const *)userArgs);
     virCommandAddArg(cmd, disk);

@@ -7,9 +7,11 @@
 
 #include "xenpv_driver.h"
 
-/* Run @def's <bootloader> with its <bootloader_args> on its first disk,
- * non-interactively, extracting into a directory of the domain's own under
- * the driver's state directory.  Sets spec->kernel, spec->ramdisk and
+/* Run @def's <bootloader> (pygrub when it names none) with its
+ * <bootloader_args> on its first disk, non-interactively, extracting into a
+ * directory of the domain's own under the driver's state directory.  Its
+ * <kernel>, <initrd> and <cmdline> (spec->cmdline) are passed on as libxl
+ * passes them: paths inside the guest's disk and extra kernel arguments.  Sets spec->kernel, spec->ramdisk and
  * spec->cmdline to what it picked (clearing spec->bootloader: the back end
  * is left a direct kernel boot) and @from to a description of where the
  * kernel came from, for messages.  Returns 0, or -1 with an error naming

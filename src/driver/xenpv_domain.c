@@ -3,6 +3,7 @@
  * the domain object helpers shared by the entry points.
  */
 #include "xenpv_domain.h"
+#include "xenpv_domain_arch.h"
 
 #include "datatypes.h"
 #include "virerror.h"
@@ -34,8 +35,8 @@ xenpvDomainObjPrivateFree(void *data)
 
 
 /* <xenpv domid='N' abi='xen-3.0-x86_64' width='8' levels='4' shutdownHandled='no'
- * resumeSuspend='no'>, with the job under way inside it (xenpv_domain_job.h),
- * inside the status XML's <domstatus>. */
+ * resumeSuspend='no' archFromKernel='yes'>, with the job under way inside it
+ * (xenpv_domain_job.h), inside the status XML's <domstatus>. */
 static int
 xenpvDomainObjPrivateFormat(virBuffer *buf, virDomainObj *vm)
 {
@@ -51,6 +52,8 @@ xenpvDomainObjPrivateFormat(virBuffer *buf, virDomainObj *vm)
     virBufferAsprintf(buf, " shutdownHandled='%s' resumeSuspend='%s'",
                       priv->shutdownHandled ? "yes" : "no",
                       priv->resumeSuspend ? "yes" : "no");
+    if (priv->archFromKernel)
+        virBufferAddLit(buf, " archFromKernel='yes'");
     if (priv->job.kind == XENPV_JOB_NONE) {
         virBufferAddLit(buf, "/>\n");
         return 0;
@@ -73,6 +76,7 @@ xenpvDomainObjPrivateParse(xmlXPathContextPtr ctxt,
     g_autofree char *abi = virXPathString("string(./xenpv/@abi)", ctxt);
     g_autofree char *handled = virXPathString("string(./xenpv/@shutdownHandled)", ctxt);
     g_autofree char *resume = virXPathString("string(./xenpv/@resumeSuspend)", ctxt);
+    g_autofree char *fromKernel = virXPathString("string(./xenpv/@archFromKernel)", ctxt);
     VIR_XPATH_NODE_AUTORESTORE(ctxt)
 
     if (abi && *abi) {
@@ -86,6 +90,10 @@ xenpvDomainObjPrivateParse(xmlXPathContextPtr ctxt,
     }
     priv->shutdownHandled = handled && STREQ(handled, "yes");
     priv->resumeSuspend = resume && STREQ(resume, "yes");
+    /* The status of an older version of this driver kept it in the
+     * definition itself. */
+    priv->archFromKernel = xenpvDomainDefTakeArchMarker(vm->def) ||
+                           (fromKernel && STREQ(fromKernel, "yes"));
 
     if (!(ctxt->node = virXPathNode("./xenpv", ctxt)))
         return 0;
@@ -201,6 +209,39 @@ xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi)
                                    XENPV_METADATA_NS_PREFIX, XENPV_METADATA_NS_URI,
                                    driver->xmlopt, driver->stateDir, NULL,
                                    VIR_DOMAIN_AFFECT_LIVE);
+}
+
+
+int
+xenpvDomainSaveConfigDef(xenpvDriver *driver, virDomainObj *vm, virDomainDef *def)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    int ret;
+
+    /* The marker is in the file only, never in the definition users see;
+     * the domain is locked meanwhile. */
+    if (priv->archFromKernel)
+        xenpvDomainDefAddArchMarker(def);
+    ret = virDomainDefSave(def, driver->xmlopt, driver->configDir);
+    if (priv->archFromKernel)
+        ignore_value(xenpvDomainDefTakeArchMarker(def));
+    return ret;
+}
+
+
+int
+xenpvDomainSaveConfig(xenpvDriver *driver, virDomainObj *vm)
+{
+    return xenpvDomainSaveConfigDef(driver, vm, vm->newDef ? vm->newDef : vm->def);
+}
+
+
+void
+xenpvDomainLoadedConfig(virDomainObj *vm)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+
+    priv->archFromKernel = xenpvDomainDefTakeArchMarker(vm->newDef ? vm->newDef : vm->def);
 }
 
 

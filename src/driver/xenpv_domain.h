@@ -28,6 +28,10 @@ struct _xenpvDomainObjPrivate {
      * daemon was killed while it asked): should it suspend after all, it
      * is resumed rather than left suspended with nobody to resume it. */
     bool resumeSuspend;
+    /* The definition names no arch: its kernel decides (see
+     * xenpv_domain_arch.h).  Kept in the status XML and, for the persistent
+     * definition, in the driver's config file; never in what users see. */
+    bool archFromKernel;
 };
 
 /* Private data callbacks and job configuration for the XML options. */
@@ -54,6 +58,18 @@ void xenpvDomainJobEnd(xenpvDriver *driver, virDomainObj *vm);
 
 /* Record @abi in the private data and the live definition's metadata. */
 int xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi);
+
+/* Write the persistent definition of @vm to the driver's config directory,
+ * with the arch marker when its arch is left to the kernel. */
+int xenpvDomainSaveConfig(xenpvDriver *driver, virDomainObj *vm);
+
+/* The same for a definition of @vm other than the one in the object (a
+ * copy being changed); @vm gives the arch's origin. */
+int xenpvDomainSaveConfigDef(xenpvDriver *driver, virDomainObj *vm, virDomainDef *def);
+
+/* After a persistent definition was loaded from the config directory: take
+ * the arch marker out of it into the private data. */
+void xenpvDomainLoadedConfig(virDomainObj *vm);
 
 /* Drop a transient domain that is no longer running from the list. */
 void xenpvDomainRemoveInactive(xenpvDriver *driver, virDomainObj *vm);

@@ -12,7 +12,6 @@
 
 #include "xenpv_bootloader.h"
 #include "xenpv_capabilities.h"
-#include "xenpv_domain_arch.h"
 #include "xenpv_kernel.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
@@ -47,38 +46,40 @@ xenpvDomainAbiInspect(const char *path, const char *what, xenpvGuestAbi *abi)
 
 /* The arch to hold the kernel to: none when the definition leaves it. */
 static virArch
-xenpvDomainAbiWantedArch(const virDomainDef *def)
+xenpvDomainAbiWantedArch(const virDomainDef *def, bool archFromKernel)
 {
-    return xenpvDomainDefArchFromKernel(def) ? VIR_ARCH_NONE : def->os.arch;
+    return archFromKernel ? VIR_ARCH_NONE : def->os.arch;
 }
 
 
 static int
-xenpvDomainAbiCheck(xenpvDriver *driver, virDomainDef *def, xenpvGuestAbi abi,
-                    const char *what)
+xenpvDomainAbiCheck(xenpvDriver *driver, virDomainDef *def, bool archFromKernel,
+                    xenpvGuestAbi abi, const char *what)
 {
-    if (xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo, xenpvDomainAbiWantedArch(def),
+    if (xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo,
+                                       xenpvDomainAbiWantedArch(def, archFromKernel),
                                        abi, what) < 0)
         return -1;
-    if (xenpvDomainDefArchFromKernel(def))
-        xenpvDomainDefSetKernelArch(def, virArchFromString(xenpvGuestAbiArch(abi)));
+    if (archFromKernel)
+        def->os.arch = virArchFromString(xenpvGuestAbiArch(abi));
     return 0;
 }
 
 
 int
-xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def)
+xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def, bool archFromKernel)
 {
     g_autofree char *what = NULL;
     xenpvGuestAbi abi = XENPV_GUEST_ABI_UNKNOWN;
 
     /* libvirt's drivers let a definition name files that are not there
-     * yet (a kernel installed later, a disk made later); start checks. */
-    if (!def->os.kernel || !virFileExists(def->os.kernel)) {
-        if (def->os.kernel)
+     * yet (a kernel installed later, a disk made later); start checks.  A
+     * bootloader's kernel is a path inside the guest's disk. */
+    if (!def->os.kernel || def->os.bootloader || !virFileExists(def->os.kernel)) {
+        if (def->os.kernel && !def->os.bootloader)
             VIR_DEBUG("kernel %s of domain '%s' is not there yet: checked at start",
                       def->os.kernel, def->name);
-        if (xenpvDomainDefArchFromKernel(def))
+        if (archFromKernel)
             return 0;
         return xenpvCapabilitiesCheckArch(&driver->hostInfo, def->os.arch);
     }
@@ -86,35 +87,33 @@ xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def)
     what = g_strdup_printf(_("kernel %s"), def->os.kernel);
     if (xenpvDomainAbiInspect(def->os.kernel, what, &abi) < 0)
         return -1;
-    return xenpvDomainAbiCheck(driver, def, abi, what);
+    return xenpvDomainAbiCheck(driver, def, archFromKernel, abi, what);
 }
 
 
 int
 xenpvDomainAbiForStart(xenpvDriver *driver,
                        const virDomainDef *def,
+                       bool archFromKernel,
                        xenpvBuildSpec *spec)
 {
     g_autofree char *what = NULL;
     xenpvGuestAbi abi = XENPV_GUEST_ABI_UNKNOWN;
     int ret = -1;
 
-    if (!spec->kernel && def->os.bootloader) {
+    /* With a bootloader, or with neither a bootloader nor a kernel (pygrub,
+     * as libxl does), the bootloader picks the kernel from the guest's disk. */
+    if (def->os.bootloader || !def->os.kernel) {
         if (xenpvBootloaderRun(driver, def, spec, &what) < 0)
             return -1;
-    } else if (!spec->kernel) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain '%s' has no <os><kernel> and no <bootloader>: "
-                         "a Xen PV guest boots a kernel given by path or picked by a bootloader"),
-                       def->name);
-        return -1;
     } else {
         what = g_strdup_printf(_("kernel %s"), spec->kernel);
     }
 
     if (xenpvDomainAbiInspect(spec->kernel, what, &abi) < 0)
         goto cleanup;
-    if (xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo, xenpvDomainAbiWantedArch(def),
+    if (xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo,
+                                       xenpvDomainAbiWantedArch(def, archFromKernel),
                                        abi, what) < 0)
         goto cleanup;
     spec->abi = abi;
@@ -130,6 +129,7 @@ xenpvDomainAbiForStart(xenpvDriver *driver,
 int
 xenpvDomainAbiCheckRestore(xenpvDriver *driver,
                            virDomainDef *def,
+                           bool archFromKernel,
                            xenpvGuestAbi abi,
                            const char *image)
 {
@@ -137,5 +137,5 @@ xenpvDomainAbiCheckRestore(xenpvDriver *driver,
         g_strdup_printf(_("the kernel of the guest saved in %s"), image) :
         g_strdup(_("the kernel of the guest in its save image"));
 
-    return xenpvDomainAbiCheck(driver, def, abi, what);
+    return xenpvDomainAbiCheck(driver, def, archFromKernel, abi, what);
 }

@@ -9,20 +9,24 @@
 #include "xenpv_driver.h"
 
 /* At define and create.  When @def's kernel is there to read, it is
- * inspected: a definition that left the arch to the kernel gets the
- * kernel's; a named arch must be the kernel's; the host must run it.  A
- * kernel not there yet, or one a bootloader will pick, is checked at start
- * (only a named arch is checked against the host now).  Returns 0 or -1
+ * inspected: a definition that left the arch to the kernel
+ * (@archFromKernel) gets the kernel's; a named arch must be the kernel's;
+ * the host must run it.  A kernel not there yet, or one a bootloader will
+ * pick, is checked at start (only a named arch is checked against the host
+ * now).  Returns 0 or -1
  * with VIR_ERR_CONFIG_UNSUPPORTED (or VIR_ERR_INVALID_ARG for an unreadable
  * kernel) naming the cause. */
-int xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def);
+int xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def,
+                              bool archFromKernel);
 
 /* At start, before anything is built: find the kernel (running the
- * bootloader when the definition has one, which sets spec->kernel,
- * spec->ramdisk and spec->cmdline), read its ABI into spec->abi and check
- * it as at define.  On failure the bootloader's files are removed. */
+ * bootloader when the definition has one, or has no kernel either, which
+ * sets spec->kernel, spec->ramdisk and spec->cmdline), read its ABI into
+ * spec->abi and check it as at define.  On failure the bootloader's files
+ * are removed. */
 int xenpvDomainAbiForStart(xenpvDriver *driver,
                            const virDomainDef *def,
+                           bool archFromKernel,
                            xenpvBuildSpec *spec);
 
 /* At restore: the ABI a save image records (@abi) against @def, described
@@ -30,5 +34,6 @@ int xenpvDomainAbiForStart(xenpvDriver *driver,
  * left its arch to the kernel takes the image's. */
 int xenpvDomainAbiCheckRestore(xenpvDriver *driver,
                                virDomainDef *def,
+                               bool archFromKernel,
                                xenpvGuestAbi abi,
                                const char *image);

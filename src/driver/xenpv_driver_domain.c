@@ -18,6 +18,7 @@
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
+#include "xenpv_domain_support.h"
 #include "xenpv_entry.h"
 #include "xenpv_save.h"
 
@@ -140,6 +141,25 @@ xenpvConnectListAllDomains(virConnectPtr conn, virDomainPtr **domains, unsigned 
 }
 
 
+/* A redefinition that shows the arch its predecessor showed, when that one
+ * followed its kernel, follows it still: a virsh edit round trip. */
+static bool
+xenpvDomainArchStillFromKernel(xenpvDriver *driver, const virDomainDef *def)
+{
+    virDomainObj *vm = virDomainObjListFindByUUID(driver->domains, def->uuid);
+    const virDomainDef *previous;
+    bool ret;
+
+    if (!vm)
+        return false;
+    previous = vm->newDef ? vm->newDef : vm->def;
+    ret = vm->persistent && ((xenpvDomainObjPrivate *)vm->privateData)->archFromKernel &&
+          previous->os.arch == def->os.arch;
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
 virDomainPtr
 xenpvDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
 {
@@ -150,18 +170,21 @@ xenpvDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flag
     virDomainPtr dom = NULL;
     unsigned int parseFlags = VIR_DOMAIN_DEF_PARSE_INACTIVE;
     bool wasPersistent;
+    bool archFromKernel = false;
 
     virCheckFlags(VIR_DOMAIN_DEFINE_VALIDATE, NULL);
 
     if (flags & VIR_DOMAIN_DEFINE_VALIDATE)
         parseFlags |= VIR_DOMAIN_DEF_PARSE_VALIDATE_SCHEMA;
 
-    if (!(def = xenpvDomainDefParseUserXML(xml, driver->xmlopt, parseFlags)))
+    if (!(def = xenpvDomainDefParseUserXML(xml, driver->xmlopt, parseFlags, &archFromKernel)))
         return NULL;
     if (virDomainDefineXMLFlagsEnsureACL(conn, def) < 0)
         return NULL;
-    if (xenpvDomainDefCheckPV(def) < 0 ||
-        xenpvDomainAbiCheckDefine(driver, def) < 0)
+    if (!archFromKernel)
+        archFromKernel = xenpvDomainArchStillFromKernel(driver, def);
+    if (xenpvDomainDefCheckRunnable(def) < 0 ||
+        xenpvDomainAbiCheckDefine(driver, def, archFromKernel) < 0)
         return NULL;
 
     if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt, 0, &oldDef)))
@@ -169,8 +192,8 @@ xenpvDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flag
 
     wasPersistent = vm->persistent;
     vm->persistent = 1;
-    if (virDomainDefSave(vm->newDef ? vm->newDef : vm->def,
-                         driver->xmlopt, driver->configDir) < 0) {
+    ((xenpvDomainObjPrivate *)vm->privateData)->archFromKernel = archFromKernel;
+    if (xenpvDomainSaveConfig(driver, vm) < 0) {
         if (!wasPersistent) {
             vm->persistent = 0;
             xenpvDomainRemoveInactive(driver, vm);

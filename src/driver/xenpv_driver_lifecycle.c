@@ -19,6 +19,7 @@
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
+#include "xenpv_domain_support.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_entry.h"
 #include "xenpv_guest_control.h"
@@ -39,6 +40,7 @@ xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     virDomainPtr dom = NULL;
     unsigned int parseFlags = VIR_DOMAIN_DEF_PARSE_INACTIVE;
     unsigned int startFlags = 0;
+    bool archFromKernel = false;
 
     virCheckFlags(VIR_DOMAIN_START_PAUSED |
                   VIR_DOMAIN_START_AUTODESTROY |
@@ -51,18 +53,19 @@ xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     if (flags & VIR_DOMAIN_START_AUTODESTROY)
         startFlags |= XENPV_START_AUTODESTROY;
 
-    if (!(def = xenpvDomainDefParseUserXML(xml, driver->xmlopt, parseFlags)))
+    if (!(def = xenpvDomainDefParseUserXML(xml, driver->xmlopt, parseFlags, &archFromKernel)))
         return NULL;
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
-    if (xenpvDomainDefCheckPV(def) < 0 ||
-        xenpvDomainAbiCheckDefine(driver, def) < 0)
+    if (xenpvDomainDefCheckRunnable(def) < 0 ||
+        xenpvDomainAbiCheckDefine(driver, def, archFromKernel) < 0)
         return NULL;
 
     if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
                                    VIR_DOMAIN_OBJ_LIST_ADD_LIVE |
                                    VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE, NULL)))
         return NULL;
+    ((xenpvDomainObjPrivate *)vm->privateData)->archFromKernel = archFromKernel;
 
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
         xenpvDomainRemoveInactive(driver, vm);
@@ -409,7 +412,7 @@ xenpvDomainSetMemoryLive(xenpvDriver *driver, virDomainObj *vm,
 
 
 static int
-xenpvDomainSetMemoryConfig(xenpvDriver *driver, virDomainDef *def,
+xenpvDomainSetMemoryConfig(xenpvDriver *driver, virDomainObj *vm, virDomainDef *def,
                            unsigned long long kib, bool maximum)
 {
     if (maximum) {
@@ -421,7 +424,7 @@ xenpvDomainSetMemoryConfig(xenpvDriver *driver, virDomainDef *def,
             return -1;
         def->mem.cur_balloon = kib;
     }
-    return virDomainDefSave(def, driver->xmlopt, driver->configDir);
+    return xenpvDomainSaveConfigDef(driver, vm, def);
 }
 
 
@@ -459,7 +462,7 @@ xenpvDomainSetMemoryFlags(virDomainPtr dom, unsigned long memory, unsigned int f
         xenpvDomainSaveStatus(driver, vm);
     }
     if (persistentDef &&
-        xenpvDomainSetMemoryConfig(driver, persistentDef, memory, maximum) < 0)
+        xenpvDomainSetMemoryConfig(driver, vm, persistentDef, memory, maximum) < 0)
         goto endjob;
     ret = 0;
 
@@ -511,7 +514,7 @@ xenpvDomainSetVcpusLive(xenpvDriver *driver, virDomainObj *vm, unsigned int nvcp
 
 
 static int
-xenpvDomainSetVcpusConfig(xenpvDriver *driver, virDomainDef *def,
+xenpvDomainSetVcpusConfig(xenpvDriver *driver, virDomainObj *vm, virDomainDef *def,
                           unsigned int nvcpus, bool maximum)
 {
     if (maximum) {
@@ -533,7 +536,7 @@ xenpvDomainSetVcpusConfig(xenpvDriver *driver, virDomainDef *def,
         if (virDomainDefSetVcpus(def, nvcpus) < 0)
             return -1;
     }
-    return virDomainDefSave(def, driver->xmlopt, driver->configDir);
+    return xenpvDomainSaveConfigDef(driver, vm, def);
 }
 
 
@@ -577,7 +580,7 @@ xenpvDomainSetVcpusFlags(virDomainPtr dom, unsigned int nvcpus, unsigned int fla
         xenpvDomainSaveStatus(driver, vm);
     }
     if (persistentDef &&
-        xenpvDomainSetVcpusConfig(driver, persistentDef, nvcpus, maximum) < 0)
+        xenpvDomainSetVcpusConfig(driver, vm, persistentDef, nvcpus, maximum) < 0)
         goto endjob;
     ret = 0;
 

@@ -15,6 +15,7 @@
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
+#include "xenpv_domain_support.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -24,13 +25,14 @@ VIR_LOG_INIT("xenpv.process");
 int
 xenpvProcessPrepareSpec(xenpvDriver *driver,
                         virDomainDef *def,
+                        bool archFromKernel,
                         xenpvGuestAbi abi,
                         xenpvBuildSpec *spec)
 {
     xenpvHostInfo host = { 0 };
     uint64_t freeKiB;
 
-    if (xenpvDomainDefCheckPV(def) < 0)
+    if (xenpvDomainDefCheckRunnable(def) < 0)
         return -1;
     if (xenpvBuildSpecFromDef(def, spec) < 0)
         return -1;
@@ -39,10 +41,10 @@ xenpvProcessPrepareSpec(xenpvDriver *driver,
      * and the host, before anything is built; a save image says what its
      * guest is. */
     if (abi == XENPV_GUEST_ABI_UNKNOWN) {
-        if (xenpvDomainAbiForStart(driver, def, spec) < 0)
+        if (xenpvDomainAbiForStart(driver, def, archFromKernel, spec) < 0)
             goto error;
     } else {
-        if (xenpvDomainAbiCheckRestore(driver, def, abi, NULL) < 0)
+        if (xenpvDomainAbiCheckRestore(driver, def, archFromKernel, abi, NULL) < 0)
             goto error;
         spec->abi = abi;
     }
@@ -127,6 +129,7 @@ xenpvProcessStart(xenpvDriver *driver,
         goto cleanup;
 
     if (xenpvProcessPrepareSpec(driver, vm->def,
+                                ((xenpvDomainObjPrivate *)vm->privateData)->archFromKernel,
                                 restoreFd >= 0 ? restoreAbi : XENPV_GUEST_ABI_UNKNOWN,
                                 &spec) < 0)
         goto cleanup;
@@ -156,7 +159,7 @@ xenpvProcessStart(xenpvDriver *driver,
     created = true;
     vm->def->id = domid;
     /* The live definition says what the guest really is. */
-    xenpvDomainDefSetKernelArch(vm->def, virArchFromString(xenpvGuestAbiArch(spec.abi)));
+    vm->def->os.arch = virArchFromString(xenpvGuestAbiArch(spec.abi));
     VIR_DEBUG("domain '%s' built as domid %u (%s)", vm->def->name, domid,
               xenpvGuestAbiToCaps(spec.abi));
 

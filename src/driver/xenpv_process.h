@@ -17,10 +17,12 @@ typedef enum {
 /* Check @def and turn it into a build spec: the PV checks, the kernel
  * (run through the bootloader when there is one) and its inspection, unless
  * @abi is already known as for a save image, the guest ABI against the
- * definition's arch and the host, and the host's free memory.  Returns 0 or
- * -1 with the error that names the cause (and nothing left behind). */
+ * definition's arch (none when @archFromKernel) and the host, and the
+ * host's free memory.  Returns 0 or -1 with the error that names the cause
+ * (and nothing left behind). */
 int xenpvProcessPrepareSpec(xenpvDriver *driver,
                             virDomainDef *def,
+                            bool archFromKernel,
                             xenpvGuestAbi abi,
                             xenpvBuildSpec *spec);
 

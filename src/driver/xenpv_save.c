@@ -62,12 +62,14 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
 
     if (dxml) {
         g_autoptr(virDomainDef) def = NULL;
+        bool archFromKernel;
 
         if (!(def = xenpvDomainDefParseUserXML(dxml, driver->xmlopt,
-                                               VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+                                               VIR_DOMAIN_DEF_PARSE_INACTIVE,
+                                               &archFromKernel)))
             return -1;
         /* The image's guest is the running one: the XML's arch must be it. */
-        if (xenpvDomainAbiCheckRestore(driver, def, priv->abi, path) < 0)
+        if (xenpvDomainAbiCheckRestore(driver, def, archFromKernel, priv->abi, path) < 0)
             return -1;
         if (!virDomainDefCheckABIStability(vm->def, def, driver->xmlopt))
             return -1;
@@ -213,13 +215,15 @@ xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml,
         goto cleanup;
     if (dxml) {
         g_autoptr(virDomainDef) newDef = NULL;
+        bool archFromKernel;
 
         if (!(newDef = xenpvDomainDefParseUserXML(dxml, driver->xmlopt,
-                                                  VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+                                                  VIR_DOMAIN_DEF_PARSE_INACTIVE,
+                                                  &archFromKernel)))
             goto cleanup;
         /* Before libvirt's own comparison, which would only say the arch
          * differs: an XML without one takes the image's. */
-        if (xenpvDomainAbiCheckRestore(driver, newDef, img.abi, from) < 0)
+        if (xenpvDomainAbiCheckRestore(driver, newDef, archFromKernel, img.abi, from) < 0)
             goto cleanup;
         if (!virDomainDefCheckABIStability(def, newDef, driver->xmlopt))
             goto cleanup;

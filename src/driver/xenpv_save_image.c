@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "xenpv_save_image.h"
+#include "xenpv_domain_arch.h"
 
 #include "virerror.h"
 #include "virfile.h"
@@ -131,6 +132,9 @@ xenpvSaveImageLoad(xenpvDriver *driver, const char *path,
     if (!(*def = xenpvDomainDefParseString(img->xml, driver->xmlopt,
                                            VIR_DOMAIN_DEF_PARSE_INACTIVE)))
         return -1;
+    /* Images of an older version of this driver carry the arch marker in
+     * the definition; the image's guest ABI says what it is. */
+    ignore_value(xenpvDomainDefTakeArchMarker(*def));
     ret = fd;
     fd = -1;
     return ret;

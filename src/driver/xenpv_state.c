@@ -145,6 +145,7 @@ xenpvDriverOpenHypervisor(xenpvDriver *driver)
 static void
 xenpvDriverLoadNotify(virDomainObj *vm, int newDomain G_GNUC_UNUSED, void *opaque)
 {
+    xenpvDomainLoadedConfig(vm);
     xenpvSaveCheckManaged(opaque, vm);
 }
 

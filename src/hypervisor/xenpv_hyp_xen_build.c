@@ -95,8 +95,9 @@ xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *dom
     memcpy(create.handle, spec->uuid, sizeof(create.handle));
     create.flags = 0;   /* PV: neither HVM nor HAP */
     create.max_vcpus = spec->maxVcpus;
-    create.max_evtchn_port = XENPV_XEN_MAX_EVTCHN_PORT;
-    create.max_grant_frames = XENPV_XEN_MAX_GRANT_FRAMES;
+    /* xl's max_event_channels and max_grant_frames, as libxl passes them. */
+    create.max_evtchn_port = spec->maxEventChannels ? spec->maxEventChannels : XENPV_XEN_MAX_EVTCHN_PORT;
+    create.max_grant_frames = spec->maxGrantFrames ? spec->maxGrantFrames : XENPV_XEN_MAX_GRANT_FRAMES;
     create.max_maptrack_frames = XENPV_XEN_MAX_MAPTRACK_FRAMES;
     /* Grant table v2 where the hypervisor offers it, as Xen's toolstack does. */
     create.grant_opts = XEN_DOMCTL_GRANT_version(

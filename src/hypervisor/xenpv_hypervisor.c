@@ -21,6 +21,7 @@ xenpvBuildSpecClear(xenpvBuildSpec *spec)
         g_free(spec->disks[i].source);
         g_free(spec->disks[i].vdev);
         g_free(spec->disks[i].backendType);
+        g_free(spec->disks[i].format);
     }
     g_free(spec->disks);
     for (i = 0; i < spec->nnics; i++) {

@@ -81,7 +81,8 @@ typedef struct _xenpvDiskSpec xenpvDiskSpec;
 struct _xenpvDiskSpec {
     char *source;           /* block device or file in dom0 */
     char *vdev;             /* xvda, sda, hda1 ... as the guest names it */
-    char *backendType;      /* "phy", "file", "tap", "qdisk" */
+    char *backendType;      /* "phy", "file", "tap", "tap2", "qdisk" */
+    char *format;           /* "raw", "qcow", "qcow2", "qed", "vhd"; NULL: raw */
     bool readonly;
     bool shareable;
 };
@@ -119,6 +120,8 @@ struct _xenpvBuildSpec {
     char *bootloader;       /* run in dom0 to pick kernel/ramdisk/cmdline (pygrub) */
     char *bootloaderArgs;
     char *cpuset;           /* host CPUs the vCPUs may run on ("0-3,^2"); NULL: any */
+    unsigned int maxEventChannels;  /* xl's max_event_channels; 0: the default */
+    unsigned int maxGrantFrames;    /* xl's max_grant_frames; 0: the default */
 };
 
 void xenpvBuildSpecClear(xenpvBuildSpec *spec);

@@ -104,9 +104,21 @@ writeDisks(SimDomain *dom, const xenpvBuildSpec *spec)
         int devid = vbdDevid(disk->vdev);
         g_autofree char *id = NULL;
         const char *type = disk->backendType ? disk->backendType : "phy";
+        g_autofree char *params = NULL;
 
         /* An unknown name still gets a device, numbered after the rest. */
         id = devid >= 0 ? g_strdup_printf("%d", devid) : g_strdup_printf("%zu", 51712 + i);
+        /* As libxl writes it for QEMU's qdisk: the image format first
+         * ("aio" for raw); blkback takes the path alone. */
+        if (g_str_equal(type, "qdisk")) {
+            const char *format = disk->format ? disk->format : "raw";
+
+            if (g_str_equal(format, "raw"))
+                format = "aio";
+            params = g_strdup_printf("%s:%s", format, disk->source ? disk->source : "");
+        } else {
+            params = g_strdup(disk->source ? disk->source : "");
+        }
         {
             const char *fe[] = {
                 "virtual-device", id,
@@ -114,7 +126,7 @@ writeDisks(SimDomain *dom, const xenpvBuildSpec *spec)
                 NULL,
             };
             const char *be[] = {
-                "params", disk->source ? disk->source : "",
+                "params", params,
                 "type", type,
                 "mode", disk->readonly ? "r" : "w",
                 "dev", disk->vdev,

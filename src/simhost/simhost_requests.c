@@ -255,6 +255,7 @@ specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
         disk->source = msgDup(msg, "disk", i, "source");
         disk->vdev = msgDup(msg, "disk", i, "vdev");
         disk->backendType = msgDup(msg, "disk", i, "type");
+        disk->format = msgDup(msg, "disk", i, "format");
         disk->readonly = msgFlag(msg, "disk", i, "ro");
         disk->shareable = msgFlag(msg, "disk", i, "share");
         if (!disk->vdev) {

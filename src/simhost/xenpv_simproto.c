@@ -290,12 +290,15 @@ xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec)
         g_autofree char *k3 = g_strconcat(pfx, "type", NULL);
         g_autofree char *k4 = g_strconcat(pfx, "ro", NULL);
         g_autofree char *k5 = g_strconcat(pfx, "share", NULL);
+        g_autofree char *k6 = g_strconcat(pfx, "format", NULL);
 
         xenpvSimLineAddNamed(line, k1, disk->source);
         xenpvSimLineAddNamed(line, k2, disk->vdev);
         xenpvSimLineAddNamed(line, k3, disk->backendType ? disk->backendType : "phy");
         xenpvSimLineAddU64(line, k4, disk->readonly);
         xenpvSimLineAddU64(line, k5, disk->shareable);
+        if (disk->format)
+            xenpvSimLineAddNamed(line, k6, disk->format);
     }
     xenpvSimLineAddU64(line, "nnics", spec->nnics);
     for (i = 0; i < spec->nnics; i++) {

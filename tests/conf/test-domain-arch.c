@@ -1,6 +1,7 @@
 /*
  * test-domain-arch.c: telling an arch the user named from one left to the
- * kernel, across libvirt's parse, dumpxml / define round trips and edits.
+ * kernel, across libvirt's parse; the marker that keeps the fact in the
+ * driver's own config files, and never in the definition users see.
  */
 
 #include "internal.h"
@@ -22,9 +23,10 @@ static virDomainXMLOption *xmlopt;
 #define MARKER "<xenpvarch:arch xmlns:xenpvarch=\"urn:xenpv:arch:1\" source=\"kernel\" value=\"%s\"/>"
 
 static virDomainDef *
-parse(const char *xml)
+parse(const char *xml, bool *fromKernel)
 {
-    virDomainDef *def = xenpvDomainDefParseUserXML(xml, xmlopt, VIR_DOMAIN_DEF_PARSE_INACTIVE);
+    virDomainDef *def = xenpvDomainDefParseUserXML(xml, xmlopt, VIR_DOMAIN_DEF_PARSE_INACTIVE,
+                                                   fromKernel);
 
     if (!def)
         g_error("cannot parse %s: %s", xml, virGetLastErrorMessage());
@@ -50,82 +52,90 @@ testNamesArch(void)
     g_assert_cmpint(xenpvDomainXMLNamesArch(NULL), ==, -1);
 }
 
-/* Named: the user's, no marker, whatever it is. */
+/* Named: the user's.  Absent: the kernel's, with libvirt's default shown.
+ * Neither puts anything into the definition. */
 static void
-testNamed(void)
+testNamedAndAbsent(void)
 {
-    g_autoptr(virDomainDef) def64 = parse(X86_64);
-    g_autoptr(virDomainDef) def32 = parse(I686);
-    g_autofree char *xml = format(def64);
+    bool fromKernel = true;
+    g_autoptr(virDomainDef) def64 = parse(X86_64, &fromKernel);
+    g_autoptr(virDomainDef) def32 = NULL;
+    g_autoptr(virDomainDef) none = NULL;
+    g_autofree char *xml = NULL;
 
-    g_assert_false(xenpvDomainDefArchFromKernel(def64));
-    g_assert_false(xenpvDomainDefArchFromKernel(def32));
+    g_assert_false(fromKernel);
+    def32 = parse(I686, &fromKernel);
+    g_assert_false(fromKernel);
     g_assert_cmpint(def32->os.arch, ==, VIR_ARCH_I686);
-    g_assert_null(strstr(xml, "urn:xenpv:arch:1"));
+    none = parse(NO_ARCH, &fromKernel);
+    g_assert_true(fromKernel);
+    g_assert_cmpint(none->os.arch, ==, VIR_ARCH_X86_64);
+    xml = format(none);
     g_assert_null(strstr(xml, "<metadata"));
+    g_assert_true(confTestValidatesAgainstSchema(xml));
 }
 
-/* Absent: libvirt's default shows, the marker says it follows the kernel;
- * setting the kernel's arch keeps the marker in step; a round trip keeps
- * following; the output is valid domain XML. */
+/* The driver's config file: the marker goes in for the write and comes out
+ * again; loaded back it says the arch follows the kernel. */
 static void
-testAbsentAndRoundTrip(void)
+testConfigFileMarker(void)
 {
-    g_autoptr(virDomainDef) def = parse(NO_ARCH);
-    g_autoptr(virDomainDef) again = NULL;
-    g_autofree char *xml = NULL;
-    g_autofree char *xml2 = NULL;
+    bool fromKernel;
+    g_autoptr(virDomainDef) def = parse(NO_ARCH, &fromKernel);
+    g_autoptr(virDomainDef) loaded = NULL;
+    g_autofree char *onDisk = NULL;
+    g_autofree char *shown = NULL;
     g_autofree char *marker = g_strdup_printf(MARKER, "i686");
 
-    g_assert_cmpint(def->os.arch, ==, VIR_ARCH_X86_64);
-    g_assert_true(xenpvDomainDefArchFromKernel(def));
+    def->os.arch = VIR_ARCH_I686;
+    xenpvDomainDefAddArchMarker(def);
+    onDisk = format(def);
+    if (!strstr(onDisk, marker))
+        g_error("no '%s' in:\n%s", marker, onDisk);
+    g_assert_true(confTestValidatesAgainstSchema(onDisk));
+    g_assert_true(xenpvDomainDefTakeArchMarker(def));
+    shown = format(def);
+    g_assert_null(strstr(shown, "<metadata"));
 
-    xenpvDomainDefSetKernelArch(def, VIR_ARCH_I686);
-    g_assert_cmpint(def->os.arch, ==, VIR_ARCH_I686);
-    g_assert_true(xenpvDomainDefArchFromKernel(def));
-    xml = format(def);
-    if (!strstr(xml, marker))
-        g_error("no '%s' in:\n%s", marker, xml);
-    if (!strstr(xml, "<type arch='i686' machine='xenpv'>"))
-        g_error("no i686 type in:\n%s", xml);
-    g_assert_true(confTestValidatesAgainstSchema(xml));
-
-    again = parse(xml);
-    g_assert_true(xenpvDomainDefArchFromKernel(again));
-    g_assert_cmpint(again->os.arch, ==, VIR_ARCH_I686);
-    xml2 = format(again);
-    g_assert_cmpstr(xml2, ==, xml);
+    /* As libvirt loads the file: plain parse, then the marker taken out. */
+    loaded = virDomainDefParseString(onDisk, xmlopt, NULL, VIR_DOMAIN_DEF_PARSE_INACTIVE);
+    g_assert_nonnull(loaded);
+    g_assert_true(xenpvDomainDefTakeArchMarker(loaded));
+    g_assert_cmpint(loaded->os.arch, ==, VIR_ARCH_I686);
+    g_free(onDisk);
+    onDisk = format(loaded);
+    g_assert_cmpstr(onDisk, ==, shown);
+    /* Taken once, it is gone. */
+    g_assert_false(xenpvDomainDefTakeArchMarker(loaded));
 }
 
-/* The user changes the arch of a dumped definition: it is theirs now. */
+/* XML an older version dumped, marker included: still follows the kernel
+ * unless its arch was edited since; the marker never stays. */
 static void
-testEditedArch(void)
+testLegacyDump(void)
 {
-    g_autoptr(virDomainDef) def = parse(NO_ARCH);
-    g_autoptr(virDomainDef) edited = NULL;
-    g_autofree char *xml = NULL;
-    g_autofree char *changed = NULL;
+    g_autofree char *marker = g_strdup_printf(MARKER, "i686");
+    g_autofree char *dump = g_strdup_printf(HEAD "<metadata>%s</metadata>"
+                                            "<os><type arch='i686'>xen</type>" KERNEL TAIL, marker);
+    g_autofree char *edited = g_strdup_printf(HEAD "<metadata>%s</metadata>"
+                                              "<os><type arch='x86_64'>xen</type>" KERNEL TAIL, marker);
+    bool fromKernel = false;
+    g_autoptr(virDomainDef) def = parse(dump, &fromKernel);
+    g_autoptr(virDomainDef) def2 = NULL;
+    g_autofree char *xml = format(def);
     g_autofree char *xml2 = NULL;
-    g_auto(GStrv) parts = NULL;
 
-    xenpvDomainDefSetKernelArch(def, VIR_ARCH_I686);
-    xml = format(def);
-    parts = g_strsplit(xml, "arch='i686'", -1);
-    g_assert_cmpuint(g_strv_length(parts), ==, 2);
-    changed = g_strjoinv("arch='x86_64'", parts);
-    edited = parse(changed);
-    g_assert_false(xenpvDomainDefArchFromKernel(edited));
-    g_assert_cmpint(edited->os.arch, ==, VIR_ARCH_X86_64);
-    xml2 = format(edited);
+    g_assert_true(fromKernel);
+    g_assert_null(strstr(xml, "urn:xenpv:arch:1"));
+    g_assert_null(strstr(xml, "<metadata"));
+    def2 = parse(edited, &fromKernel);
+    g_assert_false(fromKernel);
+    xml2 = format(def2);
     g_assert_null(strstr(xml2, "urn:xenpv:arch:1"));
-    /* Setting the arch of a definition that does not follow the kernel
-     * adds no marker. */
-    xenpvDomainDefSetKernelArch(edited, VIR_ARCH_I686);
-    g_assert_false(xenpvDomainDefArchFromKernel(edited));
 }
 
 /* Other applications' metadata is left alone; a marker that is not ours
- * (other source) does not count. */
+ * (another source) does not count, and is not left behind either. */
 static void
 testOtherMetadata(void)
 {
@@ -134,22 +144,25 @@ testOtherMetadata(void)
     const char *foreign = HEAD "<metadata><xenpvarch:arch xmlns:xenpvarch='urn:xenpv:arch:1' "
                           "source='user' value='x86_64'/></metadata>"
                           "<os><type arch='x86_64'>xen</type>" KERNEL TAIL;
-    g_autoptr(virDomainDef) def = parse(xml);
-    g_autoptr(virDomainDef) def2 = parse(foreign);
+    bool fromKernel;
+    g_autoptr(virDomainDef) def = parse(xml, &fromKernel);
+    g_autoptr(virDomainDef) def2 = NULL;
     g_autofree char *out = NULL;
     g_autofree char *out2 = NULL;
 
-    g_assert_true(xenpvDomainDefArchFromKernel(def));
+    g_assert_true(fromKernel);
+    xenpvDomainDefAddArchMarker(def);
     out = format(def);
     g_assert_nonnull(strstr(out, "urn:app:1"));
     g_assert_nonnull(strstr(out, "urn:xenpv:arch:1"));
-    xenpvDomainDefSetArchFromKernel(def, false);
+    g_assert_true(xenpvDomainDefTakeArchMarker(def));
     g_free(out);
     out = format(def);
     g_assert_nonnull(strstr(out, "urn:app:1"));
     g_assert_null(strstr(out, "urn:xenpv:arch:1"));
 
-    g_assert_false(xenpvDomainDefArchFromKernel(def2));
+    def2 = parse(foreign, &fromKernel);
+    g_assert_false(fromKernel);
     out2 = format(def2);
     g_assert_null(strstr(out2, "<metadata"));
 }
@@ -162,9 +175,9 @@ main(int argc, char **argv)
         return 1;
 
     g_test_add_func("/conf/arch/names-arch", testNamesArch);
-    g_test_add_func("/conf/arch/named", testNamed);
-    g_test_add_func("/conf/arch/absent-round-trip", testAbsentAndRoundTrip);
-    g_test_add_func("/conf/arch/edited", testEditedArch);
+    g_test_add_func("/conf/arch/named-and-absent", testNamedAndAbsent);
+    g_test_add_func("/conf/arch/config-file-marker", testConfigFileMarker);
+    g_test_add_func("/conf/arch/legacy-dump", testLegacyDump);
     g_test_add_func("/conf/arch/other-metadata", testOtherMetadata);
     return g_test_run();
 }

@@ -9,6 +9,7 @@
 #include "virerror.h"
 
 #include "xenpv_domain_build.h"
+#include "xenpv_domain_support.h"
 #include "xenpv_domain_xmlopt.h"
 #include "conf_test_util.h"
 
@@ -66,6 +67,7 @@ testBuildTwoDisksTwoNics(void)
     g_assert_cmpstr(spec.nics[0].mac, ==, "00:16:3e:00:00:41");
     g_assert_cmpstr(spec.nics[0].bridge, ==, "xenbr0");
     g_assert_cmpstr(spec.nics[0].script, ==, "vif-bridge");
+    /* No model in the definition: a PV NIC is a netfront. */
     g_assert_cmpstr(spec.nics[0].model, ==, "netfront");
     g_assert_null(spec.nics[1].bridge);
     g_assert_cmpstr(spec.nics[1].ip, ==, "10.0.42.2");
@@ -100,7 +102,10 @@ testBuildPygrub(void)
 #define PV_HEAD "<domain type='xen'><name>t</name><memory unit='MiB'>256</memory>"
 #define PV_OS "<os><type>xen</type><kernel>/k</kernel></os>"
 
-/* <root> goes ahead of the command line as root=; devices get PV defaults. */
+/* <root> goes ahead of the command line as root=; a PV guest gets the
+ * defaults libvirt's Xen driver gives it: the console, the xen keyboard and
+ * mouse, the xen balloon, the xenbus controller, disks on bus xen in raw
+ * format with no driver name, NICs with no model, MACs under 00:16:3e. */
 static void
 testDefaults(void)
 {
@@ -120,8 +125,19 @@ testDefaults(void)
     g_assert_cmpint(def->consoles[0]->targetType, ==, VIR_DOMAIN_CHR_CONSOLE_TARGET_TYPE_XEN);
     g_assert_cmpint(def->consoles[0]->source->type, ==, VIR_DOMAIN_CHR_TYPE_PTY);
     g_assert_cmpint(def->disks[0]->bus, ==, VIR_DOMAIN_DISK_BUS_XEN);
-    g_assert_cmpstr(def->disks[0]->driverName, ==, "phy");
-    g_assert_cmpint(def->nets[0]->model, ==, VIR_DOMAIN_NET_MODEL_NETFRONT);
+    g_assert_null(def->disks[0]->driverName);
+    g_assert_cmpint(def->disks[0]->src->format, ==, VIR_STORAGE_FILE_RAW);
+    g_assert_cmpint(def->nets[0]->model, ==, VIR_DOMAIN_NET_MODEL_UNKNOWN);
+    g_assert_null(def->nets[0]->modelstr);
+    g_assert_cmpuint(def->ninputs, ==, 2);
+    g_assert_cmpint(def->inputs[0]->type, ==, VIR_DOMAIN_INPUT_TYPE_MOUSE);
+    g_assert_cmpint(def->inputs[0]->bus, ==, VIR_DOMAIN_INPUT_BUS_XEN);
+    g_assert_cmpint(def->inputs[1]->type, ==, VIR_DOMAIN_INPUT_TYPE_KBD);
+    g_assert_cmpint(def->inputs[1]->bus, ==, VIR_DOMAIN_INPUT_BUS_XEN);
+    g_assert_nonnull(def->memballoon);
+    g_assert_cmpint(def->memballoon->model, ==, VIR_DOMAIN_MEMBALLOON_MODEL_XEN);
+    g_assert_cmpuint(def->ncontrollers, ==, 1);
+    g_assert_cmpint(def->controllers[0]->type, ==, VIR_DOMAIN_CONTROLLER_TYPE_XENBUS);
     g_assert_cmpuint(def->nets[0]->mac.addr[0], ==, 0x00);
     g_assert_cmpuint(def->nets[0]->mac.addr[1], ==, 0x16);
     g_assert_cmpuint(def->nets[0]->mac.addr[2], ==, 0x3e);
@@ -129,8 +145,97 @@ testDefaults(void)
     g_assert_cmpint(xenpvBuildSpecFromDef(def, &spec), ==, 0);
     g_assert_cmpstr(spec.cmdline, ==, "root=/dev/xvda1 ro");
     g_assert_cmpstr(spec.disks[0].backendType, ==, "phy");
+    g_assert_null(spec.disks[0].format);
     g_assert_true(spec.disks[0].shareable);
+    g_assert_cmpstr(spec.nics[0].model, ==, "netfront");
     xenpvBuildSpecClear(&spec);
+}
+
+typedef struct {
+    const char *driver;     /* NULL: none */
+    const char *format;
+    const char *backend;    /* the build's back end */
+    const char *specFormat; /* NULL: raw */
+} DiskBackend;
+
+/* The back end a disk's driver name and format give, as libvirt's Xen
+ * driver maps them: 'qemu' is QEMU's qdisk; tap for qcow/qcow2/qed too. */
+static const DiskBackend diskBackends[] = {
+    { "qemu", "raw", "qdisk", NULL },
+    { "qemu", "qcow2", "qdisk", "qcow2" },
+    { "qdisk", "qed", "qdisk", "qed" },
+    { "tap", "qcow", "qdisk", "qcow" },
+    { "tap2", "raw", "tap2", NULL },
+    { "tap", "vhd", "tap", "vhd" },
+    { "phy", "raw", "phy", NULL },
+    { "file", "raw", "file", NULL },
+    { NULL, "raw", "file", NULL },
+};
+
+static void
+testDiskBackends(void)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(diskBackends); i++) {
+        const DiskBackend *b = &diskBackends[i];
+        g_autofree char *driver = b->driver ? g_strdup_printf(" name='%s'", b->driver) : g_strdup("");
+        g_autofree char *xml =
+            g_strdup_printf(PV_HEAD PV_OS "<devices><disk type='file'><driver%s type='%s'/>"
+                            "<source file='/img'/><target dev='xvda'/></disk></devices></domain>",
+                            driver, b->format);
+        g_autoptr(virDomainDef) def = parse(xml);
+        xenpvBuildSpec spec;
+
+        if (!def)
+            g_error("%s: %s", xml, virGetLastErrorMessage());
+        g_assert_cmpint(xenpvBuildSpecFromDef(def, &spec), ==, 0);
+        g_assert_cmpstr(spec.disks[0].backendType, ==, b->backend);
+        g_assert_cmpstr(spec.disks[0].format, ==, b->specFormat);
+        xenpvBuildSpecClear(&spec);
+    }
+}
+
+/* xl's max_event_channels and max_grant_frames reach the build. */
+static void
+testXenbusLimits(void)
+{
+    g_autoptr(virDomainDef) def =
+        parse(PV_HEAD PV_OS "<devices><controller type='xenbus' maxGrantFrames='64' "
+              "maxEventChannels='2047'/></devices></domain>");
+    xenpvBuildSpec spec;
+
+    g_assert_nonnull(def);
+    g_assert_cmpint(xenpvBuildSpecFromDef(def, &spec), ==, 0);
+    g_assert_cmpuint(spec.maxGrantFrames, ==, 64);
+    g_assert_cmpuint(spec.maxEventChannels, ==, 2047);
+    xenpvBuildSpecClear(&spec);
+}
+
+/* What libvirt's Xen driver takes for PV guests and this one does too:
+ * no kernel and no bootloader (pygrub at start), a kernel inside the disk
+ * for the bootloader, <cmdline> beside it, any NIC model (a PV NIC is a
+ * netfront), <interface type='network'>, image formats through qdisk. */
+static void
+testAccepted(void)
+{
+    const char *xmls[] = {
+        PV_HEAD "<os><type>xen</type></os></domain>",
+        PV_HEAD "<bootloader>/usr/bin/pygrub</bootloader><os><type>xen</type>"
+        "<kernel>/boot/vmlinuz</kernel><cmdline>quiet</cmdline></os></domain>",
+        PV_HEAD PV_OS "<devices><interface type='bridge'><source bridge='b'/><model type='e1000'/></interface></devices></domain>",
+        PV_HEAD PV_OS "<devices><interface type='network'><source network='default'/></interface></devices></domain>",
+        PV_HEAD PV_OS "<devices><disk type='file'><driver name='qemu' type='qcow2'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>",
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(xmls); i++) {
+        g_autoptr(virDomainDef) def = parse(xmls[i]);
+
+        if (!def)
+            g_error("%s: %s", xmls[i], virGetLastErrorMessage());
+        g_assert_cmpint(xenpvDomainDefCheckRunnable(def), ==, 0);
+    }
 }
 
 /* A serial port is the PV console: one serial and the console are fine. */
@@ -156,7 +261,6 @@ static const Refusal refusals[] = {
     { "kvm", "<domain type='kvm'><name>t</name><memory>262144</memory>" PV_OS "</domain>", "<domain type='kvm'>" },
     { "arch", PV_HEAD "<os><type arch='aarch64'>xen</type><kernel>/k</kernel></os></domain>", "arch='aarch64'" },
     { "machine", PV_HEAD "<os><type machine='xenfv'>xen</type><kernel>/k</kernel></os></domain>", "machine='xenfv'" },
-    { "nokernel", PV_HEAD "<os><type>xen</type></os></domain>", "<bootloader>" },
     { "loader", PV_HEAD "<os><type>xen</type><loader>/x</loader><kernel>/k</kernel></os></domain>", "<loader>" },
     { "nvram", PV_HEAD "<os><type>xen</type><nvram>/x</nvram><kernel>/k</kernel></os></domain>", "<nvram>" },
     { "bootdev", PV_HEAD "<os><type>xen</type><kernel>/k</kernel><boot dev='hd'/></os></domain>", "<boot dev>" },
@@ -171,26 +275,34 @@ static const Refusal refusals[] = {
     { "video", PV_HEAD PV_OS "<devices><graphics type='vnc'/><video><model type='vga'/></video></devices></domain>", "<video>" },
     { "usb", PV_HEAD PV_OS "<devices><controller type='usb'/></devices></domain>", "controller type='usb'" },
     { "pci", PV_HEAD PV_OS "<devices><controller type='pci' model='pci-root'/></devices></domain>", "controller type='pci'" },
-    { "hostdev", PV_HEAD PV_OS "<devices><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev></devices></domain>", "<hostdev>: PCI and USB passthrough are not supported yet" },
+    { "hostdev", PV_HEAD PV_OS "<devices><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev></devices></domain>", "PCI and USB passthrough are not supported yet" },
+    { "hostdev-scsi", PV_HEAD PV_OS "<devices><hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/><address bus='0' target='0' unit='0'/></source></hostdev></devices></domain>", "PCI and USB host devices" },
+    { "usbctrl", PV_HEAD PV_OS "<devices><controller type='usb' model='qusb2'/></devices></domain>", "PV USB controllers are not supported yet" },
+    { "channel", PV_HEAD PV_OS "<devices><channel type='pty'><target type='xen' name='org.qemu.guest_agent.0'/></channel></devices></domain>", "PV channels are not supported yet" },
+    { "channel-virtio", PV_HEAD PV_OS "<devices><channel type='pty'><target type='virtio' name='a'/></channel></devices></domain>", "virtio-serial" },
+    { "e820", PV_HEAD PV_OS "<features><xen><e820_host state='on'/></xen></features></domain>", "e820_host" },
+    { "tsc", PV_HEAD PV_OS "<clock offset='utc'><timer name='tsc' mode='native'/></clock></domain>", "TSC mode" },
+    { "bandwidth-in", PV_HEAD PV_OS "<devices><interface type='bridge'><source bridge='b'/><bandwidth><inbound average='1000'/></bandwidth></interface></devices></domain>", "outbound" },
+    { "ovs", PV_HEAD PV_OS "<devices><interface type='bridge'><source bridge='b'/><virtualport type='openvswitch'/></interface></devices></domain>", "Open vSwitch" },
+    { "discard", PV_HEAD PV_OS "<devices><disk type='file'><driver discard='unmap'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "discard" },
     { "cdrom", PV_HEAD PV_OS "<devices><disk type='file' device='cdrom'><source file='/x.iso'/><target dev='xvdc'/></disk></devices></domain>", "device='cdrom'" },
     { "diskbus", PV_HEAD PV_OS "<devices><disk type='file'><source file='/x'/><target dev='sda' bus='scsi'/></disk></devices></domain>", "bus='scsi'" },
     { "diskname", PV_HEAD PV_OS "<devices><disk type='file'><source file='/x'/><target dev='vda'/></disk></devices></domain>", "dev='vda'" },
-    { "diskfmt", PV_HEAD PV_OS "<devices><disk type='file'><driver name='qdisk' type='qcow2'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "type='qcow2'" },
-    { "diskdrv", PV_HEAD PV_OS "<devices><disk type='file'><driver name='qemu'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "name='qemu'" },
+    { "diskfmt", PV_HEAD PV_OS "<devices><disk type='file'><driver name='phy' type='qcow2'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "type='qcow2'" },
+    { "diskfmt-vmdk", PV_HEAD PV_OS "<devices><disk type='file'><driver name='qemu' type='vmdk'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "type='vmdk'" },
+    { "diskdrv", PV_HEAD PV_OS "<devices><disk type='file'><driver name='blktap3'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "name='blktap3'" },
     { "fs", PV_HEAD PV_OS "<devices><filesystem><source dir='/a'/><target dir='b'/></filesystem></devices></domain>", "<filesystem>" },
-    { "netnet", PV_HEAD PV_OS "<devices><interface type='network'><source network='default'/></interface></devices></domain>", "type='network'" },
-    { "nicmodel", PV_HEAD PV_OS "<devices><interface type='bridge'><source bridge='b'/><model type='e1000'/></interface></devices></domain>", "type='e1000'" },
+    { "netuser", PV_HEAD PV_OS "<devices><interface type='user'/></devices></domain>", "type='user'" },
     { "spice", PV_HEAD PV_OS "<devices><graphics type='spice'/></devices></domain>", "type='spice'" },
     { "watchdog", PV_HEAD PV_OS "<devices><watchdog model='i6300esb'/></devices></domain>", "<watchdog>" },
     { "rng", PV_HEAD PV_OS "<devices><rng model='virtio'><backend model='random'>/dev/urandom</backend></rng></devices></domain>", "<rng>" },
     { "tpm", PV_HEAD PV_OS "<devices><tpm model='tpm-tis'><backend type='emulator'/></tpm></devices></domain>", "<tpm>" },
     { "balloon", PV_HEAD PV_OS "<devices><memballoon model='virtio'/></devices></domain>", "<memballoon model='virtio'>" },
-    { "timer", PV_HEAD PV_OS "<clock offset='utc'><timer name='rtc'/></clock></domain>", "<timer>" },
+    { "timer", PV_HEAD PV_OS "<clock offset='utc'><timer name='rtc'/></clock></domain>", "<timer name='rtc'>" },
     { "vcpupin", PV_HEAD PV_OS "<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune></domain>", "<vcpupin>" },
     { "vcpu0", PV_HEAD PV_OS "<vcpu current='0'>2</vcpu></domain>", "current='0'" },
     { "vcpuhuge", PV_HEAD PV_OS "<vcpu>4000000000</vcpu></domain>", "at most 8192 vCPUs" },
     { "vcpuneg", PV_HEAD PV_OS "<vcpu>-1</vcpu></domain>", "at most 8192 vCPUs" },
-    { "bothboot", PV_HEAD "<bootloader>/usr/bin/pygrub</bootloader>" PV_OS "</domain>", "<bootloader> and <os><kernel>" },
 };
 
 static void
@@ -246,6 +358,9 @@ main(int argc, char **argv)
     g_test_add_func("/conf/build/pygrub", testBuildPygrub);
     g_test_add_func("/conf/defaults", testDefaults);
     g_test_add_func("/conf/serial-is-console", testSerialIsConsole);
+    g_test_add_func("/conf/build/disk-backends", testDiskBackends);
+    g_test_add_func("/conf/build/xenbus-limits", testXenbusLimits);
+    g_test_add_func("/conf/accepted", testAccepted);
     g_test_add_func("/conf/build/refuses-hvm", testBuildRefusesHVM);
     for (i = 0; i < G_N_ELEMENTS(refusals); i++) {
         g_autofree char *name = g_strdup_printf("/conf/refuses/%s", refusals[i].name);

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerInitialize(int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
 {
-    xmlopt = fuzzSetup();
+    xmlopt = fuzzSetup(false);
     return 0;
 }
 
@@ -50,8 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     xenpvBuildSpecClear(&spec);
 
-    xm = xenpvNativeFormatConfig(XENPV_NATIVE_XM, def);
-    xl = xenpvNativeFormatConfig(XENPV_NATIVE_XL, def);
+    xm = xenpvNativeFormatConfig(XENPV_NATIVE_XM, def, NULL);
+    xl = xenpvNativeFormatConfig(XENPV_NATIVE_XL, def, NULL);
 
  done:
     virResetLastError();

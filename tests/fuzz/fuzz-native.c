@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerInitialize(int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
 {
-    xmlopt = fuzzSetup();
+    xmlopt = fuzzSetup(true);
     xmlSetGenericErrorFunc(NULL, quietXML);
     {
         xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt(XENPV_DOMAIN_RNG);
@@ -92,14 +92,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* Some definitions have no spelling in the format (a value with both
      * quote characters, say): refusing is fine, being unstable is not. */
-    if (!(native1 = xenpvNativeFormatConfig(format, def)))
+    if (!(native1 = xenpvNativeFormatConfig(format, def, NULL)))
         goto done;
     if (!(def2 = xenpvNativeParseConfig(xmlopt, format, native1))) {
         fprintf(stderr, "formatted config does not parse: %s\n%s\n",
                 virGetLastErrorMessage(), native1);
         abort();
     }
-    if (!(native2 = xenpvNativeFormatConfig(format, def2)))
+    if (!(native2 = xenpvNativeFormatConfig(format, def2, NULL)))
         abort();
     if (STRNEQ(native1, native2)) {
         fprintf(stderr, "unstable:\n%s---\n%s", native1, native2);

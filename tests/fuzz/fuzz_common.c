@@ -15,11 +15,17 @@ fuzzQuietErrors(void *opaque G_GNUC_UNUSED, virErrorPtr err G_GNUC_UNUSED)
 
 
 virDomainXMLOption *
-fuzzSetup(void)
+fuzzSetup(bool forConversion)
 {
     virDomainXMLOption *xmlopt = NULL;
 
-    if (virInitialize() < 0 || !(xmlopt = xenpvDomainXMLOptionNew(NULL, NULL)))
+    if (virInitialize() < 0)
+        abort();
+    if (forConversion)
+        xmlopt = xenpvDomainXMLOptionNewForConversion();
+    else
+        xmlopt = xenpvDomainXMLOptionNew(NULL, NULL);
+    if (!xmlopt)
         abort();
     virSetErrorFunc(NULL, fuzzQuietErrors);
     return xmlopt;

@@ -8,5 +8,7 @@
 #include "internal.h"
 #include "domain_conf.h"
 
-/* Aborts when libvirt or the XML option cannot be set up. */
-virDomainXMLOption *fuzzSetup(void);
+/* Aborts when libvirt or the XML option cannot be set up.  @forConversion:
+ * the option the xm/xl conversions use (what PV can be), else the driver's
+ * (what it also runs). */
+virDomainXMLOption *fuzzSetup(bool forConversion);
