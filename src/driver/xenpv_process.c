@@ -12,6 +12,7 @@
 #include "viruuid.h"
 
 #include "xenpv_bootloader.h"
+#include "xenpv_network.h"
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
@@ -110,6 +111,7 @@ xenpvProcessStart(xenpvDriver *driver,
     uint32_t domid = 0;
     bool created = false;
     bool transient = false;
+    bool networked = false;
     bool recorded = false;
     /* A migration's incoming job covers the start; anything else records
      * its own. */
@@ -139,6 +141,12 @@ xenpvProcessStart(xenpvDriver *driver,
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         goto cleanup;
     transient = true;
+
+    /* Ports of libvirt's networks, in the live definition (which keeps
+     * them in the status XML), and their bridges for the build. */
+    if (xenpvNetworkPrepare(vm->def, &spec) < 0)
+        goto cleanup;
+    networked = true;
 
     /* Recorded before anything is built: a daemon killed while building
      * leaves a status saying so, and the next one tears down what it finds
@@ -206,6 +214,8 @@ xenpvProcessStart(xenpvDriver *driver,
             vm->def->id = -1;
             virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_FAILED);
         }
+        if (networked && !virDomainObjIsActive(vm))
+            xenpvNetworkRelease(vm->def);
         /* Also undoes a live definition the caller put in place (a
          * transient create over a defined domain, a restore). */
         if (transient || !virDomainObjIsActive(vm))
@@ -275,8 +285,10 @@ xenpvProcessCleanup(xenpvDriver *driver,
     virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, reason);
     vm->def->id = -1;
     priv->abi = XENPV_GUEST_ABI_UNKNOWN;
-    /* The kernel the bootloader extracted served this run only. */
+    /* The kernel the bootloader extracted, and the network ports, served
+     * this run only. */
     xenpvBootloaderCleanup(driver, vm->def);
+    xenpvNetworkRelease(vm->def);
     priv->shutdownHandled = false;
     xenpvDriverDomainStopped(driver);
 
