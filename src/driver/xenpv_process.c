@@ -95,6 +95,18 @@ xenpvProcessAutoDestroy(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
 }
 
 
+static void
+xenpvProcessShowDiskBackends(virDomainDef *def)
+{
+    size_t i;
+
+    for (i = 0; i < def->ndisks; i++) {
+        if (!def->disks[i]->driverName)
+            def->disks[i]->driverName = g_strdup("phy");
+    }
+}
+
+
 int
 xenpvProcessStart(xenpvDriver *driver,
                   virDomainObj *vm,
@@ -166,8 +178,11 @@ xenpvProcessStart(xenpvDriver *driver,
     }
     created = true;
     vm->def->id = domid;
-    /* The live definition says what the guest really is. */
+    /* The live definition says what the guest really is, and, as libvirt's
+     * Xen driver shows it, the back end picked for a disk that named none
+     * (blkback: 'phy', for a device or a file on a loop device). */
     vm->def->os.arch = virArchFromString(xenpvGuestAbiArch(spec.abi));
+    xenpvProcessShowDiskBackends(vm->def);
     VIR_DEBUG("domain '%s' built as domid %u (%s)", vm->def->name, domid,
               xenpvGuestAbiToCaps(spec.abi));
 

@@ -272,8 +272,22 @@ def check_password_and_qdisk(tap, lab):
         be = lab.store_read('/local/domain/%s/device/vbd/%d/backend' % (domid, devid)) or ''
         tap.eq(lab.store_read(be + '/type'), 'qdisk', '%s: served by qdisk' % vdev)
         tap.eq(lab.store_read(be + '/params'), params, '%s: qdisk params FORMAT:PATH' % vdev)
-    lab.virsh('destroy', 'qdisk-guest')
-    lab.virsh('undefine', 'qdisk-guest')
+    # A disk that names no driver: none in the definition, and in the live
+    # XML the back end it got, as libvirt's Xen driver shows it.
+    plain = ET.fromstring(xenpvlab.guest_xml('x86_64', name='nodriver-guest', memory_mib=64))
+    for drv in plain.findall('devices/disk/driver'):
+        drv.attrib.pop('name', None)
+    tap.cmd_ok(lab.define(ET.tostring(plain, encoding='unicode'), start=True),
+               'a guest whose disk names no driver starts')
+    live = ET.fromstring(lab.virsh('dumpxml', 'nodriver-guest').out)
+    inactive = ET.fromstring(lab.virsh('dumpxml', '--inactive', 'nodriver-guest').out)
+    tap.eq(live.find('devices/disk/driver').get('name'), 'phy',
+           "its live XML shows the back end it got: <driver name='phy'>")
+    tap.eq(inactive.find('devices/disk/driver').get('name'), None,
+           'its definition still names no driver')
+    for name in ('qdisk-guest', 'nodriver-guest'):
+        lab.virsh('destroy', name)
+        lab.virsh('undefine', name)
 
 
 def check_refusals(tap, lab):
