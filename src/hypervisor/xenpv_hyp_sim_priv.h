@@ -34,6 +34,13 @@ int xenpvSimCreate(xenpvHypervisor *hyp, GString *line, uint32_t *domid);
 /* The domain's whole memory: its descriptor (the caller closes it) and size. */
 int xenpvSimMemoryFd(xenpvHypervisor *hyp, uint32_t domid, size_t *bytes);
 
+/* xenpv_hyp_sim_cpus.c */
+int xenpvSimGetHostTopology(xenpvHypervisor *hyp, xenpvHostTopology *topo);
+int xenpvSimDomainGetVcpus(xenpvHypervisor *hyp, uint32_t domid,
+                           xenpvVcpuInfo **vcpus, size_t *nvcpus);
+int xenpvSimDomainSetVcpuAffinity(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
+                                  const unsigned char *cpumap, size_t maplen);
+
 /* xenpv_hyp_sim_save.c: its stream (docs/sim-save-stream.md) */
 #define XENPV_SIM_STREAM_FORMAT "xenpv-sim"
 #define XENPV_SIM_STREAM_VERSION 1

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "virbitmap.h"
 #include "virerror.h"
 #include "virlog.h"
 
@@ -24,48 +23,6 @@
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
 VIR_LOG_INIT("xenpv.hyp_xen_build");
-
-
-/* Pin every vCPU to the host CPUs of @cpuset ("0-3,^2"). */
-static int
-xenpvXenSetAffinity(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec)
-{
-    g_autoptr(virBitmap) cpus = NULL;
-    xc_cpumap_t map = NULL;
-    int maxCpus;
-    unsigned int vcpu;
-    ssize_t cpu = -1;
-    int ret = -1;
-
-    if (!spec->cpuset || !*spec->cpuset)
-        return 0;
-    if ((maxCpus = xc_get_max_cpus(priv->xch)) <= 0) {
-        xenpvXenReportError(VIR_ERR_OPERATION_FAILED, "%s",
-                            _("cannot read the number of host CPUs"));
-        return -1;
-    }
-    if (virBitmapParse(spec->cpuset, &cpus, maxCpus) < 0)
-        return -1;
-    if (!(map = xc_cpumap_alloc(priv->xch))) {
-        xenpvXenReportError(VIR_ERR_NO_MEMORY, "%s", _("cannot allocate a CPU map"));
-        return -1;
-    }
-    while ((cpu = virBitmapNextSetBit(cpus, cpu)) >= 0)
-        map[cpu / 8] |= 1U << (cpu % 8);
-    for (vcpu = 0; vcpu < spec->maxVcpus; vcpu++) {
-        if (xc_vcpu_setaffinity(priv->xch, domid, vcpu, map, NULL, XEN_VCPUAFFINITY_HARD) < 0) {
-            xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
-                                _("cannot pin vCPU %u of domain '%s' to host CPUs %s"),
-                                vcpu, spec->name, spec->cpuset);
-            goto cleanup;
-        }
-    }
-    ret = 0;
-
- cleanup:
-    free(map);
-    return ret;
-}
 
 
 int
@@ -134,7 +91,7 @@ xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *dom
                             spec->name, (unsigned long long)spec->maxMemKiB);
         goto error;
     }
-    if (xenpvXenSetAffinity(priv, newDomid, spec) < 0)
+    if (xenpvXenApplyAffinity(priv, newDomid, spec) < 0)
         goto error;
 
     *domid = newDomid;

@@ -78,6 +78,15 @@ int xenpvXenStoreRemove(xenpvHypervisor *hyp, const char *path);
 int xenpvXenEventFd(xenpvHypervisor *hyp);
 int xenpvXenEventAck(xenpvHypervisor *hyp);
 
+/* xenpv_hyp_xen_cpus.c */
+/* Pin every vCPU as @spec says (its own cpuset, else the domain's). */
+int xenpvXenApplyAffinity(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
+int xenpvXenGetHostTopology(xenpvHypervisor *hyp, xenpvHostTopology *topo);
+int xenpvXenDomainGetVcpus(xenpvHypervisor *hyp, uint32_t domid,
+                           xenpvVcpuInfo **vcpus, size_t *nvcpus);
+int xenpvXenDomainSetVcpuAffinity(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
+                                  const unsigned char *cpumap, size_t maplen);
+
 /* xenpv_hyp_xen_devices.c */
 int xenpvXenDiskDevid(const char *vdev);
 int xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);

@@ -36,5 +36,91 @@ xenpvBuildSpecClear(xenpvBuildSpec *spec)
     g_free(spec->bootloader);
     g_free(spec->bootloaderArgs);
     g_free(spec->cpuset);
+    if (spec->vcpuCpusets) {
+        for (i = 0; i < spec->maxVcpus; i++)
+            g_free(spec->vcpuCpusets[i]);
+        g_free(spec->vcpuCpusets);
+    }
     memset(spec, 0, sizeof(*spec));
+}
+
+
+void
+xenpvHostTopologyClear(xenpvHostTopology *topo)
+{
+    if (!topo)
+        return;
+    g_free(topo->nodeMemKiB);
+    g_free(topo->nodeFreeKiB);
+    g_free(topo->cpuNode);
+    g_free(topo->cpuSocket);
+    g_free(topo->cpuCore);
+    memset(topo, 0, sizeof(*topo));
+}
+
+
+static bool
+xenpvCpumapTest(const unsigned char *map, size_t cpu)
+{
+    return map[cpu / 8] & (1U << (cpu % 8));
+}
+
+
+char *
+xenpvCpumapFormat(const unsigned char *map, size_t maplen)
+{
+    GString *out = g_string_new(NULL);
+    size_t ncpus = maplen * 8;
+    size_t cpu = 0;
+
+    while (cpu < ncpus) {
+        size_t last;
+
+        if (!xenpvCpumapTest(map, cpu)) {
+            cpu++;
+            continue;
+        }
+        for (last = cpu; last + 1 < ncpus && xenpvCpumapTest(map, last + 1); last++)
+            ;
+        if (out->len)
+            g_string_append_c(out, ',');
+        if (last == cpu)
+            g_string_append_printf(out, "%zu", cpu);
+        else
+            g_string_append_printf(out, "%zu-%zu", cpu, last);
+        cpu = last + 1;
+    }
+    return g_string_free(out, FALSE);
+}
+
+
+bool
+xenpvCpumapParse(const char *text, unsigned char *map, size_t maplen)
+{
+    g_auto(GStrv) ranges = NULL;
+    size_t i;
+
+    memset(map, 0, maplen);
+    if (!text)
+        return false;
+    if (!*text)
+        return true;
+    ranges = g_strsplit(text, ",", -1);
+    for (i = 0; ranges[i]; i++) {
+        g_auto(GStrv) ends = g_strsplit(ranges[i], "-", 3);
+        guint64 first;
+        guint64 last;
+        guint64 cpu;
+
+        if (!ends[0] || (ends[1] && ends[2]) ||
+            !g_ascii_string_to_unsigned(ends[0], 10, 0, maplen * 8 - 1, &first, NULL))
+            return false;
+        last = first;
+        if (ends[1] &&
+            !g_ascii_string_to_unsigned(ends[1], 10, first, maplen * 8 - 1, &last, NULL))
+            return false;
+        for (cpu = first; cpu <= last; cpu++)
+            map[cpu / 8] |= 1U << (cpu % 8);
+    }
+    return true;
 }

@@ -76,6 +76,43 @@ struct _xenpvHostInfo {
     bool logDirty;          /* PV log-dirty (needed for live save/migration) */
 };
 
+/* Host CPUs a CPU map covers: one bit a CPU, CPU 0 in the lowest bit of
+ * byte 0 (Xen's xc_cpumap_t and libvirt's cpumaps alike). */
+#define XENPV_MAX_HOST_CPUS 1024
+#define XENPV_CPUMAP_BYTES (XENPV_MAX_HOST_CPUS / 8)
+
+/* One vCPU of a domain (xc_vcpu_getinfo and its hard affinity). */
+typedef struct _xenpvVcpuInfo xenpvVcpuInfo;
+struct _xenpvVcpuInfo {
+    unsigned int id;
+    bool online;
+    bool running;           /* on a host CPU right now */
+    bool blocked;
+    int cpu;                /* host CPU it runs or last ran on; -1 if offline */
+    uint64_t cpuTimeNs;
+    unsigned char affinity[XENPV_CPUMAP_BYTES];
+};
+
+/* The host's NUMA nodes and where its CPUs sit (xc_numainfo and
+ * xc_cputopoinfo); -1 where the hypervisor does not say. */
+typedef struct _xenpvHostTopology xenpvHostTopology;
+struct _xenpvHostTopology {
+    size_t nnodes;
+    uint64_t *nodeMemKiB;
+    uint64_t *nodeFreeKiB;
+    size_t ncpus;
+    int *cpuNode;
+    int *cpuSocket;
+    int *cpuCore;
+};
+
+void xenpvHostTopologyClear(xenpvHostTopology *topo);
+
+/* CPU maps as text, the cpuset syntax without exclusions ("0-3,6"). */
+char *xenpvCpumapFormat(const unsigned char *map, size_t maplen);
+/* False if @text is malformed or names a CPU beyond @maplen bytes. */
+bool xenpvCpumapParse(const char *text, unsigned char *map, size_t maplen);
+
 /* A virtual block device of a PV guest (blkfront/blkback). */
 typedef struct _xenpvDiskSpec xenpvDiskSpec;
 struct _xenpvDiskSpec {
@@ -122,6 +159,8 @@ struct _xenpvBuildSpec {
     char *cpuset;           /* host CPUs the vCPUs may run on ("0-3,^2"); NULL: any */
     unsigned int maxEventChannels;  /* xl's max_event_channels; 0: the default */
     unsigned int maxGrantFrames;    /* xl's max_grant_frames; 0: the default */
+    char **vcpuCpusets;     /* per vCPU (maxVcpus entries, or NULL); an entry
+                             * overrides cpuset for its vCPU, NULL: cpuset */
 };
 
 void xenpvBuildSpecClear(xenpvBuildSpec *spec);
@@ -160,6 +199,9 @@ struct _xenpvHypervisorOps {
     void (*close)(xenpvHypervisor *hyp);
 
     int (*getHostInfo)(xenpvHypervisor *hyp, xenpvHostInfo *info);
+    /* NUMA nodes (memory, free memory) and each host CPU's node, socket
+     * and core; clear @topo with xenpvHostTopologyClear. */
+    int (*getHostTopology)(xenpvHypervisor *hyp, xenpvHostTopology *topo);
 
     /* All domains, dom0 included, sorted by domid. */
     int (*listDomains)(xenpvHypervisor *hyp, xenpvDomainInfo **infos, size_t *ninfos);
@@ -176,6 +218,12 @@ struct _xenpvHypervisorOps {
     int (*domainResume)(xenpvHypervisor *hyp, uint32_t domid);
     int (*domainSetMaxMem)(xenpvHypervisor *hyp, uint32_t domid, uint64_t kib);
     int (*domainSetMaxVcpus)(xenpvHypervisor *hyp, uint32_t domid, unsigned int max);
+    /* Every vCPU up to the domain's maximum, in order; free *vcpus with g_free. */
+    int (*domainGetVcpus)(xenpvHypervisor *hyp, uint32_t domid,
+                          xenpvVcpuInfo **vcpus, size_t *nvcpus);
+    /* Pin @vcpu to the host CPUs set in @cpumap (@maplen bytes). */
+    int (*domainSetVcpuAffinity)(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
+                                 const unsigned char *cpumap, size_t maplen);
 
     /* Map @count guest frames from @pfn into this process (xenforeignmemory). */
     void *(*mapForeign)(xenpvHypervisor *hyp, uint32_t domid, int prot,

@@ -11,6 +11,9 @@
 #include "simhost_store.h"
 #include "simhost_console.h"
 
+/* Domain-0's own work: its vCPU time is the host's uptime over this. */
+#define SIM_DOM0_LOAD_DIVISOR 20
+
 typedef struct _SimHostConfig SimHostConfig;
 struct _SimHostConfig {
     char *socketPath;
@@ -28,6 +31,16 @@ struct _SimHostConfig {
 typedef struct _SimHost SimHost;
 typedef struct _SimDomain SimDomain;
 
+/* One vCPU: whether the guest has it online, the host CPUs it may run on,
+ * the one it runs on, and its share of the domain's CPU time. */
+typedef struct _SimVcpu SimVcpu;
+struct _SimVcpu {
+    gboolean online;
+    guint8 affinity[XENPV_CPUMAP_BYTES];
+    int cpu;
+    guint64 cpuNs;
+};
+
 typedef enum {
     SIM_WORKLOAD_IDLE = 0,
     SIM_WORKLOAD_DIRTY = 1,
@@ -43,6 +56,7 @@ struct _SimHost {
     guint64 totalPages;
     guint64 dom0Pages;
     gint64 startUs;             /* Domain-0's vCPU time counts from here */
+    guint64 *pcpuBusyNs;        /* per host CPU: time its vCPUs ran there */
     /* Called whenever a domain changes state (the server fans it out). */
     void (*notify)(SimHost *host, gpointer opaque);
     gpointer notifyData;
@@ -60,7 +74,7 @@ struct _SimDomain {
     guint64 maxPages;
     guint64 nrPages;
     guint maxVcpus;
-    gboolean *vcpuOnline;
+    SimVcpu *vcpus;
 
     guint pauseCount;           /* Xen's controller pause count */
     gboolean everRun;           /* false until the first unpause */
@@ -112,6 +126,11 @@ void simDomainFillInfo(SimDomain *dom, xenpvDomainInfo *info);
 gboolean simDomainIsRunning(SimDomain *dom);
 guint simDomainOnlineVcpus(SimDomain *dom);
 void simDomainAccrueCpu(SimDomain *dom);
+/* Pin @vcpu to the host CPUs of @map (XENPV_CPUMAP_BYTES bytes). */
+int simDomainSetVcpuAffinity(SimDomain *dom, guint vcpu, const guint8 *map, GError **error);
+void simDomainSetVcpuOnline(SimDomain *dom, guint vcpu, gboolean online);
+/* Busy and idle time of each host CPU since the host started. */
+void simHostCpuTimes(SimHost *host, guint64 *busyNs, guint64 *idleNs);
 int simDomainLogDirty(SimDomain *dom, gboolean enable, GError **error);
 guint64 simDomainPeekClean(SimDomain *dom, gboolean clean, guint8 *bitmap, guint64 nrPages);
 /* A guest page about to be written by the guest itself: marks it dirty. */

@@ -221,7 +221,7 @@ simDevicesWrite(SimDomain *dom, const xenpvBuildSpec *spec)
     for (i = 0; i < dom->maxVcpus; i++) {
         g_autofree char *rel = g_strdup_printf("cpu/%u/availability", i);
 
-        domWrite(dom, rel, dom->vcpuOnline[i] ? "online" : "offline");
+        domWrite(dom, rel, dom->vcpus[i].online ? "online" : "offline");
     }
     writeDisks(dom, spec);
     writeNics(dom, spec);

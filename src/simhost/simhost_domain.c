@@ -19,6 +19,7 @@
 #define SIM_MAX_PAUSE_COUNT 255
 
 static void simDomainFree(gpointer data);
+static gboolean simDomainInitVcpus(SimDomain *dom, const xenpvBuildSpec *spec, GError **error);
 
 SimHost *
 simHostNew(const SimHostConfig *cfg)
@@ -31,6 +32,7 @@ simHostNew(const SimHostConfig *cfg)
     host->dom0Pages = cfg->dom0MemoryMiB << (20 - XENPV_PAGE_SHIFT);
     host->nextDomid = 1;
     host->startUs = g_get_monotonic_time();
+    host->pcpuBusyNs = g_new0(guint64, MAX(cfg->cpus, 1));
     host->domains = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, simDomainFree);
     host->store = st = simStoreNew();
 
@@ -51,6 +53,7 @@ simHostFree(SimHost *host)
         return;
     g_hash_table_destroy(host->domains);
     simStoreFree(host->store);
+    g_free(host->pcpuBusyNs);
     g_free(host);
 }
 
@@ -182,7 +185,6 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
     guint64 maxPages = (spec->maxMemKiB + 3) / 4;
     guint64 pages = MIN((spec->targetMemKiB ? spec->targetMemKiB : spec->maxMemKiB) / 4, maxPages);
     guint64 freePages = simHostFreePages(host);
-    guint i;
 
     if (restore) {
         pages = restorePages ? restorePages : pages;
@@ -231,15 +233,14 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
     dom->maxPages = maxPages;
     dom->nrPages = pages;
     dom->maxVcpus = spec->maxVcpus;
-    dom->vcpuOnline = g_new0(gboolean, dom->maxVcpus);
-    for (i = 0; i < spec->vcpus && i < dom->maxVcpus; i++)
-        dom->vcpuOnline[i] = TRUE;
+    dom->vcpus = g_new0(SimVcpu, dom->maxVcpus);
     dom->pauseCount = 1;
     dom->restored = restore;
     dom->consoleLine = g_string_new(NULL);
     dom->cpuSince = g_get_monotonic_time();
 
-    if (!simDomainMapMemory(dom, maxPages, error)) {
+    if (!simDomainInitVcpus(dom, spec, error) ||
+        !simDomainMapMemory(dom, maxPages, error)) {
         simDomainFree(dom);
         return NULL;
     }
@@ -269,7 +270,7 @@ simDomainFree(gpointer data)
     if (dom->memfd >= 0)
         close(dom->memfd);
     g_free(dom->dirtyBitmap);
-    g_free(dom->vcpuOnline);
+    g_free(dom->vcpus);
     g_free(dom->name);
     g_free(dom->cmdline);
     g_string_free(dom->consoleLine, TRUE);
@@ -309,18 +310,166 @@ simDomainOnlineVcpus(SimDomain *dom)
     guint i, n = 0;
 
     for (i = 0; i < dom->maxVcpus; i++)
-        n += dom->vcpuOnline[i] ? 1 : 0;
+        n += dom->vcpus[i].online ? 1 : 0;
     return n;
 }
 
+/* The domain's CPU time since the last call, shared out equally among its
+ * online vCPUs and charged to the host CPUs they sit on. */
 void
 simDomainAccrueCpu(SimDomain *dom)
 {
     gint64 now = g_get_monotonic_time();
+    guint online = simDomainOnlineVcpus(dom);
+    guint64 ns;
+    guint i;
 
-    if (simDomainIsRunning(dom) && now > dom->cpuSince)
-        dom->cpuNs += (guint64)((now - dom->cpuSince) * 1000.0 * dom->load);
+    if (simDomainIsRunning(dom) && now > dom->cpuSince && online > 0) {
+        ns = (guint64)((now - dom->cpuSince) * 1000.0 * dom->load);
+        dom->cpuNs += ns;
+        for (i = 0; i < dom->maxVcpus; i++) {
+            SimVcpu *v = &dom->vcpus[i];
+
+            if (!v->online)
+                continue;
+            v->cpuNs += ns / online;
+            if (v->cpu >= 0 && (guint)v->cpu < dom->host->cfg.cpus)
+                dom->host->pcpuBusyNs[v->cpu] += ns / online;
+        }
+    }
     dom->cpuSince = now;
+}
+
+
+static gboolean
+simCpumapTest(const guint8 *map, guint cpu)
+{
+    return cpu < XENPV_MAX_HOST_CPUS && (map[cpu / 8] & (1U << (cpu % 8)));
+}
+
+
+/* Put @vcpu on a host CPU it may run on: the domains spread over the host
+ * as Xen's scheduler would spread busy vCPUs. */
+static void
+simVcpuPlace(SimDomain *dom, guint vcpu)
+{
+    SimVcpu *v = &dom->vcpus[vcpu];
+    guint ncpus = dom->host->cfg.cpus;
+    guint i;
+
+    if (!v->online || ncpus == 0) {
+        v->cpu = -1;
+        return;
+    }
+    if (v->cpu >= 0 && simCpumapTest(v->affinity, v->cpu) && (guint)v->cpu < ncpus)
+        return;
+    for (i = 0; i < ncpus; i++) {
+        guint cpu = (dom->domid + vcpu + i) % ncpus;
+
+        if (simCpumapTest(v->affinity, cpu)) {
+            v->cpu = cpu;
+            return;
+        }
+    }
+    v->cpu = -1;
+}
+
+
+/* Does @map name a CPU of this host? */
+static gboolean
+simHostHasCpuIn(SimHost *host, const guint8 *map)
+{
+    guint cpu;
+
+    for (cpu = 0; cpu < host->cfg.cpus; cpu++) {
+        if (simCpumapTest(map, cpu))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+
+int
+simDomainSetVcpuAffinity(SimDomain *dom, guint vcpu, const guint8 *map, GError **error)
+{
+    if (vcpu >= dom->maxVcpus) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "domain %u has no vCPU %u (it has %u)", dom->domid, vcpu, dom->maxVcpus);
+        return -1;
+    }
+    if (!simHostHasCpuIn(dom->host, map)) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "the affinity of vCPU %u of domain %u names no CPU of this host (0-%u)",
+                    vcpu, dom->domid, dom->host->cfg.cpus - 1);
+        return -1;
+    }
+    simDomainAccrueCpu(dom);
+    memcpy(dom->vcpus[vcpu].affinity, map, XENPV_CPUMAP_BYTES);
+    dom->vcpus[vcpu].cpu = -1;
+    simVcpuPlace(dom, vcpu);
+    return 0;
+}
+
+
+void
+simDomainSetVcpuOnline(SimDomain *dom, guint vcpu, gboolean online)
+{
+    if (vcpu >= dom->maxVcpus || dom->vcpus[vcpu].online == online)
+        return;
+    simDomainAccrueCpu(dom);
+    dom->vcpus[vcpu].online = online;
+    simVcpuPlace(dom, vcpu);
+}
+
+
+/* Each vCPU's affinity (its own cpuset, else the domain's, else every
+ * host CPU), whether it is online, and where it runs. */
+static gboolean
+simDomainInitVcpus(SimDomain *dom, const xenpvBuildSpec *spec, GError **error)
+{
+    guint i;
+
+    for (i = 0; i < dom->maxVcpus; i++) {
+        SimVcpu *v = &dom->vcpus[i];
+        const char *set = spec->vcpuCpusets && spec->vcpuCpusets[i] ?
+            spec->vcpuCpusets[i] : spec->cpuset;
+
+        v->cpu = -1;
+        v->online = i < spec->vcpus;
+        if (!set) {
+            memset(v->affinity, 0xff, sizeof(v->affinity));
+        } else if (!xenpvCpumapParse(set, v->affinity, sizeof(v->affinity)) ||
+                   !simHostHasCpuIn(dom->host, v->affinity)) {
+            g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                        "cannot pin vCPU %u of domain %s to host CPUs '%s': this host has CPUs 0-%u",
+                        i, spec->name, set, dom->host->cfg.cpus - 1);
+            return FALSE;
+        }
+        simVcpuPlace(dom, i);
+    }
+    return TRUE;
+}
+
+
+void
+simHostCpuTimes(SimHost *host, guint64 *busyNs, guint64 *idleNs)
+{
+    GHashTableIter iter;
+    gpointer value;
+    guint64 upNs = (guint64)(g_get_monotonic_time() - host->startUs) * 1000;
+    guint ncpus = MAX(host->cfg.cpus, 1);
+    guint cpu;
+
+    g_hash_table_iter_init(&iter, host->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        simDomainAccrueCpu(value);
+    for (cpu = 0; cpu < ncpus; cpu++) {
+        /* Domain-0's own work (see its vCPU time) is spread evenly. */
+        guint64 busy = host->pcpuBusyNs[cpu] + upNs / SIM_DOM0_LOAD_DIVISOR / ncpus;
+
+        busyNs[cpu] = MIN(busy, upNs);
+        idleNs[cpu] = upNs - busyNs[cpu];
+    }
 }
 
 int
@@ -433,9 +582,12 @@ simDomainSetMaxVcpus(SimDomain *dom, guint max, GError **error)
         g_set_error(error, XENPV_SIM_ERROR, EINVAL, "vCPU limit %u is out of range", max);
         return -1;
     }
-    dom->vcpuOnline = g_renew(gboolean, dom->vcpuOnline, max);
-    for (i = dom->maxVcpus; i < max; i++)
-        dom->vcpuOnline[i] = FALSE;
+    dom->vcpus = g_renew(SimVcpu, dom->vcpus, max);
+    for (i = dom->maxVcpus; i < max; i++) {
+        memset(&dom->vcpus[i], 0, sizeof(dom->vcpus[i]));
+        memset(dom->vcpus[i].affinity, 0xff, sizeof(dom->vcpus[i].affinity));
+        dom->vcpus[i].cpu = -1;
+    }
     dom->maxVcpus = max;
     return 0;
 }

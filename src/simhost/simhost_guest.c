@@ -192,9 +192,8 @@ simGuestAnswerVcpus(SimDomain *dom)
             online = FALSE;
         else
             continue;
-        if (online != dom->vcpuOnline[i]) {
-            simDomainAccrueCpu(dom);
-            dom->vcpuOnline[i] = online;
+        if (online != dom->vcpus[i].online) {
+            simDomainSetVcpuOnline(dom, i, online);
             simGuestPrintf(dom, "%s CPU%u\n", online ? "smpboot: Booting Node 0 Processor" :
                            "smpboot: CPU is now offline:", i);
             changed = TRUE;

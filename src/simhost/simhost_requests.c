@@ -102,7 +102,7 @@ addDom0Info(SimHost *host, GString *line)
     info.nrPages = host->dom0Pages;
     info.maxPages = host->dom0Pages;
     /* The toolstack's own work: a few percent of one CPU. */
-    info.cpuTimeNs = (guint64)(g_get_monotonic_time() - host->startUs) * 1000 / 20;
+    info.cpuTimeNs = (guint64)(g_get_monotonic_time() - host->startUs) * 1000 / SIM_DOM0_LOAD_DIVISOR;
     info.nrOnlineVcpus = host->cfg.cpus;
     info.maxVcpuId = host->cfg.cpus - 1;
     info.abi = XENPV_GUEST_ABI_X86_64;
@@ -232,6 +232,10 @@ specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
                     spec->vcpus, spec->maxVcpus);
         goto error;
     }
+    spec->cpuset = g_strdup(xenpvSimMsgGet(msg, "cpuset"));
+    spec->vcpuCpusets = g_new0(char *, spec->maxVcpus);
+    for (i = 0; i < spec->maxVcpus; i++)
+        spec->vcpuCpusets[i] = msgDup(msg, "vcpu", i, "affinity");
     spec->kernel = g_strdup(xenpvSimMsgGet(msg, "kernel"));
     spec->ramdisk = g_strdup(xenpvSimMsgGet(msg, "ramdisk"));
     spec->cmdline = g_strdup(xenpvSimMsgGet(msg, "cmdline"));
@@ -379,6 +383,76 @@ reqSetMaxVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return dom && argCount(msg, 2, "SETMAXVCPUS DOMID N", error) &&
         argU64(msg, 1, "vCPU count", &n, error) &&
         simDomainSetMaxVcpus(dom, MIN(n, G_MAXUINT), error) == 0;
+}
+
+/* One NUMA node holding every CPU, one socket, one thread a core. */
+static gboolean
+reqTopology(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    guint cpu;
+
+    xenpvSimLineAddU64(reply->line, "nodes", 1);
+    xenpvSimLineAddU64(reply->line, "node0.mem_kib", XENPV_PAGES_TO_KIB(host->totalPages));
+    xenpvSimLineAddU64(reply->line, "node0.free_kib", XENPV_PAGES_TO_KIB(simHostFreePages(host)));
+    xenpvSimLineAddU64(reply->line, "cpus", host->cfg.cpus);
+    for (cpu = 0; cpu < host->cfg.cpus; cpu++) {
+        g_autofree char *node = g_strdup_printf("cpu%u.node", cpu);
+        g_autofree char *socket = g_strdup_printf("cpu%u.socket", cpu);
+        g_autofree char *core = g_strdup_printf("cpu%u.core", cpu);
+
+        xenpvSimLineAddU64(reply->line, node, 0);
+        xenpvSimLineAddU64(reply->line, socket, 0);
+        xenpvSimLineAddU64(reply->line, core, cpu);
+    }
+    return TRUE;
+}
+
+static gboolean
+reqVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    gboolean running;
+    guint i;
+
+    if (!dom || !argCount(msg, 1, "VCPUS DOMID", error))
+        return FALSE;
+    simDomainAccrueCpu(dom);
+    running = simDomainIsRunning(dom) && dom->workload != SIM_WORKLOAD_IDLE;
+    xenpvSimLineAddU64(reply->line, "count", dom->maxVcpus);
+    for (i = 0; i < dom->maxVcpus; i++) {
+        const SimVcpu *v = &dom->vcpus[i];
+        g_autofree char *pfx = g_strdup_printf("vcpu%u.", i);
+        g_autofree char *kState = g_strconcat(pfx, "state", NULL);
+        g_autofree char *kCpu = g_strconcat(pfx, "cpu", NULL);
+        g_autofree char *kTime = g_strconcat(pfx, "time_ns", NULL);
+        g_autofree char *kAff = g_strconcat(pfx, "affinity", NULL);
+        g_autofree char *aff = xenpvCpumapFormat(v->affinity, XENPV_CPUMAP_BYTES);
+
+        xenpvSimLineAddNamed(reply->line, kState,
+                             !v->online ? "offline" : running ? "running" : "blocked");
+        if (v->cpu >= 0)
+            xenpvSimLineAddU64(reply->line, kCpu, v->cpu);
+        xenpvSimLineAddU64(reply->line, kTime, v->cpuNs);
+        xenpvSimLineAddNamed(reply->line, kAff, aff);
+    }
+    return TRUE;
+}
+
+static gboolean
+reqVcpuAffinity(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    guint8 map[XENPV_CPUMAP_BYTES];
+    guint64 vcpu;
+
+    if (!dom || !argCount(msg, 3, "VCPUAFFINITY DOMID VCPU CPUSET", error) ||
+        !argU64(msg, 1, "vCPU", &vcpu, error))
+        return FALSE;
+    if (!xenpvCpumapParse(arg(msg, 2), map, sizeof(map))) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "malformed CPU set '%s'", arg(msg, 2));
+        return FALSE;
+    }
+    return simDomainSetVcpuAffinity(dom, MIN(vcpu, G_MAXUINT), map, error) == 0;
 }
 
 static gboolean
@@ -560,6 +634,9 @@ static const struct {
     { "CRASH", reqCrash },
     { "SETMAXMEM", reqSetMaxMem },
     { "SETMAXVCPUS", reqSetMaxVcpus },
+    { "TOPOLOGY", reqTopology },
+    { "VCPUS", reqVcpus },
+    { "VCPUAFFINITY", reqVcpuAffinity },
     { "MEMFD", reqMemfd },
     { "LOGDIRTY", reqLogDirty },
     { "PEEKCLEAN", reqPeekClean },

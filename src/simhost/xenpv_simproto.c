@@ -273,6 +273,14 @@ xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec)
     xenpvSimLineAddU64(line, "target_kib", spec->targetMemKiB);
     xenpvSimLineAddU64(line, "max_vcpus", spec->maxVcpus);
     xenpvSimLineAddU64(line, "vcpus", spec->vcpus);
+    if (spec->cpuset)
+        xenpvSimLineAddNamed(line, "cpuset", spec->cpuset);
+    for (i = 0; spec->vcpuCpusets && i < spec->maxVcpus; i++) {
+        g_autofree char *key = g_strdup_printf("vcpu%zu.affinity", i);
+
+        if (spec->vcpuCpusets[i])
+            xenpvSimLineAddNamed(line, key, spec->vcpuCpusets[i]);
+    }
     if (spec->kernel)
         xenpvSimLineAddNamed(line, "kernel", spec->kernel);
     if (spec->ramdisk)

@@ -180,6 +180,67 @@ test_cpu_time(void)
     OPS->domainDestroy(HYP, idle);
 }
 
+/* vCPU placement follows the affinity the build and later pins give. */
+static void
+test_vcpus_and_topology(void)
+{
+    xenpvBuildSpec spec;
+    xenpvHostTopology topo = { 0 };
+    g_autofree xenpvVcpuInfo *vcpus = NULL;
+    unsigned char map[XENPV_CPUMAP_BYTES] = { 0 };
+    g_autofree char *text = NULL;
+    size_t n = 0;
+    uint32_t domid;
+
+    g_assert_cmpint(OPS->getHostTopology(HYP, &topo), ==, 0);
+    g_assert_cmpuint(topo.nnodes, ==, 1);
+    g_assert_cmpuint(topo.ncpus, ==, 2);
+    g_assert_cmpuint(topo.nodeMemKiB[0], ==, 2048 * 1024);
+    g_assert_cmpint(topo.cpuCore[1], ==, 1);
+    xenpvHostTopologyClear(&topo);
+
+    simTestSpec(&spec, "pinned", kernel64, 16, "sim.workload=dirty");
+    spec.maxVcpus = 3;
+    spec.vcpus = 2;
+    spec.cpuset = g_strdup("1");
+    spec.vcpuCpusets = g_new0(char *, 3);
+    spec.vcpuCpusets[0] = g_strdup("0");
+    domid = simTestStartGuest(host, &spec);
+    xenpvBuildSpecClear(&spec);
+
+    g_assert_cmpint(OPS->domainGetVcpus(HYP, domid, &vcpus, &n), ==, 0);
+    g_assert_cmpuint(n, ==, 3);
+    g_assert_true(vcpus[0].online && vcpus[1].online && !vcpus[2].online);
+    g_assert_cmpint(vcpus[0].cpu, ==, 0);
+    g_assert_cmpint(vcpus[1].cpu, ==, 1);
+    g_assert_cmpint(vcpus[2].cpu, ==, -1);
+    text = xenpvCpumapFormat(vcpus[1].affinity, sizeof(vcpus[1].affinity));
+    g_assert_cmpstr(text, ==, "1");
+    g_clear_pointer(&vcpus, g_free);
+
+    map[0] = 0x1;
+    g_assert_cmpint(OPS->domainSetVcpuAffinity(HYP, domid, 1, map, sizeof(map)), ==, 0);
+    g_assert_cmpint(OPS->domainGetVcpus(HYP, domid, &vcpus, &n), ==, 0);
+    g_assert_cmpint(vcpus[1].cpu, ==, 0);
+    g_clear_pointer(&vcpus, g_free);
+
+    /* A CPU the host does not have, and a vCPU the domain does not have. */
+    map[0] = 0x20;
+    g_assert_cmpint(OPS->domainSetVcpuAffinity(HYP, domid, 1, map, sizeof(map)), ==, -1);
+    g_assert_nonnull(strstr(simTestLastError(), "names no CPU of this host"));
+    map[0] = 0x1;
+    g_assert_cmpint(OPS->domainSetVcpuAffinity(HYP, domid, 9, map, sizeof(map)), ==, -1);
+    g_assert_nonnull(strstr(simTestLastError(), "has no vCPU 9"));
+
+    /* A cpuset of the build naming no host CPU is refused. */
+    simTestSpec(&spec, "badpin", kernel64, 16, NULL);
+    spec.cpuset = g_strdup("4-5");
+    g_assert_cmpint(OPS->domainCreate(HYP, &spec, &domid), ==, -1);
+    g_assert_nonnull(strstr(simTestLastError(), "this host has CPUs 0-1"));
+    xenpvBuildSpecClear(&spec);
+    OPS->domainDestroy(HYP, domid);
+}
+
 static void
 test_shutdown_answered_and_ignored(void)
 {
@@ -584,6 +645,7 @@ main(int argc, char **argv)
     g_test_add_func("/simhost/create-64-and-32", test_create_64_and_32);
     g_test_add_func("/simhost/pause-counts", test_pause_counts);
     g_test_add_func("/simhost/cpu-time", test_cpu_time);
+    g_test_add_func("/simhost/vcpus-and-topology", test_vcpus_and_topology);
     g_test_add_func("/simhost/shutdown-answered-and-ignored", test_shutdown_answered_and_ignored);
     g_test_add_func("/simhost/balloon-and-vcpus", test_balloon_and_vcpus);
     g_test_add_func("/simhost/devices-in-store", test_devices_in_store);

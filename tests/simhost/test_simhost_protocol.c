@@ -39,6 +39,29 @@ test_escape_roundtrip(void)
 }
 
 static void
+test_cpumap(void)
+{
+    unsigned char map[XENPV_CPUMAP_BYTES];
+    g_autofree char *text = NULL;
+
+    g_assert_true(xenpvCpumapParse("0-2,5,7-8,1023", map, sizeof(map)));
+    g_assert_cmphex(map[0], ==, 0xa7);
+    g_assert_cmphex(map[1], ==, 0x01);
+    text = xenpvCpumapFormat(map, sizeof(map));
+    g_assert_cmpstr(text, ==, "0-2,5,7-8,1023");
+    g_clear_pointer(&text, g_free);
+    g_assert_true(xenpvCpumapParse("", map, sizeof(map)));
+    text = xenpvCpumapFormat(map, sizeof(map));
+    g_assert_cmpstr(text, ==, "");
+    g_assert_false(xenpvCpumapParse("1024", map, sizeof(map)));
+    g_assert_false(xenpvCpumapParse("3-1", map, sizeof(map)));
+    g_assert_false(xenpvCpumapParse("1-2-3", map, sizeof(map)));
+    g_assert_false(xenpvCpumapParse("a", map, sizeof(map)));
+    g_assert_false(xenpvCpumapParse("1,,2", map, sizeof(map)));
+    g_assert_false(xenpvCpumapParse(NULL, map, sizeof(map)));
+}
+
+static void
 test_parse(void)
 {
     g_autoptr(GError) err = NULL;
@@ -286,6 +309,7 @@ main(int argc, char **argv)
 
     g_test_add_func("/simhost/proto/escape", test_escape_roundtrip);
     g_test_add_func("/simhost/proto/parse", test_parse);
+    g_test_add_func("/simhost/proto/cpumap", test_cpumap);
     g_test_add_func("/simhost/proto/malformed-requests", test_malformed_requests);
     g_test_add_func("/simhost/proto/disconnect-mid-request", test_disconnect_mid_request);
     g_test_add_func("/simhost/proto/many-clients", test_many_clients);

@@ -1,0 +1,202 @@
+/*
+ * xenpv_hyp_xen_cpus.c: CPUs on a real dom0: the host's NUMA nodes and CPU
+ * topology (xc_numainfo, xc_cputopoinfo), a domain's vCPUs as the
+ * scheduler sees them (xc_vcpu_getinfo) and their hard affinity
+ * (xc_vcpu_getaffinity / xc_vcpu_setaffinity), applied at build and
+ * changed later by vcpupin.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+#include "virbitmap.h"
+#include "virerror.h"
+#include "virlog.h"
+
+#include "xenpv_hyp_xen_priv.h"
+
+#define VIR_FROM_THIS VIR_FROM_LIBXL
+
+VIR_LOG_INIT("xenpv.hyp_xen_cpus");
+
+
+/* A CPU map of the hypervisor's size, or NULL with an error reported. */
+static xc_cpumap_t
+xenpvXenCpumapNew(xenpvXenPriv *priv, int *bytes)
+{
+    xc_cpumap_t map;
+
+    if ((*bytes = xc_get_cpumap_size(priv->xch)) <= 0 ||
+        !(map = xc_cpumap_alloc(priv->xch))) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                            _("cannot size a map of the host's CPUs"));
+        return NULL;
+    }
+    return map;
+}
+
+
+/* Pin @vcpu to the CPUs of @cpumap (@maplen bytes, ours). */
+static int
+xenpvXenSetVcpuMap(xenpvXenPriv *priv, uint32_t domid, unsigned int vcpu,
+                   const unsigned char *cpumap, size_t maplen, const char *what)
+{
+    xc_cpumap_t map = NULL;
+    int bytes = 0;
+    int ret = -1;
+
+    if (!(map = xenpvXenCpumapNew(priv, &bytes)))
+        return -1;
+    memcpy(map, cpumap, MIN((size_t)bytes, maplen));
+    if (xc_vcpu_setaffinity(priv->xch, domid, vcpu, map, NULL, XEN_VCPUAFFINITY_HARD) < 0) {
+        xenpvXenReportError(errno == ESRCH ? VIR_ERR_NO_DOMAIN : VIR_ERR_OPERATION_FAILED,
+                            _("cannot pin vCPU %u of %s"), vcpu, what);
+        goto cleanup;
+    }
+    ret = 0;
+
+ cleanup:
+    free(map);
+    return ret;
+}
+
+
+int
+xenpvXenApplyAffinity(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec)
+{
+    g_autofree char *what = g_strdup_printf("domain '%s'", spec->name);
+    unsigned int vcpu;
+
+    for (vcpu = 0; vcpu < spec->maxVcpus; vcpu++) {
+        const char *set = spec->vcpuCpusets && spec->vcpuCpusets[vcpu] ?
+            spec->vcpuCpusets[vcpu] : spec->cpuset;
+        unsigned char map[XENPV_CPUMAP_BYTES];
+
+        if (!set || !*set)
+            continue;
+        if (!xenpvCpumapParse(set, map, sizeof(map))) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("cannot pin vCPU %u of domain '%s' to host CPUs '%s': not a list of CPUs below %d"),
+                           vcpu, spec->name, set, XENPV_MAX_HOST_CPUS);
+            return -1;
+        }
+        if (xenpvXenSetVcpuMap(priv, domid, vcpu, map, sizeof(map), what) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+
+int
+xenpvXenDomainSetVcpuAffinity(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
+                              const unsigned char *cpumap, size_t maplen)
+{
+    g_autofree char *what = g_strdup_printf("domain %u", domid);
+
+    return xenpvXenSetVcpuMap(hyp->priv, domid, vcpu, cpumap, maplen, what);
+}
+
+
+int
+xenpvXenDomainGetVcpus(xenpvHypervisor *hyp, uint32_t domid,
+                       xenpvVcpuInfo **vcpus, size_t *nvcpus)
+{
+    xenpvXenPriv *priv = hyp->priv;
+    xc_domaininfo_t di = { 0 };
+    g_autofree xenpvVcpuInfo *out = NULL;
+    xc_cpumap_t map = NULL;
+    int bytes = 0;
+    unsigned int n;
+    unsigned int i;
+    int ret = -1;
+
+    if (xc_domain_getinfolist(priv->xch, domid, 1, &di) != 1 || di.domain != domid) {
+        xenpvXenReportError(VIR_ERR_NO_DOMAIN, _("no domain %u"), domid);
+        return -1;
+    }
+    if (!(map = xenpvXenCpumapNew(priv, &bytes)))
+        return -1;
+
+    n = di.max_vcpu_id + 1;
+    out = g_new0(xenpvVcpuInfo, n);
+    for (i = 0; i < n; i++) {
+        xc_vcpuinfo_t vi = { 0 };
+
+        if (xc_vcpu_getinfo(priv->xch, domid, i, &vi) < 0) {
+            xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                                _("cannot read vCPU %u of domain %u"), i, domid);
+            goto cleanup;
+        }
+        out[i].id = i;
+        out[i].online = vi.online;
+        out[i].running = vi.running;
+        out[i].blocked = vi.blocked;
+        out[i].cpu = vi.online ? (int)vi.cpu : -1;
+        out[i].cpuTimeNs = vi.cpu_time;
+
+        memset(map, 0, bytes);
+        if (xc_vcpu_getaffinity(priv->xch, domid, i, map, NULL, XEN_VCPUAFFINITY_HARD) < 0) {
+            xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                                _("cannot read the affinity of vCPU %u of domain %u"), i, domid);
+            goto cleanup;
+        }
+        memcpy(out[i].affinity, map, MIN((size_t)bytes, sizeof(out[i].affinity)));
+    }
+    *vcpus = g_steal_pointer(&out);
+    *nvcpus = n;
+    ret = 0;
+
+ cleanup:
+    free(map);
+    return ret;
+}
+
+
+int
+xenpvXenGetHostTopology(xenpvHypervisor *hyp, xenpvHostTopology *topo)
+{
+    xenpvXenPriv *priv = hyp->priv;
+    g_autofree xc_meminfo_t *mem = NULL;
+    g_autofree xc_cputopo_t *cpus = NULL;
+    unsigned int nnodes = 0;
+    unsigned int ncpus = 0;
+    size_t i;
+
+    memset(topo, 0, sizeof(*topo));
+    /* First the sizes, then the contents. */
+    if (xc_numainfo(priv->xch, &nnodes, NULL, NULL) < 0 ||
+        xc_cputopoinfo(priv->xch, &ncpus, NULL) < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                            _("cannot read the host's NUMA and CPU topology"));
+        return -1;
+    }
+    mem = g_new0(xc_meminfo_t, MAX(nnodes, 1));
+    cpus = g_new0(xc_cputopo_t, MAX(ncpus, 1));
+    if (xc_numainfo(priv->xch, &nnodes, mem, NULL) < 0 ||
+        xc_cputopoinfo(priv->xch, &ncpus, cpus) < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                            _("cannot read the host's NUMA and CPU topology"));
+        return -1;
+    }
+
+    topo->nnodes = nnodes;
+    topo->nodeMemKiB = g_new0(uint64_t, nnodes);
+    topo->nodeFreeKiB = g_new0(uint64_t, nnodes);
+    for (i = 0; i < nnodes; i++) {
+        if (mem[i].memsize == XEN_INVALID_MEM_SZ)
+            continue;
+        topo->nodeMemKiB[i] = mem[i].memsize >> 10;
+        topo->nodeFreeKiB[i] = mem[i].memfree >> 10;
+    }
+    topo->ncpus = MIN(ncpus, XENPV_MAX_HOST_CPUS);
+    topo->cpuNode = g_new0(int, topo->ncpus);
+    topo->cpuSocket = g_new0(int, topo->ncpus);
+    topo->cpuCore = g_new0(int, topo->ncpus);
+    for (i = 0; i < topo->ncpus; i++) {
+        topo->cpuNode[i] = cpus[i].node == XEN_INVALID_NODE_ID ? -1 : (int)cpus[i].node;
+        topo->cpuSocket[i] = cpus[i].socket == XEN_INVALID_SOCKET_ID ? -1 : (int)cpus[i].socket;
+        topo->cpuCore[i] = cpus[i].core == XEN_INVALID_CORE_ID ? -1 : (int)cpus[i].core;
+    }
+    return 0;
+}
+
