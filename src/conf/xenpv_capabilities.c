@@ -4,6 +4,7 @@
 #include "xenpv_capabilities.h"
 
 #include "viralloc.h"
+#include "virbitmap.h"
 #include "virarch.h"
 #include "virerror.h"
 #include "virlog.h"
@@ -54,6 +55,59 @@ xenpvCapabilitiesNew(const xenpvHostInfo *host)
         return NULL;
 
     return g_steal_pointer(&caps);
+}
+
+
+/* The CPUs of @node, each with the CPUs sharing its core as siblings. */
+static virCapsHostNUMACellCPU *
+xenpvCapabilitiesNodeCpus(const xenpvHostTopology *topo, int node, int *ncpus)
+{
+    virCapsHostNUMACellCPU *cpus = g_new0(virCapsHostNUMACellCPU, MAX(topo->ncpus, 1));
+    size_t i;
+    size_t j;
+
+    *ncpus = 0;
+    for (i = 0; i < topo->ncpus; i++) {
+        virCapsHostNUMACellCPU *cpu = &cpus[*ncpus];
+
+        if (topo->cpuNode[i] != node)
+            continue;
+        cpu->id = i;
+        cpu->socket_id = MAX(topo->cpuSocket[i], 0);
+        cpu->core_id = MAX(topo->cpuCore[i], 0);
+        cpu->siblings = virBitmapNew(topo->ncpus);
+        for (j = 0; j < topo->ncpus; j++) {
+            if (topo->cpuNode[j] == node && topo->cpuSocket[j] == topo->cpuSocket[i] &&
+                topo->cpuCore[j] == topo->cpuCore[i])
+                ignore_value(virBitmapSetBit(cpu->siblings, j));
+        }
+        (*ncpus)++;
+    }
+    return cpus;
+}
+
+
+int
+xenpvCapabilitiesSetTopology(virCaps *caps, const xenpvHostTopology *topo)
+{
+    size_t node;
+
+    g_clear_pointer(&caps->host.numa, virCapabilitiesHostNUMAUnref);
+    caps->host.numa = virCapabilitiesHostNUMANew();
+    for (node = 0; node < topo->nnodes; node++) {
+        int ncpus = 0;
+        virCapsHostNUMACellCPU *cpus = xenpvCapabilitiesNodeCpus(topo, node, &ncpus);
+
+        /* Xen lists node numbers that hold neither memory nor CPUs. */
+        if (topo->nodeMemKiB[node] == 0 && ncpus == 0) {
+            virCapabilitiesClearHostNUMACellCPUTopology(cpus, ncpus);
+            g_free(cpus);
+            continue;
+        }
+        virCapabilitiesHostNUMAAddCell(caps->host.numa, node, topo->nodeMemKiB[node],
+                                       ncpus, &cpus, 0, NULL, 0, NULL, NULL);
+    }
+    return 0;
 }
 
 

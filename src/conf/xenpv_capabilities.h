@@ -22,6 +22,10 @@
  * runs 32-bit PAE PV guests (xen-3.0-x86_32p in xen_caps). */
 virCaps *xenpvCapabilitiesNew(const xenpvHostInfo *host);
 
+/* The host's NUMA cells and their CPUs from @topo (what freecell --all and
+ * placement tools read); replaces any topology @caps had.  Returns 0. */
+int xenpvCapabilitiesSetTopology(virCaps *caps, const xenpvHostTopology *topo);
+
 /* Can @host run a PV guest of @arch?  Returns 0, or -1 with
  * VIR_ERR_CONFIG_UNSUPPORTED naming what is missing. */
 int xenpvCapabilitiesCheckArch(const xenpvHostInfo *host, virArch arch);

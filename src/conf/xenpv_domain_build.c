@@ -110,6 +110,15 @@ xenpvBuildSpecFromDef(const virDomainDef *def, xenpvBuildSpec *spec)
     spec->vcpus = virDomainDefGetVcpus(def);
     if (def->cpumask && !(spec->cpuset = virBitmapFormat(def->cpumask)))
         goto error;
+    /* <cputune><vcpupin> for some vCPUs: theirs override the cpuset. */
+    for (i = 0; i < def->maxvcpus && i < spec->maxVcpus; i++) {
+        if (!def->vcpus[i]->cpumask)
+            continue;
+        if (!spec->vcpuCpusets)
+            spec->vcpuCpusets = g_new0(char *, spec->maxVcpus);
+        if (!(spec->vcpuCpusets[i] = virBitmapFormat(def->vcpus[i]->cpumask)))
+            goto error;
+    }
 
     spec->kernel = g_strdup(def->os.kernel);
     spec->ramdisk = g_strdup(def->os.initrd);

@@ -205,9 +205,7 @@ xenpvCheckPlatform(const virDomainDef *def)
         what = N_("<on_lockfailure>: no lock manager is used by this driver");
 
     for (i = 0; !what && i < def->maxvcpus; i++) {
-        if (def->vcpus[i]->cpumask)
-            what = N_("<cputune><vcpupin>: per-vCPU pinning is not supported yet; use <vcpu cpuset>");
-        else if (def->vcpus[i]->sched.policy)
+        if (def->vcpus[i]->sched.policy)
             what = N_("<cputune><vcpusched>: not supported for PV guests");
     }
 

@@ -15,6 +15,7 @@
 #include "viruri.h"
 #include "virutil.h"
 #include "virstring.h"
+#include "virsysinfo.h"
 
 #include "xenpv_capabilities.h"
 #include "xenpv_domain.h"
@@ -155,6 +156,31 @@ xenpvConnectGetHostname(virConnectPtr conn)
 }
 
 
+/* The host's SMBIOS tables, as dmidecode reads them in dom0 (libvirt's
+ * own reader, as every driver uses). */
+static char *
+xenpvConnectGetSysinfo(virConnectPtr conn, unsigned int flags)
+{
+    g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
+    g_autoptr(virSysinfoDef) sysinfo = NULL;
+
+    virCheckFlags(0, NULL);
+
+    if (virConnectGetSysinfoEnsureACL(conn) < 0)
+        return NULL;
+    if (!(sysinfo = virSysinfoRead())) {
+        g_autofree char *why = g_strdup(virGetLastErrorMessage());
+
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("the host's SMBIOS information is not available: %s"), why);
+        return NULL;
+    }
+    if (virSysinfoFormat(&buf, sysinfo) < 0)
+        return NULL;
+    return virBufferContentAndReset(&buf);
+}
+
+
 static int
 xenpvConnectGetMaxVcpus(virConnectPtr conn, const char *type)
 {
@@ -244,28 +270,30 @@ xenpvNodeGetCellsFreeMemory(virConnectPtr conn,
                             int startCell,
                             int maxCells)
 {
-    xenpvHostInfo info = { 0 };
+    xenpvDriver *driver = xenpv_driver;
+    xenpvHostTopology topo = { 0 };
+    int n = 0;
+    int ret = -1;
 
     if (virNodeGetCellsFreeMemoryEnsureACL(conn) < 0)
         return -1;
-    if (xenpvHostInfoNow(xenpv_driver, &info) < 0)
+    if (!XENPV_HYP_HAS(driver, getHostTopology) ||
+        driver->hyp.ops->getHostTopology(&driver->hyp, &topo) < 0)
         return -1;
-    /* The host reports free memory as a whole, which is cell 0's on a
-     * host of one NUMA node. */
-    if (info.nrNodes > 1) {
-        virReportError(VIR_ERR_NO_SUPPORT, "%s",
-                       _("free memory per NUMA cell is not reported by this hypervisor back end"));
-        return -1;
-    }
-    if (startCell != 0) {
+
+    if (startCell < 0 || (size_t)startCell >= topo.nnodes) {
         virReportError(VIR_ERR_INVALID_ARG,
-                       _("start cell %d out of range (the host has one cell, 0)"), startCell);
-        return -1;
+                       _("start cell %d out of range: the host has NUMA cells 0-%zu"),
+                       startCell, topo.nnodes ? topo.nnodes - 1 : 0);
+        goto cleanup;
     }
-    if (maxCells < 1)
-        return 0;
-    freeMems[0] = info.freePages * XENPV_PAGE_SIZE;
-    return 1;
+    for (n = 0; n < maxCells && (size_t)(startCell + n) < topo.nnodes; n++)
+        freeMems[n] = topo.nodeFreeKiB[startCell + n] * 1024;
+    ret = n;
+
+ cleanup:
+    xenpvHostTopologyClear(&topo);
+    return ret;
 }
 
 
@@ -430,6 +458,7 @@ static virHypervisorDriver xenpvHypervisorDriver = {
     .connectGetType = xenpvConnectGetType,
     .connectGetVersion = xenpvConnectGetVersion,
     .connectGetHostname = xenpvConnectGetHostname,
+    .connectGetSysinfo = xenpvConnectGetSysinfo,
     .connectGetMaxVcpus = xenpvConnectGetMaxVcpus,
     .connectGetCapabilities = xenpvConnectGetCapabilities,
     .connectGetDomainCapabilities = xenpvConnectGetDomainCapabilities,
@@ -491,6 +520,10 @@ static virHypervisorDriver xenpvHypervisorDriver = {
     .domainGetVcpus = xenpvDomainGetVcpus,
     .domainGetMessages = xenpvDomainGetMessages,
     .domainGetMetadata = xenpvDomainGetMetadata,
+    .domainSetMetadata = xenpvDomainSetMetadata,
+    .domainPinVcpu = xenpvDomainPinVcpu,
+    .domainPinVcpuFlags = xenpvDomainPinVcpuFlags,
+    .domainGetVcpuPinInfo = xenpvDomainGetVcpuPinInfo,
     .domainSave = xenpvDomainSave,
     .domainSaveFlags = xenpvDomainSaveFlags,
     .domainRestore = xenpvDomainRestore,

@@ -336,7 +336,8 @@ xenpvDomainGetInfo(virDomainPtr dom, virDomainInfoPtr info)
         if (live.nrOnlineVcpus)
             info->nrVirtCpu = live.nrOnlineVcpus;
     } else {
-        info->memory = virDomainObjIsActive(vm) ? vm->def->mem.cur_balloon : 0;
+        /* A shut-off guest has the memory it will start with. */
+        info->memory = vm->def->mem.cur_balloon;
         info->cpuTime = 0;
     }
     ret = 0;
@@ -620,53 +621,6 @@ xenpvDomainGetMaxVcpus(virDomainPtr dom)
 
 
 int
-xenpvDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo,
-                    unsigned char *cpumaps, int maplen)
-{
-    xenpvDriver *driver = xenpv_driver;
-    virDomainObj *vm;
-    xenpvDomainInfo live;
-    int nvcpus;
-    int i;
-    int ret = -1;
-
-    if (!(vm = xenpvDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainGetVcpusEnsureACL(dom->conn, vm->def) < 0)
-        goto cleanup;
-    if (virDomainObjCheckActive(vm) < 0)
-        goto cleanup;
-    if (xenpvDomainLiveInfo(vm, &live) < 0)
-        goto cleanup;
-
-    nvcpus = MAX(0, MIN((int)virDomainDefGetVcpus(vm->def), maxinfo));
-    for (i = 0; i < nvcpus; i++) {
-        info[i].number = i;
-        info[i].state = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_RUNNING ?
-            VIR_VCPU_RUNNING : VIR_VCPU_BLOCKED;
-        /* Per-vCPU time is not reported by the back end: share it out. */
-        info[i].cpuTime = nvcpus ? live.cpuTimeNs / nvcpus : 0;
-        info[i].cpu = -1;
-    }
-    if (cpumaps && maplen > 0 && nvcpus > 0) {
-        /* No pinning: every vCPU may run on every host CPU. */
-        memset(cpumaps, 0, (size_t)maplen * (size_t)nvcpus);
-        for (i = 0; i < nvcpus; i++) {
-            unsigned int cpu;
-
-            for (cpu = 0; cpu < driver->hostInfo.nrCpus && cpu / 8 < (unsigned)maplen; cpu++)
-                VIR_USE_CPU(VIR_GET_CPUMAP(cpumaps, maplen, i), cpu);
-        }
-    }
-    ret = nvcpus;
-
- cleanup:
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-
-int
 xenpvDomainGetMessages(virDomainPtr dom, char ***msgs, unsigned int flags)
 {
     virDomainObj *vm;
@@ -704,6 +658,35 @@ xenpvDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int
     /* The running guest's ABI is there, in the live definition. */
     ret = virDomainObjGetMetadata(vm, type, uri, flags);
 
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+
+int
+xenpvDomainSetMetadata(virDomainPtr dom, int type, const char *metadata,
+                       const char *key, const char *uri, unsigned int flags)
+{
+    xenpvDriver *driver = xenpv_driver;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
+
+    if (!(vm = xenpvDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainSetMetadataEnsureACL(dom->conn, vm->def, flags) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+
+    ret = virDomainObjSetMetadata(vm, type, metadata, key, uri, driver->xmlopt,
+                                  driver->stateDir, driver->configDir, flags);
+    if (ret == 0)
+        xenpvDriverQueueEvent(driver, virDomainEventMetadataChangeNewFromObj(vm, type, uri));
+
+    virDomainObjEndJob(vm);
  cleanup:
     virDomainObjEndAPI(&vm);
     return ret;

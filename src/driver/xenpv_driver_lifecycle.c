@@ -370,17 +370,42 @@ xenpvDomainStoreWrite(xenpvDriver *driver, virDomainObj *vm,
 }
 
 
-/* The balloon can go no higher than the memory the domain has at most. */
+/* The least a PV guest is ballooned down to.  Xen would take a target of
+ * a few pages, and a Linux guest would try to reach it and fail in its
+ * out-of-memory killer; what runs a kernel and a shell is the floor. */
+#define XENPV_MIN_BALLOON_KIB (32 * 1024ULL)
+
+/* No lower than a guest can live in, or than its maximum if that is less:
+ * a guest defined smaller than the floor keeps what it has. */
 static int
-xenpvDomainCheckBalloonTarget(const virDomainDef *def, unsigned long long kib)
+xenpvDomainCheckMemoryFloor(const virDomainDef *def, unsigned long long kib)
 {
-    if (kib > virDomainDefGetMemoryTotal(def)) {
+    unsigned long long floor = MIN(XENPV_MIN_BALLOON_KIB, virDomainDefGetMemoryTotal(def));
+
+    if (kib < floor) {
         virReportError(VIR_ERR_INVALID_ARG,
-                       _("cannot set the memory of domain '%s' to %llu KiB, above its maximum of %llu KiB"),
-                       def->name, kib, virDomainDefGetMemoryTotal(def));
+                       _("cannot set the memory of domain '%s' to %llu KiB: a PV guest needs at least %llu KiB"),
+                       def->name, kib, floor);
         return -1;
     }
     return 0;
+}
+
+
+/* The balloon can go no higher than the memory the domain has at most,
+ * nor below the floor. */
+static int
+xenpvDomainCheckBalloonTarget(const virDomainDef *def, unsigned long long kib)
+{
+    unsigned long long max = virDomainDefGetMemoryTotal(def);
+
+    if (kib > max) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("cannot set the memory of domain '%s' to %llu KiB, above its maximum of %llu KiB"),
+                       def->name, kib, max);
+        return -1;
+    }
+    return xenpvDomainCheckMemoryFloor(def, kib);
 }
 
 
@@ -392,6 +417,8 @@ xenpvDomainSetMemoryLive(xenpvDriver *driver, virDomainObj *vm,
     g_autofree char *target = NULL;
 
     if (maximum) {
+        if (xenpvDomainCheckMemoryFloor(def, kib) < 0)
+            return -1;
         if (!XENPV_HYP_HAS(driver, domainSetMaxMem) ||
             driver->hyp.ops->domainSetMaxMem(&driver->hyp, def->id, kib) < 0)
             return -1;
@@ -416,6 +443,8 @@ xenpvDomainSetMemoryConfig(xenpvDriver *driver, virDomainObj *vm, virDomainDef *
                            unsigned long long kib, bool maximum)
 {
     if (maximum) {
+        if (xenpvDomainCheckMemoryFloor(def, kib) < 0)
+            return -1;
         virDomainDefSetMemoryTotal(def, kib);
         if (def->mem.cur_balloon > kib)
             def->mem.cur_balloon = kib;

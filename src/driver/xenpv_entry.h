@@ -34,8 +34,18 @@ int xenpvDomainGetVcpusFlags(virDomainPtr dom, unsigned int flags);
 int xenpvDomainGetMaxVcpus(virDomainPtr dom);
 int xenpvDomainGetMessages(virDomainPtr dom, char ***msgs, unsigned int flags);
 char *xenpvDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int flags);
+int xenpvDomainSetMetadata(virDomainPtr dom, int type, const char *metadata,
+                           const char *key, const char *uri, unsigned int flags);
+
+/* xenpv_driver_vcpu.c: where vCPUs run, and pinning them */
 int xenpvDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo,
                         unsigned char *cpumaps, int maplen);
+int xenpvDomainPinVcpuFlags(virDomainPtr dom, unsigned int vcpu,
+                            unsigned char *cpumap, int maplen, unsigned int flags);
+int xenpvDomainPinVcpu(virDomainPtr dom, unsigned int vcpu,
+                       unsigned char *cpumap, int maplen);
+int xenpvDomainGetVcpuPinInfo(virDomainPtr dom, int ncpumaps,
+                              unsigned char *cpumaps, int maplen, unsigned int flags);
 
 /* xenpv_driver_lifecycle.c: starting, stopping, changing running domains */
 virDomainPtr xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags);

@@ -17,6 +17,7 @@
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
 #include "xenpv_domain_support.h"
+#include "xenpv_domain_devices.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -37,6 +38,8 @@ xenpvProcessPrepareSpec(xenpvDriver *driver,
         return -1;
     if (xenpvBuildSpecFromDef(def, spec) < 0)
         return -1;
+    if (xenpvDomainCheckDiskSources(spec) < 0)
+        goto error;
 
     /* The kernel (or the bootloader's pick) against the definition's arch
      * and the host, before anything is built; a save image says what its

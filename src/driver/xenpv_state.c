@@ -142,6 +142,23 @@ xenpvDriverOpenHypervisor(xenpvDriver *driver)
 }
 
 
+/* The host's NUMA cells in the capabilities, as the back end reports them. */
+static int
+xenpvDriverLoadTopology(xenpvDriver *driver)
+{
+    xenpvHostTopology topo = { 0 };
+    int ret;
+
+    if (!driver->hyp.ops->getHostTopology)
+        return 0;
+    if (driver->hyp.ops->getHostTopology(&driver->hyp, &topo) < 0)
+        return -1;
+    ret = xenpvCapabilitiesSetTopology(driver->caps, &topo);
+    xenpvHostTopologyClear(&topo);
+    return ret;
+}
+
+
 static void
 xenpvDriverLoadNotify(virDomainObj *vm, int newDomain G_GNUC_UNUSED, void *opaque)
 {
@@ -276,6 +293,8 @@ xenpvStateInitialize(bool privileged,
         goto cleanup;
 
     if (!(driver->caps = xenpvCapabilitiesNew(&driver->hostInfo)))
+        goto cleanup;
+    if (xenpvDriverLoadTopology(driver) < 0)
         goto cleanup;
     if (!(driver->xmlopt = xenpvDomainXMLOptionNew(&xenpvDomainPrivateDataCallbacks,
                                                    &xenpvDomainJobConfig)))

@@ -102,6 +102,26 @@ testBuildPygrub(void)
 #define PV_HEAD "<domain type='xen'><name>t</name><memory unit='MiB'>256</memory>"
 #define PV_OS "<os><type>xen</type><kernel>/k</kernel></os>"
 
+/* <cputune><vcpupin> pins its vCPU; the others keep the domain's cpuset. */
+static void
+testBuildVcpuPin(void)
+{
+    g_autoptr(virDomainDef) def =
+        parse(PV_HEAD "<vcpu cpuset='0-3' current='2'>3</vcpu>"
+              "<cputune><vcpupin vcpu='2' cpuset='1,3'/></cputune>" PV_OS "</domain>");
+    xenpvBuildSpec spec;
+
+    g_assert_nonnull(def);
+    g_assert_cmpint(xenpvBuildSpecFromDef(def, &spec), ==, 0);
+    g_assert_cmpuint(spec.maxVcpus, ==, 3);
+    g_assert_cmpstr(spec.cpuset, ==, "0-3");
+    g_assert_nonnull(spec.vcpuCpusets);
+    g_assert_null(spec.vcpuCpusets[0]);
+    g_assert_null(spec.vcpuCpusets[1]);
+    g_assert_cmpstr(spec.vcpuCpusets[2], ==, "1,3");
+    xenpvBuildSpecClear(&spec);
+}
+
 /* <root> goes ahead of the command line as root=; a PV guest gets the
  * defaults libvirt's Xen driver gives it: the console, the xen keyboard and
  * mouse, the xen balloon, the xenbus controller, disks on bus xen in raw
@@ -299,7 +319,7 @@ static const Refusal refusals[] = {
     { "tpm", PV_HEAD PV_OS "<devices><tpm model='tpm-tis'><backend type='emulator'/></tpm></devices></domain>", "<tpm>" },
     { "balloon", PV_HEAD PV_OS "<devices><memballoon model='virtio'/></devices></domain>", "<memballoon model='virtio'>" },
     { "timer", PV_HEAD PV_OS "<clock offset='utc'><timer name='rtc'/></clock></domain>", "<timer name='rtc'>" },
-    { "vcpupin", PV_HEAD PV_OS "<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune></domain>", "<vcpupin>" },
+    { "vcpusched", PV_HEAD PV_OS "<vcpu>2</vcpu><cputune><vcpusched vcpus='0' scheduler='fifo' priority='1'/></cputune></domain>", "<vcpusched>" },
     { "vcpu0", PV_HEAD PV_OS "<vcpu current='0'>2</vcpu></domain>", "current='0'" },
     { "vcpuhuge", PV_HEAD PV_OS "<vcpu>4000000000</vcpu></domain>", "at most 8192 vCPUs" },
     { "vcpuneg", PV_HEAD PV_OS "<vcpu>-1</vcpu></domain>", "at most 8192 vCPUs" },
@@ -356,6 +376,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/conf/build/two-disks-two-nics", testBuildTwoDisksTwoNics);
     g_test_add_func("/conf/build/pygrub", testBuildPygrub);
+    g_test_add_func("/conf/build/vcpupin", testBuildVcpuPin);
     g_test_add_func("/conf/defaults", testDefaults);
     g_test_add_func("/conf/serial-is-console", testSerialIsConsole);
     g_test_add_func("/conf/build/disk-backends", testDiskBackends);

@@ -103,6 +103,48 @@ test_caps_without_pv32(void)
 }
 
 
+/* Two nodes with memory and CPUs (two threads of one core on the first),
+ * and a node number Xen lists without either. */
+static void
+test_caps_topology(void)
+{
+    xenpvHostInfo host;
+    g_autoptr(virCaps) caps = NULL;
+    g_autofree char *xml = NULL;
+    uint64_t mem[] = { 1048576, 2097152, 0 };
+    uint64_t memFree[] = { 524288, 1048576, 0 };
+    int node[] = { 0, 0, 1, 1 };
+    int socket[] = { 0, 0, 1, 1 };
+    int core[] = { 0, 0, 0, 1 };
+    xenpvHostTopology topo = {
+        .nnodes = 3, .nodeMemKiB = mem, .nodeFreeKiB = memFree,
+        .ncpus = 4, .cpuNode = node, .cpuSocket = socket, .cpuCore = core,
+    };
+
+    host_init(&host, false);
+    caps = xenpvCapabilitiesNew(&host);
+    g_assert_nonnull(caps);
+    g_assert_cmpint(xenpvCapabilitiesSetTopology(caps, &topo), ==, 0);
+    xml = virCapabilitiesFormatXML(caps);
+    g_assert_nonnull(xml);
+    assert_contains(xml, "<cells num='2'>");
+    assert_contains(xml, "<cell id='0'>\n          <memory unit='KiB'>1048576</memory>");
+    assert_contains(xml, "<cell id='1'>\n          <memory unit='KiB'>2097152</memory>");
+    assert_contains(xml, "<cpu id='1' socket_id='0' die_id='0' core_id='0' siblings='0-1'/>");
+    assert_contains(xml, "<cpu id='3' socket_id='1' die_id='0' core_id='1' siblings='3'/>");
+    assert_lacks(xml, "<cell id='2'>");
+
+    /* Set again: the new topology replaces the old one. */
+    topo.nnodes = 1;
+    topo.ncpus = 2;
+    g_assert_cmpint(xenpvCapabilitiesSetTopology(caps, &topo), ==, 0);
+    g_clear_pointer(&xml, g_free);
+    xml = virCapabilitiesFormatXML(caps);
+    assert_contains(xml, "<cells num='1'>");
+    assert_lacks(xml, "<cell id='1'>");
+}
+
+
 static void
 test_check_arch(void)
 {
@@ -248,6 +290,7 @@ main(int argc, char **argv)
 
     g_test_add_func("/driver/caps/with-pv32", test_caps_with_pv32);
     g_test_add_func("/driver/caps/without-pv32", test_caps_without_pv32);
+    g_test_add_func("/driver/caps/topology", test_caps_topology);
     g_test_add_func("/driver/caps/check-arch", test_check_arch);
     g_test_add_func("/driver/caps/check-guest-abi", test_check_guest_abi);
     g_test_add_func("/driver/domcaps/default", test_domcaps_default);
