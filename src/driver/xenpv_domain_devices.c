@@ -42,3 +42,15 @@ xenpvDomainCheckDiskSources(const xenpvBuildSpec *spec)
     }
     return 0;
 }
+
+
+void
+xenpvDomainNameInterfaces(virDomainDef *def)
+{
+    size_t i;
+
+    for (i = 0; i < def->nnets; i++) {
+        if (!def->nets[i]->ifname)
+            def->nets[i]->ifname = g_strdup_printf("vif%d.%zu", def->id, i);
+    }
+}

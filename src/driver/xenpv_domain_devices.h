@@ -14,3 +14,9 @@ int xenpvDomainCheckDiskSource(const char *name, const char *vdev,
 
 /* The same for every disk of @spec, before anything is built. */
 int xenpvDomainCheckDiskSources(const xenpvBuildSpec *spec);
+
+/* Give every network interface of the running domain @def the name its vif
+ * has in dom0 unless the definition named it: vifDOMID.DEVID, the device id
+ * being the interface's place in the definition, as at the build.  libvirt
+ * shows it as <target dev>, and domifstat and domstats go by it. */
+void xenpvDomainNameInterfaces(virDomainDef *def);

@@ -65,3 +65,22 @@ int xenpvDomainSetVcpusFlags(virDomainPtr dom, unsigned int nvcpus, unsigned int
 int xenpvDomainSetVcpus(virDomainPtr dom, unsigned int nvcpus);
 int xenpvDomainOpenConsole(virDomainPtr dom, const char *devname,
                            virStreamPtr st, unsigned int flags);
+
+/* xenpv_driver_stats.c: statistics of domains and of the host */
+int xenpvDomainBlockStats(virDomainPtr dom, const char *path, virDomainBlockStatsPtr stats);
+int xenpvDomainBlockStatsFlags(virDomainPtr dom, const char *path,
+                               virTypedParameterPtr params, int *nparams, unsigned int flags);
+int xenpvDomainInterfaceStats(virDomainPtr dom, const char *device,
+                              virDomainInterfaceStatsPtr stats);
+int xenpvDomainMemoryStats(virDomainPtr dom, virDomainMemoryStatPtr stats,
+                           unsigned int nr_stats, unsigned int flags);
+int xenpvDomainGetCPUStats(virDomainPtr dom, virTypedParameterPtr params,
+                           unsigned int nparams, int start_cpu, unsigned int ncpus,
+                           unsigned int flags);
+int xenpvConnectGetAllDomainStats(virConnectPtr conn, virDomainPtr *doms, unsigned int ndoms,
+                                  unsigned int stats, virDomainStatsRecordPtr **retStats,
+                                  unsigned int flags);
+int xenpvNodeGetCPUStats(virConnectPtr conn, int cpuNum, virNodeCPUStatsPtr params,
+                         int *nparams, unsigned int flags);
+int xenpvNodeGetMemoryStats(virConnectPtr conn, int cellNum, virNodeMemoryStatsPtr params,
+                            int *nparams, unsigned int flags);

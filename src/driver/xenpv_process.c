@@ -181,6 +181,7 @@ xenpvProcessStart(xenpvDriver *driver,
     }
     created = true;
     vm->def->id = domid;
+    xenpvDomainNameInterfaces(vm->def);
     /* The live definition says what the guest really is, and, as libvirt's
      * Xen driver shows it, the back end picked for a disk that named none
      * (blkback: 'phy', for a device or a file on a loop device). */

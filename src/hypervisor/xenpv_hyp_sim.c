@@ -96,7 +96,7 @@ xenpvSimConnect(xenpvHypervisor *hyp)
  * host answered with error @absent (a domain or store node that is not
  * there, an answer rather than a failure to the callers that pass it; 0
  * for none); -1 with a libvirt error reported. */
-static int
+int
 xenpvSimCall(xenpvHypervisor *hyp, GString *line, int absent,
              GBytes **payload, int *fd, xenpvSimMsg **reply)
 {
@@ -518,6 +518,7 @@ const xenpvHypervisorOps xenpvSimHypervisorOps = {
     .close = xenpvSimClose,
     .getHostInfo = xenpvSimGetHostInfo,
     .getHostTopology = xenpvSimGetHostTopology,
+    .getHostCpuTimes = xenpvSimGetHostCpuTimes,
     .listDomains = xenpvSimListDomains,
     .getDomainInfo = xenpvSimGetDomainInfo,
     .domainCreate = xenpvSimDomainCreate,
@@ -529,6 +530,8 @@ const xenpvHypervisorOps xenpvSimHypervisorOps = {
     .domainSetMaxVcpus = xenpvSimDomainSetMaxVcpus,
     .domainGetVcpus = xenpvSimDomainGetVcpus,
     .domainSetVcpuAffinity = xenpvSimDomainSetVcpuAffinity,
+    .domainBlockStats = xenpvSimDomainBlockStats,
+    .domainNicStats = xenpvSimDomainNicStats,
     .mapForeign = xenpvSimMapForeign,
     .unmapForeign = xenpvSimUnmapForeign,
     .logDirtyEnable = xenpvSimLogDirtyEnable,

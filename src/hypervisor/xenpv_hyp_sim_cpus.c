@@ -1,7 +1,8 @@
 /*
  * xenpv_hyp_sim_cpus.c: the "sim" back end's view of CPUs: the host's
- * topology, a domain's vCPUs (state, host CPU, time, affinity) and their
- * pinning, as requests to xenpv-simhost (docs/simhost.md).
+ * topology and its CPUs' busy and idle time, a domain's vCPUs (state, host
+ * CPU, time, affinity) and their pinning, as requests to xenpv-simhost
+ * (docs/simhost.md).
  */
 #include <errno.h>
 #include <string.h>
@@ -142,4 +143,26 @@ xenpvSimDomainSetVcpuAffinity(xenpvHypervisor *hyp, uint32_t domid, unsigned int
     g_string_append_printf(line, " %u %u", domid, vcpu);
     xenpvSimLineAdd(line, text);
     return xenpvSimRequestSimple(hyp, line);
+}
+
+
+int
+xenpvSimGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_t *ncpus)
+{
+    g_autoptr(GString) line = xenpvSimLineNew("CPUTIMES");
+    g_autoptr(xenpvSimMsg) reply = NULL;
+    size_t n;
+    size_t i;
+
+    if (!(reply = xenpvSimRequest(hyp, line, NULL, NULL)))
+        return -1;
+    if (xenpvSimReplyCount(reply, "cpus", XENPV_MAX_HOST_CPUS, &n) < 0)
+        return -1;
+    *cpus = g_new0(xenpvHostCpuTime, n);
+    for (i = 0; i < n; i++) {
+        (*cpus)[i].busyNs = xenpvSimMsgGetIndexedU64(reply, "cpu", i, "busy_ns", 0);
+        (*cpus)[i].idleNs = xenpvSimMsgGetIndexedU64(reply, "cpu", i, "idle_ns", 0);
+    }
+    *ncpus = n;
+    return 0;
 }

@@ -22,6 +22,10 @@ struct _xenpvSimPriv {
  * return NULL.  @payload and @fd as for xenpvSimClientCall. */
 xenpvSimMsg *xenpvSimRequest(xenpvHypervisor *hyp, GString *line,
                              GBytes **payload, int *fd);
+/* The same, but an answer of error @absent (a domain, node or device that
+ * is not there) gives 0 with no error reported; 1 with *@reply on success. */
+int xenpvSimCall(xenpvHypervisor *hyp, GString *line, int absent,
+                 GBytes **payload, int *fd, xenpvSimMsg **reply);
 /* The same, when only success matters. */
 int xenpvSimRequestSimple(xenpvHypervisor *hyp, GString *line);
 /* Report a failure of the simulated host as a libvirt error. */
@@ -36,10 +40,17 @@ int xenpvSimMemoryFd(xenpvHypervisor *hyp, uint32_t domid, size_t *bytes);
 
 /* xenpv_hyp_sim_cpus.c */
 int xenpvSimGetHostTopology(xenpvHypervisor *hyp, xenpvHostTopology *topo);
+int xenpvSimGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_t *ncpus);
 int xenpvSimDomainGetVcpus(xenpvHypervisor *hyp, uint32_t domid,
                            xenpvVcpuInfo **vcpus, size_t *nvcpus);
 int xenpvSimDomainSetVcpuAffinity(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
                                   const unsigned char *cpumap, size_t maplen);
+
+/* xenpv_hyp_sim_devices.c */
+int xenpvSimDomainBlockStats(xenpvHypervisor *hyp, uint32_t domid, const char *vdev,
+                             xenpvBlockStats *stats);
+int xenpvSimDomainNicStats(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                           xenpvNicStats *stats);
 
 /* xenpv_hyp_sim_save.c: its stream (docs/sim-save-stream.md) */
 #define XENPV_SIM_STREAM_FORMAT "xenpv-sim"

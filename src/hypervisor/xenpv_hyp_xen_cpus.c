@@ -1,12 +1,13 @@
 /*
  * xenpv_hyp_xen_cpus.c: CPUs on a real dom0: the host's NUMA nodes and CPU
- * topology (xc_numainfo, xc_cputopoinfo), a domain's vCPUs as the
- * scheduler sees them (xc_vcpu_getinfo) and their hard affinity
- * (xc_vcpu_getaffinity / xc_vcpu_setaffinity), applied at build and
- * changed later by vcpupin.
+ * topology (xc_numainfo, xc_cputopoinfo), its CPUs' idle and busy time
+ * (xc_getcpuinfo), a domain's vCPUs as the scheduler sees them
+ * (xc_vcpu_getinfo) and their hard affinity (xc_vcpu_getaffinity /
+ * xc_vcpu_setaffinity), applied at build and changed later by vcpupin.
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "virbitmap.h"
@@ -200,3 +201,44 @@ xenpvXenGetHostTopology(xenpvHypervisor *hyp, xenpvHostTopology *topo)
     return 0;
 }
 
+
+
+/* Xen counts each CPU's idle time since it booted (XEN_SYSCTL_getcpuinfo);
+ * busy is the rest of the host's uptime, which dom0's own boot clock
+ * measures within the second dom0 took to start. */
+int
+xenpvXenGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_t *ncpus)
+{
+    xenpvXenPriv *priv = hyp->priv;
+    int max = xc_get_max_cpus(priv->xch);
+    g_autofree xc_cpuinfo_t *info = NULL;
+    struct timespec ts;
+    uint64_t upNs;
+    int n = 0;
+    int i;
+
+    if (max <= 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                            _("cannot read the number of host CPUs"));
+        return -1;
+    }
+    info = g_new0(xc_cpuinfo_t, max);
+    if (xc_getcpuinfo(priv->xch, max, info, &n) < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                            _("cannot read the host CPUs' idle time"));
+        return -1;
+    }
+    if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0) {
+        virReportSystemError(errno, "%s", _("cannot read the host's uptime"));
+        return -1;
+    }
+    upNs = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+
+    *cpus = g_new0(xenpvHostCpuTime, MAX(n, 1));
+    for (i = 0; i < n; i++) {
+        (*cpus)[i].idleNs = info[i].idletime;
+        (*cpus)[i].busyNs = upNs > info[i].idletime ? upNs - info[i].idletime : 0;
+    }
+    *ncpus = n;
+    return 0;
+}

@@ -452,3 +452,45 @@ xenpvXenDevicesRemove(xenpvXenPriv *priv, uint32_t domid)
             VIR_WARN("cannot remove %s: %s", dir, g_strerror(errno));
     }
 }
+
+
+int
+xenpvXenNicFind(xenpvXenPriv *priv, uint32_t domid, const char *mac)
+{
+    g_autofree char *dir = g_strdup_printf("/local/domain/0/backend/vif/%u", domid);
+    unsigned int n = 0;
+    char **devs = xs_directory(priv->xsh, XBT_NULL, dir, &n);
+    unsigned int i;
+    int devid = -1;
+
+    for (i = 0; devs && i < n && devid < 0; i++) {
+        g_autofree char *devMac = xenpvXenStoreReadStr(priv, "%s/%s/mac", dir, devs[i]);
+
+        if (devMac && g_ascii_strcasecmp(devMac, mac) == 0)
+            devid = atoi(devs[i]);
+    }
+    free(devs);
+    if (devid < 0)
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("domain %u has no network interface with MAC address %s"), domid, mac);
+    return devid;
+}
+
+
+char *
+xenpvXenNicName(xenpvXenPriv *priv, uint32_t domid, const char *mac, int *devidOut)
+{
+    int devid = xenpvXenNicFind(priv, domid, mac);
+    char *name;
+
+    if (devid < 0)
+        return NULL;
+    if (devidOut)
+        *devidOut = devid;
+    /* The vif script renames the interface when vifname is given. */
+    name = xenpvXenStoreReadStr(priv, "/local/domain/0/backend/vif/%u/%d/vifname", domid, devid);
+    if (name && *name)
+        return name;
+    g_free(name);
+    return g_strdup_printf("vif%u.%d", domid, devid);
+}

@@ -86,11 +86,24 @@ int xenpvXenDomainGetVcpus(xenpvHypervisor *hyp, uint32_t domid,
                            xenpvVcpuInfo **vcpus, size_t *nvcpus);
 int xenpvXenDomainSetVcpuAffinity(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
                                   const unsigned char *cpumap, size_t maplen);
+int xenpvXenGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_t *ncpus);
 
 /* xenpv_hyp_xen_devices.c */
 int xenpvXenDiskDevid(const char *vdev);
 int xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
 void xenpvXenDevicesRemove(xenpvXenPriv *priv, uint32_t domid);
+/* The device id of the domain's interface with MAC @mac, or -1 with
+ * VIR_ERR_INVALID_ARG. */
+int xenpvXenNicFind(xenpvXenPriv *priv, uint32_t domid, const char *mac);
+/* Its name in dom0 (the backend's vifname, else vifDOMID.DEVID), and its
+ * device id in *@devid when not NULL; NULL with an error if there is none. */
+char *xenpvXenNicName(xenpvXenPriv *priv, uint32_t domid, const char *mac, int *devid);
+
+/* xenpv_hyp_xen_stats.c */
+int xenpvXenDomainBlockStats(xenpvHypervisor *hyp, uint32_t domid, const char *vdev,
+                             xenpvBlockStats *stats);
+int xenpvXenDomainNicStats(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                           xenpvNicStats *stats);
 
 /* xenpv_hyp_xen_build.c */
 int xenpvXenDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid);

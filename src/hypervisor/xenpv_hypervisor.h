@@ -113,6 +113,40 @@ char *xenpvCpumapFormat(const unsigned char *map, size_t maplen);
 /* False if @text is malformed or names a CPU beyond @maplen bytes. */
 bool xenpvCpumapParse(const char *text, unsigned char *map, size_t maplen);
 
+/* Time one host CPU spent running vCPUs (any domain's, dom0's included)
+ * and idle, since the host started. */
+typedef struct _xenpvHostCpuTime xenpvHostCpuTime;
+struct _xenpvHostCpuTime {
+    uint64_t busyNs;
+    uint64_t idleNs;
+};
+
+/* A virtual disk's counters as its backend keeps them (blkback's
+ * statistics); -1 where the back end does not know. */
+typedef struct _xenpvBlockStats xenpvBlockStats;
+struct _xenpvBlockStats {
+    int64_t rdReq;
+    int64_t rdBytes;
+    int64_t wrReq;
+    int64_t wrBytes;
+    int64_t flReq;
+    int64_t errs;
+};
+
+/* A network interface's counters from the guest's side: "rx" is what
+ * reached the guest (what its vif in dom0 sent); -1 where unknown. */
+typedef struct _xenpvNicStats xenpvNicStats;
+struct _xenpvNicStats {
+    int64_t rxBytes;
+    int64_t rxPackets;
+    int64_t rxErrs;
+    int64_t rxDrop;
+    int64_t txBytes;
+    int64_t txPackets;
+    int64_t txErrs;
+    int64_t txDrop;
+};
+
 /* A virtual block device of a PV guest (blkfront/blkback). */
 typedef struct _xenpvDiskSpec xenpvDiskSpec;
 struct _xenpvDiskSpec {
@@ -202,6 +236,8 @@ struct _xenpvHypervisorOps {
     /* NUMA nodes (memory, free memory) and each host CPU's node, socket
      * and core; clear @topo with xenpvHostTopologyClear. */
     int (*getHostTopology)(xenpvHypervisor *hyp, xenpvHostTopology *topo);
+    /* Busy and idle time of every host CPU; free *cpus with g_free. */
+    int (*getHostCpuTimes)(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_t *ncpus);
 
     /* All domains, dom0 included, sorted by domid. */
     int (*listDomains)(xenpvHypervisor *hyp, xenpvDomainInfo **infos, size_t *ninfos);
@@ -224,6 +260,13 @@ struct _xenpvHypervisorOps {
     /* Pin @vcpu to the host CPUs set in @cpumap (@maplen bytes). */
     int (*domainSetVcpuAffinity)(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
                                  const unsigned char *cpumap, size_t maplen);
+
+    /* The counters of the domain's disk @vdev (xvda ...) and of its network
+     * interface with MAC address @mac; VIR_ERR_INVALID_ARG if it has none. */
+    int (*domainBlockStats)(xenpvHypervisor *hyp, uint32_t domid, const char *vdev,
+                            xenpvBlockStats *stats);
+    int (*domainNicStats)(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                          xenpvNicStats *stats);
 
     /* Map @count guest frames from @pfn into this process (xenforeignmemory). */
     void *(*mapForeign)(xenpvHypervisor *hyp, uint32_t domid, int prot,

@@ -14,6 +14,33 @@
 /* Domain-0's own work: its vCPU time is the host's uptime over this. */
 #define SIM_DOM0_LOAD_DIVISOR 20
 
+/* A guest's steady I/O, in bytes a second, from its workload. */
+typedef struct _SimIoRates SimIoRates;
+struct _SimIoRates {
+    double diskReadBps;
+    double diskWriteBps;
+    double netRxBps;        /* to the guest */
+    double netTxBps;        /* from the guest */
+};
+
+typedef enum {
+    SIM_DEVICE_VBD,
+    SIM_DEVICE_VIF,
+} SimDeviceKind;
+
+/* A disk or network interface of a guest, with the counters its backend
+ * keeps: bytes read from the disk (received by the guest) and written to
+ * it (sent by the guest); requests and packets follow from them. */
+typedef struct _SimDevice SimDevice;
+struct _SimDevice {
+    SimDeviceKind kind;
+    guint devid;
+    char *name;             /* the disk's vdev, or the interface's MAC */
+    gboolean connected;     /* frontend and backend both connected */
+    double readBytes;
+    double writeBytes;
+};
+
 typedef struct _SimHostConfig SimHostConfig;
 struct _SimHostConfig {
     char *socketPath;
@@ -103,6 +130,10 @@ struct _SimDomain {
 
     SimConsole *console;
     GString *consoleLine;       /* input typed at the prompt */
+
+    GPtrArray *devices;         /* SimDevice*: disks and NICs */
+    SimIoRates ioRates;
+    gint64 ioSince;             /* counters are up to date until then */
 };
 
 /* simhost_domain.c */
@@ -143,6 +174,18 @@ void simDevicesWrite(SimDomain *dom, const xenpvBuildSpec *spec);
 void simDevicesConnect(SimDomain *dom);
 void simDevicesRemove(SimDomain *dom);
 char *simDomainPath(SimDomain *dom, const char *rel);
+
+/* simhost_io.c: the I/O guests do, counted per device. */
+SimDevice *simDeviceAdd(SimDomain *dom, SimDeviceKind kind, guint devid, const char *name);
+void simDeviceFree(gpointer data);
+/* By vdev (disks) or MAC (interfaces), or NULL. */
+SimDevice *simDeviceFind(SimDomain *dom, SimDeviceKind kind, const char *name);
+/* Bring the counters up to @now (simDomainAccrueCpu does, with CPU time). */
+void simIoAccrue(SimDomain *dom, gint64 now);
+void simIoDeviceConnected(SimDomain *dom, SimDevice *dev);
+void simIoDeviceDisconnected(SimDomain *dom, SimDevice *dev);
+void simIoBlockStats(SimDomain *dom, SimDevice *dev, xenpvBlockStats *stats);
+void simIoNicStats(SimDomain *dom, SimDevice *dev, xenpvNicStats *stats);
 
 /* simhost_guest.c: how the simulated guest kernel reacts. */
 void simGuestStart(SimDomain *dom);

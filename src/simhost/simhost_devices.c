@@ -138,6 +138,7 @@ writeDisks(SimDomain *dom, const xenpvBuildSpec *spec)
             };
 
             writeDevicePair(dom, "vbd", id, fe, be);
+            simDeviceAdd(dom, SIM_DEVICE_VBD, atoi(id), disk->vdev);
         }
     }
 }
@@ -165,6 +166,7 @@ writeNics(SimDomain *dom, const xenpvBuildSpec *spec)
         };
 
         writeDevicePair(dom, "vif", id, fe, be);
+        simDeviceAdd(dom, SIM_DEVICE_VIF, i, nic->mac);
     }
 }
 
@@ -252,6 +254,8 @@ simDevicesConnect(SimDomain *dom)
                 storeSet(st, be, "state", "4");
         }
     }
+    for (d = 0; d < dom->devices->len; d++)
+        simIoDeviceConnected(dom, g_ptr_array_index(dom->devices, d));
 }
 
 static gboolean

@@ -238,6 +238,8 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
     dom->restored = restore;
     dom->consoleLine = g_string_new(NULL);
     dom->cpuSince = g_get_monotonic_time();
+    dom->ioSince = dom->cpuSince;
+    dom->devices = g_ptr_array_new_with_free_func(simDeviceFree);
 
     if (!simDomainInitVcpus(dom, spec, error) ||
         !simDomainMapMemory(dom, maxPages, error)) {
@@ -271,6 +273,8 @@ simDomainFree(gpointer data)
         close(dom->memfd);
     g_free(dom->dirtyBitmap);
     g_free(dom->vcpus);
+    if (dom->devices)
+        g_ptr_array_unref(dom->devices);
     g_free(dom->name);
     g_free(dom->cmdline);
     g_string_free(dom->consoleLine, TRUE);
@@ -324,6 +328,7 @@ simDomainAccrueCpu(SimDomain *dom)
     guint64 ns;
     guint i;
 
+    simIoAccrue(dom, now);
     if (simDomainIsRunning(dom) && now > dom->cpuSince && online > 0) {
         ns = (guint64)((now - dom->cpuSince) * 1000.0 * dom->load);
         dom->cpuNs += ns;

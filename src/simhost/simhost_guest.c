@@ -65,6 +65,7 @@ simGuestBoot(SimDomain *dom)
         return FALSE;
     }
     simDevicesConnect(dom);
+    simWorkloadReportMemory(dom);
     simGuestPrintf(dom, "sim: workload %s started\n\n%s login: root (automatic login)\n",
                    simWorkloadName(dom->workload), dom->name);
     simGuestPrompt(dom);
@@ -80,6 +81,7 @@ simGuestResumeFromMemory(SimDomain *dom)
         return FALSE;
     }
     simDevicesConnect(dom);
+    simWorkloadReportMemory(dom);
     simGuestPrintf(dom, "PM: restore of devices complete\nOOM killer enabled.\n"
                    "Restarting tasks ... done.\n");
     simGuestPrompt(dom);

@@ -456,6 +456,83 @@ reqVcpuAffinity(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error
 }
 
 static gboolean
+reqCpuTimes(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    guint ncpus = MAX(host->cfg.cpus, 1);
+    g_autofree guint64 *busy = g_new0(guint64, ncpus);
+    g_autofree guint64 *idle = g_new0(guint64, ncpus);
+    guint cpu;
+
+    simHostCpuTimes(host, busy, idle);
+    xenpvSimLineAddU64(reply->line, "cpus", ncpus);
+    for (cpu = 0; cpu < ncpus; cpu++) {
+        g_autofree char *kBusy = g_strdup_printf("cpu%u.busy_ns", cpu);
+        g_autofree char *kIdle = g_strdup_printf("cpu%u.idle_ns", cpu);
+
+        xenpvSimLineAddU64(reply->line, kBusy, busy[cpu]);
+        xenpvSimLineAddU64(reply->line, kIdle, idle[cpu]);
+    }
+    return TRUE;
+}
+
+/* The device of the domain named by argument 0 that argument 1 names. */
+static SimDevice *
+argDevice(SimHost *host, xenpvSimMsg *msg, SimDeviceKind kind, const char *usage,
+          SimDomain **dom, GError **error)
+{
+    SimDevice *dev;
+
+    if (!(*dom = argDomain(host, msg, error)) || !argCount(msg, 2, usage, error))
+        return NULL;
+    if (!(dev = simDeviceFind(*dom, kind, arg(msg, 1)))) {
+        g_set_error(error, XENPV_SIM_ERROR, ENOENT, "domain %u has no %s %s", (*dom)->domid,
+                    kind == SIM_DEVICE_VBD ? "disk" : "network interface", arg(msg, 1));
+        return NULL;
+    }
+    return dev;
+}
+
+static gboolean
+reqBlkStats(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = NULL;
+    SimDevice *dev = argDevice(host, msg, SIM_DEVICE_VBD, "BLKSTATS DOMID VDEV", &dom, error);
+    xenpvBlockStats st;
+
+    if (!dev)
+        return FALSE;
+    simIoBlockStats(dom, dev, &st);
+    xenpvSimLineAddU64(reply->line, "rd_req", st.rdReq);
+    xenpvSimLineAddU64(reply->line, "rd_bytes", st.rdBytes);
+    xenpvSimLineAddU64(reply->line, "wr_req", st.wrReq);
+    xenpvSimLineAddU64(reply->line, "wr_bytes", st.wrBytes);
+    xenpvSimLineAddU64(reply->line, "fl_req", st.flReq);
+    xenpvSimLineAddU64(reply->line, "errs", st.errs);
+    return TRUE;
+}
+
+static gboolean
+reqNicStats(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = NULL;
+    SimDevice *dev = argDevice(host, msg, SIM_DEVICE_VIF, "NICSTATS DOMID MAC", &dom, error);
+    xenpvNicStats st;
+
+    if (!dev)
+        return FALSE;
+    simIoNicStats(dom, dev, &st);
+    xenpvSimLineAddU64(reply->line, "rx_bytes", st.rxBytes);
+    xenpvSimLineAddU64(reply->line, "rx_packets", st.rxPackets);
+    xenpvSimLineAddU64(reply->line, "rx_errs", st.rxErrs);
+    xenpvSimLineAddU64(reply->line, "rx_drop", st.rxDrop);
+    xenpvSimLineAddU64(reply->line, "tx_bytes", st.txBytes);
+    xenpvSimLineAddU64(reply->line, "tx_packets", st.txPackets);
+    xenpvSimLineAddU64(reply->line, "tx_errs", st.txErrs);
+    xenpvSimLineAddU64(reply->line, "tx_drop", st.txDrop);
+    return TRUE;
+}
+
+static gboolean
 reqMemfd(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
     SimDomain *dom = argDomain(host, msg, error);
@@ -637,6 +714,9 @@ static const struct {
     { "TOPOLOGY", reqTopology },
     { "VCPUS", reqVcpus },
     { "VCPUAFFINITY", reqVcpuAffinity },
+    { "CPUTIMES", reqCpuTimes },
+    { "BLKSTATS", reqBlkStats },
+    { "NICSTATS", reqNicStats },
     { "MEMFD", reqMemfd },
     { "LOGDIRTY", reqLogDirty },
     { "PEEKCLEAN", reqPeekClean },

@@ -2,6 +2,7 @@
  * simhost_workload.c: the kernel page, the idle and dirty workloads, and the
  * periodic tick that drives the busy ones (idle guests have no timer at all).
  */
+#include <math.h>
 #include <string.h>
 
 #include "simhost_workload.h"
@@ -169,7 +170,41 @@ simWorkloadTick(gpointer opaque)
         simDirtyTick(dom, kp, pages);
     else if (kp->workload == SIM_WORKLOAD_SELFCHECK)
         simSelfcheckTick(dom, kp, pages);
+    if (kp->ticks % SIM_MEMINFO_TICKS == 0)
+        simWorkloadReportMemory(dom);
     return G_SOURCE_CONTINUE;
+}
+
+
+/* What the guest uses, in pages: its kernel, a page cache of a sixteenth
+ * of its memory, and what its workload has touched so far. */
+static guint64
+simWorkloadUsedPages(SimDomain *dom, const SimKernelPage *kp)
+{
+    guint64 used = (SIM_KERNEL_FOOTPRINT_KIB >> 2) + dom->nrPages / 16;
+
+    if (kp && kp->workload == SIM_WORKLOAD_SELFCHECK) {
+        used += kp->regionPages;
+    } else if (kp && kp->workload == SIM_WORKLOAD_DIRTY) {
+        /* Random writes over the whole memory touch 1 - e^(-written/size). */
+        double written = kp->ticks * (SIM_TICK_MS / 1000.0) * kp->pagesPerSec;
+
+        used += (guint64)(dom->nrPages * (1.0 - exp(-written / MAX(dom->nrPages, 1))));
+    }
+    return MIN(used, dom->nrPages);
+}
+
+
+void
+simWorkloadReportMemory(SimDomain *dom)
+{
+    SimStore *st = dom->host->store;
+    g_autofree char *total = simDomainPath(dom, "data/meminfo_total");
+    g_autofree char *free = simDomainPath(dom, "data/meminfo_free");
+    guint64 used = simWorkloadUsedPages(dom, simKernelPageGet(dom));
+
+    simStoreWritef(st, total, "%" G_GUINT64_FORMAT, XENPV_PAGES_TO_KIB(dom->nrPages));
+    simStoreWritef(st, free, "%" G_GUINT64_FORMAT, XENPV_PAGES_TO_KIB(dom->nrPages - used));
 }
 
 static double
@@ -185,6 +220,48 @@ simWorkloadLoad(SimDomain *dom)
     return perVcpu * simDomainOnlineVcpus(dom);
 }
 
+/* A rate of the command line in KiB/s (sim.NAME=N), else @def (bytes/s). */
+static double
+simWorkloadRate(char **words, const char *key, double def)
+{
+    const char *value = cmdlineValue(words, key);
+    guint64 kbps;
+
+    if (value && xenpvSimParseU64(value, &kbps))
+        return kbps * 1024.0;
+    return def;
+}
+
+
+/* The workload's steady I/O: an idle guest writes its logs and hears
+ * broadcasts; one that dirties memory writes a quarter of it back and
+ * talks about it; the selfcheck one reads and writes a little. */
+static SimIoRates
+simWorkloadIoRates(SimDomain *dom)
+{
+    const SimKernelPage *kp = simKernelPageGet(dom);
+    g_auto(GStrv) words = g_strsplit_set(dom->cmdline, " \t\n", -1);
+    SimIoRates rates = { 0, 4096, 1024, 256 };
+
+    if (kp && kp->workload == SIM_WORKLOAD_DIRTY) {
+        double dirty = kp->pagesPerSec * (double)XENPV_PAGE_SIZE;
+
+        rates.diskWriteBps = dirty / 4;
+        rates.diskReadBps = dirty / 32;
+        rates.netTxBps = dirty / 8;
+        rates.netRxBps = dirty / 16;
+    } else if (kp && kp->workload == SIM_WORKLOAD_SELFCHECK) {
+        rates.diskReadBps = rates.diskWriteBps = 64 * 1024;
+        rates.netRxBps = rates.netTxBps = 16 * 1024;
+    }
+    rates.diskReadBps = simWorkloadRate(words, "sim.disk_read_kbps", rates.diskReadBps);
+    rates.diskWriteBps = simWorkloadRate(words, "sim.disk_write_kbps", rates.diskWriteBps);
+    rates.netRxBps = simWorkloadRate(words, "sim.net_rx_kbps", rates.netRxBps);
+    rates.netTxBps = simWorkloadRate(words, "sim.net_tx_kbps", rates.netTxBps);
+    return rates;
+}
+
+
 void
 simWorkloadSchedule(SimDomain *dom)
 {
@@ -192,6 +269,7 @@ simWorkloadSchedule(SimDomain *dom)
 
     simDomainAccrueCpu(dom);
     dom->load = simWorkloadLoad(dom);
+    dom->ioRates = simWorkloadIoRates(dom);
     if (busy && !dom->tickSource) {
         dom->lastTickUs = g_get_monotonic_time();
         dom->tickSource = g_timeout_add(SIM_TICK_MS, simWorkloadTick, dom);
@@ -221,4 +299,5 @@ simWorkloadBalloon(SimDomain *dom, guint64 oldPages, guint64 newPages)
     /* Pages handed back to Xen leave the guest's memory. */
     if (newPages < oldPages)
         simDomainReleasePages(dom, newPages, oldPages);
+    simWorkloadReportMemory(dom);
 }

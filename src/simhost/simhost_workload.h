@@ -12,6 +12,10 @@
 #define SIM_KERNEL_VERSION 1
 #define SIM_KFLAG_IGNORE_SHUTDOWN (1u << 0)
 #define SIM_TICK_MS 100
+/* A busy guest reports its memory use every this many ticks. */
+#define SIM_MEMINFO_TICKS 10
+/* What the guest's kernel itself takes, before any workload. */
+#define SIM_KERNEL_FOOTPRINT_KIB (12 * 1024)
 
 /* Page 0 of every simulated guest. */
 typedef struct _SimKernelPage SimKernelPage;
@@ -59,6 +63,9 @@ gboolean simWorkloadResume(SimDomain *dom);
 /* Arm or disarm the periodic tick according to the workload. */
 void simWorkloadSchedule(SimDomain *dom);
 void simWorkloadBalloon(SimDomain *dom, guint64 oldPages, guint64 newPages);
+/* Write the guest's memory total and free KiB to data/meminfo_total and
+ * data/meminfo_free, as guest agents of Xen guests do. */
+void simWorkloadReportMemory(SimDomain *dom);
 /* Fewest pages the guest can run in. */
 guint64 simWorkloadMinPages(SimDomain *dom);
 const char *simWorkloadName(SimWorkloadKind kind);

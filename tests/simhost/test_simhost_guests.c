@@ -241,6 +241,72 @@ test_vcpus_and_topology(void)
     OPS->domainDestroy(HYP, domid);
 }
 
+typedef struct {
+    uint32_t domid;
+    int64_t wrBytes;
+} IoWait;
+
+static gboolean
+diskWritten(gpointer opaque)
+{
+    IoWait *w = opaque;
+    xenpvBlockStats st;
+
+    return OPS->domainBlockStats(HYP, w->domid, "xvda", &st) == 0 && st.wrBytes > w->wrBytes;
+}
+
+/* Devices count the guest's I/O: a boot read, then its workload's rate
+ * while it runs, nothing while it is paused; host CPUs count busy time. */
+static void
+test_io_counters(void)
+{
+    xenpvBuildSpec spec;
+    xenpvBlockStats st;
+    xenpvBlockStats again;
+    xenpvNicStats net;
+    g_autofree xenpvHostCpuTime *cpus = NULL;
+    size_t ncpus = 0;
+    IoWait w;
+
+    simTestSpec(&spec, "io", kernel64, 16, "sim.disk_write_kbps=512 sim.net_tx_kbps=64");
+    spec.ndisks = 1;
+    spec.disks = g_new0(xenpvDiskSpec, 1);
+    spec.disks[0].vdev = g_strdup("xvda");
+    spec.disks[0].source = g_strdup("/dev/null");
+    spec.nnics = 1;
+    spec.nics = g_new0(xenpvNicSpec, 1);
+    g_strlcpy(spec.nics[0].mac, "00:16:3e:00:00:99", sizeof(spec.nics[0].mac));
+    w.domid = simTestStartGuest(host, &spec);
+    xenpvBuildSpecClear(&spec);
+
+    g_assert_cmpint(OPS->domainBlockStats(HYP, w.domid, "xvda", &st), ==, 0);
+    g_assert_cmpint(st.rdBytes, >=, 1024 * 1024);
+    g_assert_cmpint(st.rdReq, >=, 16);
+    g_assert_cmpint(st.errs, ==, 0);
+    w.wrBytes = st.wrBytes;
+    g_assert_true(simTestWaitFor(diskWritten, &w, 5));
+
+    g_assert_cmpint(OPS->domainNicStats(HYP, w.domid, "00:16:3E:00:00:99", &net), ==, 0);
+    g_assert_cmpint(net.rxPackets, >=, 1);
+    g_assert_cmpint(net.txBytes, >, 0);
+
+    /* Paused: nothing moves. */
+    g_assert_cmpint(OPS->domainPause(HYP, w.domid), ==, 0);
+    g_assert_cmpint(OPS->domainBlockStats(HYP, w.domid, "xvda", &st), ==, 0);
+    g_usleep(200 * 1000);
+    g_assert_cmpint(OPS->domainBlockStats(HYP, w.domid, "xvda", &again), ==, 0);
+    g_assert_cmpint(again.wrBytes, ==, st.wrBytes);
+
+    g_assert_cmpint(OPS->domainBlockStats(HYP, w.domid, "xvdq", &st), ==, -1);
+    g_assert_nonnull(strstr(simTestLastError(), "has no disk 'xvdq'"));
+    g_assert_cmpint(OPS->domainNicStats(HYP, w.domid, "00:16:3e:00:00:01", &net), ==, -1);
+
+    g_assert_cmpint(OPS->getHostCpuTimes(HYP, &cpus, &ncpus), ==, 0);
+    g_assert_cmpuint(ncpus, ==, 2);
+    g_assert_cmpuint(cpus[0].busyNs + cpus[0].idleNs, >, 0);
+    OPS->domainDestroy(HYP, w.domid);
+}
+
 static void
 test_shutdown_answered_and_ignored(void)
 {
@@ -646,6 +712,7 @@ main(int argc, char **argv)
     g_test_add_func("/simhost/pause-counts", test_pause_counts);
     g_test_add_func("/simhost/cpu-time", test_cpu_time);
     g_test_add_func("/simhost/vcpus-and-topology", test_vcpus_and_topology);
+    g_test_add_func("/simhost/io-counters", test_io_counters);
     g_test_add_func("/simhost/shutdown-answered-and-ignored", test_shutdown_answered_and_ignored);
     g_test_add_func("/simhost/balloon-and-vcpus", test_balloon_and_vcpus);
     g_test_add_func("/simhost/devices-in-store", test_devices_in_store);
