@@ -27,6 +27,7 @@ static const char *const xenpvConfigKeys[] = {
     "sim_socket",
     "shutdown_ack_timeout",
     "suspend_timeout",
+    "detach_timeout",
     "autostart",
     "keepalive_interval",
     "keepalive_count",
@@ -65,6 +66,7 @@ xenpvDriverConfigNew(const char *configFile)
     cfg->hypervisor = XENPV_HYPERVISOR_XEN;
     cfg->simSocket = g_strdup(XENPV_CONFIG_DEFAULT_SIM_SOCKET);
     cfg->shutdownAckTimeout = XENPV_CONFIG_DEFAULT_SHUTDOWN_ACK_TIMEOUT;
+    cfg->detachTimeout = XENPV_CONFIG_DEFAULT_DETACH_TIMEOUT;
     cfg->suspendTimeout = XENPV_CONFIG_DEFAULT_SUSPEND_TIMEOUT;
     cfg->autostart = true;
     cfg->keepAliveInterval = XENPV_CONFIG_DEFAULT_KEEPALIVE_INTERVAL;
@@ -174,7 +176,9 @@ xenpvDriverConfigLoadFile(xenpvDriverConfig *cfg, const char *path)
     if (xenpvConfigGetTimeout(conf, path, "shutdown_ack_timeout",
                               &cfg->shutdownAckTimeout) < 0 ||
         xenpvConfigGetTimeout(conf, path, "suspend_timeout",
-                              &cfg->suspendTimeout) < 0)
+                              &cfg->suspendTimeout) < 0 ||
+        xenpvConfigGetTimeout(conf, path, "detach_timeout",
+                              &cfg->detachTimeout) < 0)
         return -1;
 
     if (virConfGetValueBool(conf, "autostart", &cfg->autostart) < 0)

@@ -22,6 +22,8 @@ int xenpvHypervisorKindFromString(const char *name);
 #define XENPV_CONFIG_DEFAULT_SIM_SOCKET "/run/xenpv/simhost.sock"
 #define XENPV_CONFIG_DEFAULT_SHUTDOWN_ACK_TIMEOUT 10
 #define XENPV_CONFIG_DEFAULT_SUSPEND_TIMEOUT 30
+/* Xen's own toolstack gives a guest as long to let a device go. */
+#define XENPV_CONFIG_DEFAULT_DETACH_TIMEOUT 10
 #define XENPV_CONFIG_DEFAULT_KEEPALIVE_INTERVAL 5
 #define XENPV_CONFIG_DEFAULT_KEEPALIVE_COUNT 5
 
@@ -32,6 +34,7 @@ struct _xenpvDriverConfig {
     char *simSocket;
     unsigned int shutdownAckTimeout;    /* seconds, > 0 */
     unsigned int suspendTimeout;        /* seconds, > 0 */
+    unsigned int detachTimeout;         /* seconds, > 0 */
     bool autostart;
     int keepAliveInterval;              /* seconds, <= 0 disables */
     unsigned int keepAliveCount;

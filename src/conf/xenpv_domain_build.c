@@ -51,7 +51,7 @@ xenpvDiskBackendType(const virDomainDiskDef *disk)
     return "file";
 }
 
-static void
+void
 xenpvBuildDisk(const virDomainDiskDef *disk, xenpvDiskSpec *out)
 {
     out->source = g_strdup(disk->src->path);
@@ -63,7 +63,7 @@ xenpvBuildDisk(const virDomainDiskDef *disk, xenpvDiskSpec *out)
     out->shareable = disk->src->shared;
 }
 
-static int
+int
 xenpvBuildNic(const virDomainNetDef *net, xenpvNicSpec *out)
 {
     g_auto(GStrv) ips = NULL;

@@ -24,3 +24,9 @@ int xenpvDomainDefCheckPV(const virDomainDef *def);
  * Does not inspect the kernel: spec->abi is left UNKNOWN for the caller.
  * Returns 0 or -1 with an error reported; on failure @spec is cleared. */
 int xenpvBuildSpecFromDef(const virDomainDef *def, xenpvBuildSpec *spec);
+
+/* One disk, and one network interface, as the build spec carries them
+ * (also for hotplug).  Clear them with xenpvDiskSpecClear and
+ * xenpvNicSpecClear.  The interface's returns 0 or -1 with an error. */
+void xenpvBuildDisk(const virDomainDiskDef *disk, xenpvDiskSpec *out);
+int xenpvBuildNic(const virDomainNetDef *net, xenpvNicSpec *out);

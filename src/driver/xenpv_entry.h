@@ -84,3 +84,10 @@ int xenpvNodeGetCPUStats(virConnectPtr conn, int cpuNum, virNodeCPUStatsPtr para
                          int *nparams, unsigned int flags);
 int xenpvNodeGetMemoryStats(virConnectPtr conn, int cellNum, virNodeMemoryStatsPtr params,
                             int *nparams, unsigned int flags);
+
+/* xenpv_driver_hotplug.c: disks and network interfaces plugged in and out */
+int xenpvDomainAttachDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);
+int xenpvDomainAttachDevice(virDomainPtr dom, const char *xml);
+int xenpvDomainDetachDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);
+int xenpvDomainDetachDevice(virDomainPtr dom, const char *xml);
+int xenpvDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);

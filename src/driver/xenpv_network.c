@@ -50,6 +50,27 @@ xenpvNetworkPortBridge(const virDomainNetDef *net)
 }
 
 
+/* A port for @net (of @def) over @conn; its bridge goes into @nic. */
+static int
+xenpvNetworkAllocate(virConnectPtr conn, virDomainDef *def, virDomainNetDef *net,
+                     xenpvNicSpec *nic)
+{
+    const char *bridge;
+
+    if (virDomainNetAllocateActualDevice(conn, def, net) < 0)
+        return -1;
+    if (!(bridge = xenpvNetworkPortBridge(net)))
+        return -1;
+    if (nic) {
+        g_free(nic->bridge);
+        nic->bridge = g_strdup(bridge);
+    }
+    VIR_DEBUG("an interface of domain '%s' joins bridge %s of network '%s'",
+              def->name, bridge, net->data.network.name);
+    return 0;
+}
+
+
 int
 xenpvNetworkPrepare(virDomainDef *def, xenpvBuildSpec *spec)
 {
@@ -61,27 +82,51 @@ xenpvNetworkPrepare(virDomainDef *def, xenpvBuildSpec *spec)
     if (!(conn = virGetConnectNetwork()))
         return -1;
     for (i = 0; i < def->nnets; i++) {
-        virDomainNetDef *net = def->nets[i];
-        const char *bridge;
-
-        if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK)
+        if (def->nets[i]->type != VIR_DOMAIN_NET_TYPE_NETWORK)
             continue;
-        if (virDomainNetAllocateActualDevice(conn, def, net) < 0)
+        if (xenpvNetworkAllocate(conn, def, def->nets[i],
+                                 i < spec->nnics ? &spec->nics[i] : NULL) < 0)
             goto error;
-        if (!(bridge = xenpvNetworkPortBridge(net)))
-            goto error;
-        if (i < spec->nnics) {
-            g_free(spec->nics[i].bridge);
-            spec->nics[i].bridge = g_strdup(bridge);
-        }
-        VIR_DEBUG("interface %zu of domain '%s' joins bridge %s of network '%s'",
-                  i, def->name, bridge, net->data.network.name);
     }
     return 0;
 
  error:
     xenpvNetworkRelease(def);
     return -1;
+}
+
+
+int
+xenpvNetworkPrepareOne(virDomainDef *def, virDomainNetDef *net, xenpvNicSpec *nic)
+{
+    g_autoptr(virConnect) conn = NULL;
+
+    if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK)
+        return 0;
+    if (!(conn = virGetConnectNetwork()))
+        return -1;
+    if (xenpvNetworkAllocate(conn, def, net, nic) < 0) {
+        xenpvNetworkReleaseOne(def, net);
+        return -1;
+    }
+    return 0;
+}
+
+
+/* Give @net's port (if it has one) back to its network over @conn. */
+static void
+xenpvNetworkReleasePort(virConnectPtr conn, virDomainDef *def, virDomainNetDef *net)
+{
+    if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !virUUIDIsValid(net->data.network.portid))
+        return;
+    /* libvirt 9.0's release says -1 on success too: the error says. */
+    virResetLastError();
+    ignore_value(virDomainNetReleaseActualDevice(conn, def, net));
+    if (virGetLastErrorCode() != VIR_ERR_OK)
+        VIR_WARN("cannot release the port of an interface of domain '%s' in network '%s': %s",
+                 def->name, net->data.network.name, virGetLastErrorMessage());
+    memset(net->data.network.portid, 0, sizeof(net->data.network.portid));
+    g_clear_pointer(&net->data.network.actual, virDomainActualNetDefFree);
 }
 
 
@@ -101,21 +146,27 @@ xenpvNetworkRelease(virDomainDef *def)
                  def->name, virGetLastErrorMessage());
         goto cleanup;
     }
-    for (i = 0; i < def->nnets; i++) {
-        virDomainNetDef *net = def->nets[i];
-
-        if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !virUUIDIsValid(net->data.network.portid))
-            continue;
-        /* libvirt 9.0's release says -1 on success too: the error says. */
-        virResetLastError();
-        ignore_value(virDomainNetReleaseActualDevice(conn, def, net));
-        if (virGetLastErrorCode() != VIR_ERR_OK)
-            VIR_WARN("cannot release the port of interface %zu of domain '%s' in network '%s': %s",
-                     i, def->name, net->data.network.name, virGetLastErrorMessage());
-        memset(net->data.network.portid, 0, sizeof(net->data.network.portid));
-        g_clear_pointer(&net->data.network.actual, virDomainActualNetDefFree);
-    }
+    for (i = 0; i < def->nnets; i++)
+        xenpvNetworkReleasePort(conn, def, def->nets[i]);
 
  cleanup:
+    virErrorRestore(&origErr);
+}
+
+
+void
+xenpvNetworkReleaseOne(virDomainDef *def, virDomainNetDef *net)
+{
+    g_autoptr(virConnect) conn = NULL;
+    virErrorPtr origErr = NULL;
+
+    if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !virUUIDIsValid(net->data.network.portid))
+        return;
+    virErrorPreserveLast(&origErr);
+    if (!(conn = virGetConnectNetwork()))
+        VIR_WARN("cannot release the network port of an interface of domain '%s': %s",
+                 def->name, virGetLastErrorMessage());
+    else
+        xenpvNetworkReleasePort(conn, def, net);
     virErrorRestore(&origErr);
 }

@@ -20,3 +20,9 @@ int xenpvNetworkPrepare(virDomainDef *def, xenpvBuildSpec *spec);
  * or that did not start).  Failures are logged: the domain is gone
  * whatever the network driver says. */
 void xenpvNetworkRelease(virDomainDef *def);
+
+/* The same for one interface @net of the running domain @def, plugged in
+ * or out while it runs: its port (its bridge goes into @nic), and its
+ * release.  Interfaces of other types are left alone. */
+int xenpvNetworkPrepareOne(virDomainDef *def, virDomainNetDef *net, xenpvNicSpec *nic);
+void xenpvNetworkReleaseOne(virDomainDef *def, virDomainNetDef *net);

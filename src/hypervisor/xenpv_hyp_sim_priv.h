@@ -51,6 +51,15 @@ int xenpvSimDomainBlockStats(xenpvHypervisor *hyp, uint32_t domid, const char *v
                              xenpvBlockStats *stats);
 int xenpvSimDomainNicStats(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
                            xenpvNicStats *stats);
+int xenpvSimDomainAttachDisk(xenpvHypervisor *hyp, uint32_t domid, const xenpvDiskSpec *disk);
+int xenpvSimDomainDetachDisk(xenpvHypervisor *hyp, uint32_t domid, const char *vdev,
+                             unsigned int timeoutMs);
+int xenpvSimDomainAttachNic(xenpvHypervisor *hyp, uint32_t domid, const xenpvNicSpec *nic,
+                            int *devid);
+int xenpvSimDomainDetachNic(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                            unsigned int timeoutMs);
+int xenpvSimDomainNicSetBridge(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                               const char *bridge);
 
 /* xenpv_hyp_sim_save.c: its stream (docs/sim-save-stream.md) */
 #define XENPV_SIM_STREAM_FORMAT "xenpv-sim"

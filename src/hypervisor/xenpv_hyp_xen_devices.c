@@ -33,10 +33,6 @@
 
 VIR_LOG_INIT("xenpv.hyp_xen_devices");
 
-/* XenbusState values (xen/io/xenbus.h). */
-#define XENPV_XENBUS_INITIALISING "1"
-#define XENPV_XENBUS_INITWAIT 2
-#define XENPV_XENBUS_CLOSED 6
 
 /* Backends and scripts are slow under emulation: generous limits. */
 #define XENPV_XEN_BACKEND_WAIT_MS 30000
@@ -162,7 +158,7 @@ xenpvXenDeviceWrite(xenpvXenPriv *priv, uint32_t domid, const char *kind, int de
 
 /* Poll the backend's state until it is at least @want or @ms pass.
  * Returns the state last seen (0 if the node is gone). */
-static int
+int
 xenpvXenWaitBackendState(xenpvXenPriv *priv, const char *be, int want, unsigned int ms)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
@@ -271,7 +267,7 @@ xenpvXenDeviceAdd(xenpvXenPriv *priv, uint32_t domid, const char *kind, int devi
 
 #define KV(arr, k, v) do { g_ptr_array_add(arr, g_strdup(k)); g_ptr_array_add(arr, (v)); } while (0)
 
-static int
+int
 xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk)
 {
     g_autoptr(GPtrArray) be = g_ptr_array_new_with_free_func(g_free);
@@ -308,7 +304,7 @@ xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk)
     KV(be, "online", g_strdup("1"));
     KV(be, "removable", g_strdup("0"));
     KV(be, "bootable", g_strdup("1"));
-    KV(be, "state", g_strdup(XENPV_XENBUS_INITIALISING));
+    KV(be, "state", g_strdup(G_STRINGIFY(XENPV_XENBUS_INITIALISING)));
     KV(be, "dev", g_strdup(disk->vdev));
     KV(be, "type", g_strdup("phy"));
     KV(be, "mode", g_strdup(disk->readonly ? "r" : disk->shareable ? "w!" : "w"));
@@ -317,7 +313,7 @@ xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk)
     KV(be, "script", g_strdup(script));
     KV(fe, "backend", g_strdup_printf("/local/domain/0/backend/vbd/%u/%d", domid, devid));
     KV(fe, "backend-id", g_strdup("0"));
-    KV(fe, "state", g_strdup(XENPV_XENBUS_INITIALISING));
+    KV(fe, "state", g_strdup(G_STRINGIFY(XENPV_XENBUS_INITIALISING)));
     KV(fe, "virtual-device", g_strdup_printf("%d", devid));
     KV(fe, "device-type", g_strdup("disk"));
 
@@ -325,7 +321,7 @@ xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk)
 }
 
 
-static int
+int
 xenpvXenNicAdd(xenpvXenPriv *priv, uint32_t domid, int devid, const xenpvNicSpec *nic)
 {
     g_autoptr(GPtrArray) be = g_ptr_array_new_with_free_func(g_free);
@@ -349,7 +345,7 @@ xenpvXenNicAdd(xenpvXenPriv *priv, uint32_t domid, int devid, const xenpvNicSpec
     KV(be, "frontend", g_strdup_printf("/local/domain/%u/device/vif/%d", domid, devid));
     KV(be, "frontend-id", g_strdup_printf("%u", domid));
     KV(be, "online", g_strdup("1"));
-    KV(be, "state", g_strdup(XENPV_XENBUS_INITIALISING));
+    KV(be, "state", g_strdup(G_STRINGIFY(XENPV_XENBUS_INITIALISING)));
     KV(be, "script", g_strdup(script));
     KV(be, "mac", g_strdup(nic->mac));
     KV(be, "handle", g_strdup_printf("%d", devid));
@@ -362,7 +358,7 @@ xenpvXenNicAdd(xenpvXenPriv *priv, uint32_t domid, int devid, const xenpvNicSpec
         KV(be, "vifname", g_strdup(nic->vifname));
     KV(fe, "backend", g_strdup_printf("/local/domain/0/backend/vif/%u/%d", domid, devid));
     KV(fe, "backend-id", g_strdup("0"));
-    KV(fe, "state", g_strdup(XENPV_XENBUS_INITIALISING));
+    KV(fe, "state", g_strdup(G_STRINGIFY(XENPV_XENBUS_INITIALISING)));
     KV(fe, "handle", g_strdup_printf("%d", devid));
     KV(fe, "mac", g_strdup(nic->mac));
 
@@ -398,7 +394,7 @@ xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spe
 
 /* Take one device down; every step goes on after a failure, so that as
  * little as possible is left behind. */
-static void
+void
 xenpvXenDeviceRemove(xenpvXenPriv *priv, uint32_t domid, const char *kind, const char *devidStr)
 {
     g_autofree char *be = g_strdup_printf("/local/domain/0/backend/%s/%u/%s", kind, domid, devidStr);

@@ -90,6 +90,16 @@ int xenpvXenGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_
 
 /* xenpv_hyp_xen_devices.c */
 int xenpvXenDiskDevid(const char *vdev);
+/* Bring one device up (nodes, backend probe, hotplug script), as at build. */
+int xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk);
+int xenpvXenNicAdd(xenpvXenPriv *priv, uint32_t domid, int devid, const xenpvNicSpec *nic);
+/* Take one device down: offline, frontend removed, the backend's close
+ * awaited, the script's remove, the backend removed. */
+void xenpvXenDeviceRemove(xenpvXenPriv *priv, uint32_t domid, const char *kind,
+                          const char *devidStr);
+/* Poll the backend's state until it is at least @want or @ms pass; the
+ * state last seen (0 if the node is gone). */
+int xenpvXenWaitBackendState(xenpvXenPriv *priv, const char *be, int want, unsigned int ms);
 int xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
 void xenpvXenDevicesRemove(xenpvXenPriv *priv, uint32_t domid);
 /* The device id of the domain's interface with MAC @mac, or -1 with
@@ -98,6 +108,17 @@ int xenpvXenNicFind(xenpvXenPriv *priv, uint32_t domid, const char *mac);
 /* Its name in dom0 (the backend's vifname, else vifDOMID.DEVID), and its
  * device id in *@devid when not NULL; NULL with an error if there is none. */
 char *xenpvXenNicName(xenpvXenPriv *priv, uint32_t domid, const char *mac, int *devid);
+
+/* xenpv_hyp_xen_hotplug.c */
+int xenpvXenDomainAttachDisk(xenpvHypervisor *hyp, uint32_t domid, const xenpvDiskSpec *disk);
+int xenpvXenDomainDetachDisk(xenpvHypervisor *hyp, uint32_t domid, const char *vdev,
+                             unsigned int timeoutMs);
+int xenpvXenDomainAttachNic(xenpvHypervisor *hyp, uint32_t domid, const xenpvNicSpec *nic,
+                            int *devid);
+int xenpvXenDomainDetachNic(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                            unsigned int timeoutMs);
+int xenpvXenDomainNicSetBridge(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                               const char *bridge);
 
 /* xenpv_hyp_xen_stats.c */
 int xenpvXenDomainBlockStats(xenpvHypervisor *hyp, uint32_t domid, const char *vdev,

@@ -7,6 +7,29 @@
 #include "xenpv_hypervisor.h"
 
 void
+xenpvDiskSpecClear(xenpvDiskSpec *disk)
+{
+    g_free(disk->source);
+    g_free(disk->vdev);
+    g_free(disk->backendType);
+    g_free(disk->format);
+    memset(disk, 0, sizeof(*disk));
+}
+
+
+void
+xenpvNicSpecClear(xenpvNicSpec *nic)
+{
+    g_free(nic->bridge);
+    g_free(nic->script);
+    g_free(nic->ip);
+    g_free(nic->vifname);
+    g_free(nic->model);
+    memset(nic, 0, sizeof(*nic));
+}
+
+
+void
 xenpvBuildSpecClear(xenpvBuildSpec *spec)
 {
     size_t i;
@@ -17,20 +40,11 @@ xenpvBuildSpecClear(xenpvBuildSpec *spec)
     g_free(spec->kernel);
     g_free(spec->ramdisk);
     g_free(spec->cmdline);
-    for (i = 0; i < spec->ndisks; i++) {
-        g_free(spec->disks[i].source);
-        g_free(spec->disks[i].vdev);
-        g_free(spec->disks[i].backendType);
-        g_free(spec->disks[i].format);
-    }
+    for (i = 0; i < spec->ndisks; i++)
+        xenpvDiskSpecClear(&spec->disks[i]);
     g_free(spec->disks);
-    for (i = 0; i < spec->nnics; i++) {
-        g_free(spec->nics[i].bridge);
-        g_free(spec->nics[i].script);
-        g_free(spec->nics[i].ip);
-        g_free(spec->nics[i].vifname);
-        g_free(spec->nics[i].model);
-    }
+    for (i = 0; i < spec->nnics; i++)
+        xenpvNicSpecClear(&spec->nics[i]);
     g_free(spec->nics);
     g_free(spec->vfbType);
     g_free(spec->bootloader);

@@ -76,6 +76,14 @@ struct _xenpvHostInfo {
     bool logDirty;          /* PV log-dirty (needed for live save/migration) */
 };
 
+/* XenbusState (xen/io/xenbus.h): where each end of a device's handshake is. */
+#define XENPV_XENBUS_INITIALISING 1
+#define XENPV_XENBUS_INITWAIT 2
+#define XENPV_XENBUS_INITIALISED 3
+#define XENPV_XENBUS_CONNECTED 4
+#define XENPV_XENBUS_CLOSING 5
+#define XENPV_XENBUS_CLOSED 6
+
 /* Host CPUs a CPU map covers: one bit a CPU, CPU 0 in the lowest bit of
  * byte 0 (Xen's xc_cpumap_t and libvirt's cpumaps alike). */
 #define XENPV_MAX_HOST_CPUS 1024
@@ -198,6 +206,8 @@ struct _xenpvBuildSpec {
 };
 
 void xenpvBuildSpecClear(xenpvBuildSpec *spec);
+void xenpvDiskSpecClear(xenpvDiskSpec *disk);
+void xenpvNicSpecClear(xenpvNicSpec *nic);
 
 /* Progress and control of a save stream (used by save, and by migration). */
 typedef struct _xenpvSaveParams xenpvSaveParams;
@@ -267,6 +277,26 @@ struct _xenpvHypervisorOps {
                             xenpvBlockStats *stats);
     int (*domainNicStats)(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
                           xenpvNicStats *stats);
+
+    /* Hotplug.  Attach: the device's backend and frontend nodes, the
+     * hotplug script, the backend ready for the guest (which connects its
+     * end by itself).  An interface takes the first free device number,
+     * returned in *devid.  Detach: ask the guest to let the device go
+     * (backend Closing), wait up to @timeoutMs for it to close its end,
+     * then remove the device whatever the guest did, as Xen's toolstack
+     * forces a removal.  Returns 0 when the guest let go, 1 when the
+     * removal was forced, -1 on error (VIR_ERR_INVALID_ARG: no such
+     * device). */
+    int (*domainAttachDisk)(xenpvHypervisor *hyp, uint32_t domid, const xenpvDiskSpec *disk);
+    int (*domainDetachDisk)(xenpvHypervisor *hyp, uint32_t domid, const char *vdev,
+                            unsigned int timeoutMs);
+    int (*domainAttachNic)(xenpvHypervisor *hyp, uint32_t domid, const xenpvNicSpec *nic,
+                           int *devid);
+    int (*domainDetachNic)(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                           unsigned int timeoutMs);
+    /* Move the running interface @mac into bridge @bridge. */
+    int (*domainNicSetBridge)(xenpvHypervisor *hyp, uint32_t domid, const char *mac,
+                              const char *bridge);
 
     /* Map @count guest frames from @pfn into this process (xenforeignmemory). */
     void *(*mapForeign)(xenpvHypervisor *hyp, uint32_t domid, int prot,

@@ -37,6 +37,7 @@ struct _SimDevice {
     guint devid;
     char *name;             /* the disk's vdev, or the interface's MAC */
     gboolean connected;     /* frontend and backend both connected */
+    gboolean inUse;         /* mounted in the guest: it will not let go */
     double readBytes;
     double writeBytes;
 };
@@ -127,6 +128,7 @@ struct _SimDomain {
     gint64 lastTickUs;
     guint storeCheckSource;
     guint reactSource;
+    guint xenbusSource;
 
     SimConsole *console;
     GString *consoleLine;       /* input typed at the prompt */
@@ -171,8 +173,23 @@ void simDomainReleasePages(SimDomain *dom, guint64 from, guint64 to);
 
 /* simhost_devices.c: the store nodes Xen's toolstack writes for a domain. */
 void simDevicesWrite(SimDomain *dom, const xenpvBuildSpec *spec);
-void simDevicesConnect(SimDomain *dom);
 void simDevicesRemove(SimDomain *dom);
+/* One device more: its nodes in state 1 and its counters.  A disk's
+ * number comes from its name (@index: its place at build, or -1 when
+ * hot-plugged); an interface takes @devid, or the first free one if < 0.
+ * Returns the device number, or -1 (EEXIST, EINVAL). */
+int simDevicesAddDisk(SimDomain *dom, const xenpvDiskSpec *disk, int index, GError **error);
+int simDevicesAddNic(SimDomain *dom, const xenpvNicSpec *nic, int devid, GError **error);
+/* The toolstack's last step of a detach: both directories go (as the
+ * hotplug script's remove has run).  FALSE (ENOENT) if there is none. */
+gboolean simDevicesRemoveOne(SimDomain *dom, SimDeviceKind kind, const char *name,
+                             GError **error);
+
+/* simhost_xenbus.c: the handshake of both ends of every device. */
+/* Answer, a few milliseconds from now, what the store now says. */
+void simXenbusKick(SimDomain *dom);
+/* Answer now, until neither end has anything left to do. */
+void simXenbusSettle(SimDomain *dom);
 char *simDomainPath(SimDomain *dom, const char *rel);
 
 /* simhost_io.c: the I/O guests do, counted per device. */

@@ -1,12 +1,15 @@
 /*
  * simhost_devices.c: the store nodes Xen's toolstack writes for a domain
- * (its own directory, /vm/UUID, and a frontend/backend pair per device),
- * their connection when the guest boots, and their removal at destroy.
+ * (its own directory, /vm/UUID, and a frontend/backend pair per device,
+ * at build or hot-plugged later), and their removal.  How the two ends of
+ * each device then connect is simhost_xenbus.c's.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "simhost.h"
+#include "xenpv_simproto.h"
 
 /* Backend device kinds a domain may have, for removal. */
 static const char *const deviceKinds[] = { "vbd", "vif", "vfb", "vkbd", "console" };
@@ -94,65 +97,110 @@ writeDevicePair(SimDomain *dom, const char *kind, const char *devid,
         storeSet(st, be, extraBe[i], extraBe[i + 1]);
 }
 
-static void
-writeDisks(SimDomain *dom, const xenpvBuildSpec *spec)
+/* The device of that kind whose backend directory exists with @id. */
+static gboolean
+backendExists(SimDomain *dom, const char *kind, const char *id)
 {
-    size_t i;
+    g_autofree char *be = g_strdup_printf("/local/domain/0/backend/%s/%u/%s",
+                                          kind, dom->domid, id);
 
-    for (i = 0; i < spec->ndisks; i++) {
-        const xenpvDiskSpec *disk = &spec->disks[i];
-        int devid = vbdDevid(disk->vdev);
-        g_autofree char *id = NULL;
-        const char *type = disk->backendType ? disk->backendType : "phy";
-        g_autofree char *params = NULL;
-
-        /* An unknown name still gets a device, numbered after the rest. */
-        id = devid >= 0 ? g_strdup_printf("%d", devid) : g_strdup_printf("%zu", 51712 + i);
-        /* As libxl writes it for QEMU's qdisk: the image format first
-         * ("aio" for raw); blkback takes the path alone. */
-        if (g_str_equal(type, "qdisk")) {
-            const char *format = disk->format ? disk->format : "raw";
-
-            if (g_str_equal(format, "raw"))
-                format = "aio";
-            params = g_strdup_printf("%s:%s", format, disk->source ? disk->source : "");
-        } else {
-            params = g_strdup(disk->source ? disk->source : "");
-        }
-        {
-            const char *fe[] = {
-                "virtual-device", id,
-                "device-type", "disk",
-                NULL,
-            };
-            const char *be[] = {
-                "params", params,
-                "type", type,
-                "mode", disk->readonly ? "r" : "w",
-                "dev", disk->vdev,
-                "device-type", "disk",
-                "removable", "0",
-                "bootable", i == 0 ? "1" : "0",
-                disk->shareable ? "shareable" : NULL, "1",
-                NULL,
-            };
-
-            writeDevicePair(dom, "vbd", id, fe, be);
-            simDeviceAdd(dom, SIM_DEVICE_VBD, atoi(id), disk->vdev);
-        }
-    }
+    return simStoreRead(dom->host->store, be) != NULL;
 }
 
-static void
-writeNics(SimDomain *dom, const xenpvBuildSpec *spec)
-{
-    size_t i;
 
-    for (i = 0; i < spec->nnics; i++) {
-        const xenpvNicSpec *nic = &spec->nics[i];
-        g_autofree char *id = g_strdup_printf("%zu", i);
-        g_autofree char *vifname = nic->vifname ? g_strdup(nic->vifname) :
-            g_strdup_printf("vif%u.%zu", dom->domid, i);
+int
+simDevicesAddDisk(SimDomain *dom, const xenpvDiskSpec *disk, int index, GError **error)
+{
+    int devid = vbdDevid(disk->vdev);
+    g_autofree char *id = NULL;
+    const char *type = disk->backendType ? disk->backendType : "phy";
+    g_autofree char *params = NULL;
+
+    /* At build an unknown name still gets a device, numbered after the
+     * rest; a hot-plugged one (@index < 0) must be a disk name. */
+    if (devid < 0 && index >= 0)
+        devid = 51712 + index;
+    if (devid < 0) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "'%s' is not a Xen disk name (xvdX, sdX, hdX)", disk->vdev);
+        return -1;
+    }
+    id = g_strdup_printf("%d", devid);
+    if (simDeviceFind(dom, SIM_DEVICE_VBD, disk->vdev) || backendExists(dom, "vbd", id)) {
+        g_set_error(error, XENPV_SIM_ERROR, EEXIST,
+                    "domain %u already has a disk %s", dom->domid, disk->vdev);
+        return -1;
+    }
+    /* As libxl writes it for QEMU's qdisk: the image format first
+     * ("aio" for raw); blkback takes the path alone. */
+    if (g_str_equal(type, "qdisk")) {
+        const char *format = disk->format ? disk->format : "raw";
+
+        if (g_str_equal(format, "raw"))
+            format = "aio";
+        params = g_strdup_printf("%s:%s", format, disk->source ? disk->source : "");
+    } else {
+        params = g_strdup(disk->source ? disk->source : "");
+    }
+    {
+        const char *fe[] = {
+            "virtual-device", id,
+            "device-type", "disk",
+            NULL,
+        };
+        const char *be[] = {
+            "params", params,
+            "type", type,
+            "mode", disk->readonly ? "r" : "w",
+            "dev", disk->vdev,
+            "device-type", "disk",
+            "removable", "0",
+            "bootable", index == 0 ? "1" : "0",
+            disk->shareable ? "shareable" : NULL, "1",
+            NULL,
+        };
+
+        writeDevicePair(dom, "vbd", id, fe, be);
+    }
+    simDeviceAdd(dom, SIM_DEVICE_VBD, devid, disk->vdev);
+    return devid;
+}
+
+
+int
+simDevicesAddNic(SimDomain *dom, const xenpvNicSpec *nic, int devid, GError **error)
+{
+    g_autofree char *id = NULL;
+    g_autofree char *vifname = NULL;
+    guint i;
+
+    if (simDeviceFind(dom, SIM_DEVICE_VIF, nic->mac)) {
+        g_set_error(error, XENPV_SIM_ERROR, EEXIST,
+                    "domain %u already has a network interface with MAC address %s",
+                    dom->domid, nic->mac);
+        return -1;
+    }
+    /* A hot-plugged interface takes the first free number, as Xen's
+     * toolstack numbers them. */
+    if (devid < 0) {
+        for (devid = 0; ; devid++) {
+            gboolean used = FALSE;
+
+            for (i = 0; i < dom->devices->len && !used; i++) {
+                SimDevice *dev = g_ptr_array_index(dom->devices, i);
+
+                used = dev->kind == SIM_DEVICE_VIF && dev->devid == (guint)devid;
+            }
+            g_free(id);
+            id = g_strdup_printf("%d", devid);
+            if (!used && !backendExists(dom, "vif", id))
+                break;
+        }
+    }
+    g_free(id);
+    id = g_strdup_printf("%d", devid);
+    vifname = nic->vifname ? g_strdup(nic->vifname) : g_strdup_printf("vif%u.%d", dom->domid, devid);
+    {
         const char *fe[] = { "handle", id, "mac", nic->mac, NULL };
         const char *be[] = {
             "handle", id,
@@ -166,7 +214,58 @@ writeNics(SimDomain *dom, const xenpvBuildSpec *spec)
         };
 
         writeDevicePair(dom, "vif", id, fe, be);
-        simDeviceAdd(dom, SIM_DEVICE_VIF, i, nic->mac);
+    }
+    simDeviceAdd(dom, SIM_DEVICE_VIF, devid, nic->mac);
+    return devid;
+}
+
+
+gboolean
+simDevicesRemoveOne(SimDomain *dom, SimDeviceKind kind, const char *name, GError **error)
+{
+    SimDevice *dev = simDeviceFind(dom, kind, name);
+    const char *dir = kind == SIM_DEVICE_VBD ? "vbd" : "vif";
+    g_autofree char *fe = NULL;
+    g_autofree char *be = NULL;
+
+    if (!dev) {
+        g_set_error(error, XENPV_SIM_ERROR, ENOENT, "domain %u has no %s %s", dom->domid,
+                    kind == SIM_DEVICE_VBD ? "disk" : "network interface", name);
+        return FALSE;
+    }
+    fe = g_strdup_printf("/local/domain/%u/device/%s/%u", dom->domid, dir, dev->devid);
+    be = g_strdup_printf("/local/domain/0/backend/%s/%u/%u", dir, dom->domid, dev->devid);
+    simIoDeviceDisconnected(dom, dev);
+    simStoreRemove(dom->host->store, fe, NULL);
+    simStoreRemove(dom->host->store, be, NULL);
+    g_ptr_array_remove(dom->devices, dev);
+    return TRUE;
+}
+
+
+static void
+writeDisks(SimDomain *dom, const xenpvBuildSpec *spec)
+{
+    size_t i;
+
+    for (i = 0; i < spec->ndisks; i++) {
+        g_autoptr(GError) err = NULL;
+
+        if (simDevicesAddDisk(dom, &spec->disks[i], i, &err) < 0)
+            g_warning("domain %u: disk %zu left out: %s", dom->domid, i, err->message);
+    }
+}
+
+static void
+writeNics(SimDomain *dom, const xenpvBuildSpec *spec)
+{
+    size_t i;
+
+    for (i = 0; i < spec->nnics; i++) {
+        g_autoptr(GError) err = NULL;
+
+        if (simDevicesAddNic(dom, &spec->nics[i], i, &err) < 0)
+            g_warning("domain %u: interface %zu left out: %s", dom->domid, i, err->message);
     }
 }
 
@@ -229,33 +328,6 @@ simDevicesWrite(SimDomain *dom, const xenpvBuildSpec *spec)
     writeNics(dom, spec);
     if (spec->vfb)
         writeVfb(dom, spec);
-}
-
-/* The guest's frontends and dom0's backends reach "connected" (4). */
-void
-simDevicesConnect(SimDomain *dom)
-{
-    SimStore *st = dom->host->store;
-    g_autofree char *devDir = simDomainPath(dom, "device");
-    g_autoptr(GPtrArray) kinds = simStoreList(st, devDir, NULL);
-    guint k, d;
-
-    for (k = 0; kinds && k < kinds->len; k++) {
-        g_autofree char *kindDir = g_strconcat(devDir, "/", g_ptr_array_index(kinds, k), NULL);
-        g_autoptr(GPtrArray) ids = simStoreList(st, kindDir, NULL);
-
-        for (d = 0; ids && d < ids->len; d++) {
-            g_autofree char *fe = g_strconcat(kindDir, "/", g_ptr_array_index(ids, d), NULL);
-            g_autofree char *beKey = g_strconcat(fe, "/backend", NULL);
-            const char *be = simStoreRead(st, beKey);
-
-            storeSet(st, fe, "state", "4");
-            if (be && *be && simStoreRead(st, be))
-                storeSet(st, be, "state", "4");
-        }
-    }
-    for (d = 0; d < dom->devices->len; d++)
-        simIoDeviceConnected(dom, g_ptr_array_index(dom->devices, d));
 }
 
 static gboolean

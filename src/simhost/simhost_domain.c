@@ -249,6 +249,8 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
     dom->console = simConsoleNew(host->cfg.consoleDir, dom->name, simDomainConsoleInput, dom);
     g_hash_table_insert(host->domains, GUINT_TO_POINTER(dom->domid), dom);
     simDevicesWrite(dom, spec);
+    /* dom0's backends take their devices at once, the guest paused or not. */
+    simXenbusSettle(dom);
     g_message("domain %u (%s) created%s: %s, %" G_GUINT64_FORMAT " pages of %" G_GUINT64_FORMAT,
               dom->domid, dom->name, restore ? " for a restore" : "",
               xenpvGuestAbiToCaps(abi), pages, maxPages);
@@ -266,6 +268,8 @@ simDomainFree(gpointer data)
         g_source_remove(dom->storeCheckSource);
     if (dom->reactSource)
         g_source_remove(dom->reactSource);
+    if (dom->xenbusSource)
+        g_source_remove(dom->xenbusSource);
     simConsoleFree(dom->console);
     if (dom->mem)
         munmap(dom->mem, dom->memBytes);

@@ -64,7 +64,7 @@ simGuestBoot(SimDomain *dom)
         simGuestPanic(dom, "selfcheck: not enough memory");
         return FALSE;
     }
-    simDevicesConnect(dom);
+    simXenbusSettle(dom);
     simWorkloadReportMemory(dom);
     simGuestPrintf(dom, "sim: workload %s started\n\n%s login: root (automatic login)\n",
                    simWorkloadName(dom->workload), dom->name);
@@ -80,7 +80,7 @@ simGuestResumeFromMemory(SimDomain *dom)
         simGuestPanic(dom, "no kernel in memory to resume (page 0 holds no guest)");
         return FALSE;
     }
-    simDevicesConnect(dom);
+    simXenbusSettle(dom);
     simWorkloadReportMemory(dom);
     simGuestPrintf(dom, "PM: restore of devices complete\nOOM killer enabled.\n"
                    "Restarting tasks ... done.\n");
@@ -226,6 +226,31 @@ simGuestStoreChanged(SimDomain *dom)
 {
     if (!dom->reactSource && simDomainIsRunning(dom))
         dom->reactSource = g_timeout_add(SIM_REACT_MS, simGuestReact, dom);
+    /* A device's handshake goes on in dom0 even while the guest is paused. */
+    simXenbusKick(dom);
+}
+
+/* A mounted disk is in use: the guest does not let it go until it is
+ * unmounted (as blkfront refuses to close a device that is open). */
+static void
+simGuestMount(SimDomain *dom, const char *vdev, gboolean mount)
+{
+    g_autofree char *name = g_strndup(vdev, strcspn(vdev, " "));
+    SimDevice *dev = simDeviceFind(dom, SIM_DEVICE_VBD, name);
+
+    if (!dev || !dev->connected) {
+        simGuestPrintf(dom, "%s: /dev/%s: no such device\n", mount ? "mount" : "umount", name);
+        return;
+    }
+    if (dev->inUse == mount) {
+        simGuestPrintf(dom, "%s: /dev/%s: %s\n", mount ? "mount" : "umount", name,
+                       mount ? "already mounted" : "not mounted");
+        return;
+    }
+    dev->inUse = mount;
+    /* Let go of a device the toolstack asked for while it was in use. */
+    if (!mount)
+        simXenbusKick(dom);
 }
 
 static void
@@ -243,9 +268,13 @@ simGuestCommand(SimDomain *dom, const char *line)
                        kp->workload == SIM_WORKLOAD_SELFCHECK ? kp->verdict : "");
     } else if (strcmp(line, "cat /proc/cmdline") == 0 && kp) {
         simGuestPrintf(dom, "%s\n", kp->cmdline);
+    } else if (g_str_has_prefix(line, "mount /dev/")) {
+        simGuestMount(dom, line + strlen("mount /dev/"), TRUE);
+    } else if (g_str_has_prefix(line, "umount /dev/")) {
+        simGuestMount(dom, line + strlen("umount /dev/"), FALSE);
     } else {
-        simGuestPrintf(dom, "-sh: %s: command not found (try: status, cat /proc/cmdline)\n",
-                       line);
+        simGuestPrintf(dom, "-sh: %s: command not found (try: status, cat /proc/cmdline, "
+                       "mount /dev/xvdX, umount /dev/xvdX)\n", line);
     }
 }
 

@@ -198,6 +198,38 @@ msgFlag(const xenpvSimMsg *msg, const char *prefix, size_t idx, const char *fiel
     return xenpvSimMsgGetU64Default(msg, key, 0) != 0;
 }
 
+/* Disk @i ("diskI.*"), as xenpvSimLineAddSpec encodes it. */
+static gboolean
+diskFromMsg(const xenpvSimMsg *msg, size_t i, xenpvDiskSpec *disk, GError **error)
+{
+    disk->source = msgDup(msg, "disk", i, "source");
+    disk->vdev = msgDup(msg, "disk", i, "vdev");
+    disk->backendType = msgDup(msg, "disk", i, "type");
+    disk->format = msgDup(msg, "disk", i, "format");
+    disk->readonly = msgFlag(msg, "disk", i, "ro");
+    disk->shareable = msgFlag(msg, "disk", i, "share");
+    if (!disk->vdev) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "disk %zu has no vdev", i);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Interface @i ("nicI.*"). */
+static void
+nicFromMsg(const xenpvSimMsg *msg, size_t i, xenpvNicSpec *nic)
+{
+    g_autofree char *mac = msgDup(msg, "nic", i, "mac");
+
+    if (mac)
+        g_strlcpy(nic->mac, mac, sizeof(nic->mac));
+    nic->bridge = msgDup(msg, "nic", i, "bridge");
+    nic->script = msgDup(msg, "nic", i, "script");
+    nic->ip = msgDup(msg, "nic", i, "ip");
+    nic->vifname = msgDup(msg, "nic", i, "vifname");
+    nic->model = msgDup(msg, "nic", i, "model");
+}
+
 static gboolean
 specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
 {
@@ -254,18 +286,8 @@ specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
     }
     spec->disks = g_new0(xenpvDiskSpec, v);
     for (i = 0; i < v; i++) {
-        xenpvDiskSpec *disk = &spec->disks[spec->ndisks++];
-
-        disk->source = msgDup(msg, "disk", i, "source");
-        disk->vdev = msgDup(msg, "disk", i, "vdev");
-        disk->backendType = msgDup(msg, "disk", i, "type");
-        disk->format = msgDup(msg, "disk", i, "format");
-        disk->readonly = msgFlag(msg, "disk", i, "ro");
-        disk->shareable = msgFlag(msg, "disk", i, "share");
-        if (!disk->vdev) {
-            g_set_error(error, XENPV_SIM_ERROR, EINVAL, "disk %zu has no vdev", i);
+        if (!diskFromMsg(msg, i, &spec->disks[spec->ndisks++], error))
             goto error;
-        }
     }
     v = xenpvSimMsgGetU64Default(msg, "nnics", 0);
     if (v > 256) {
@@ -273,18 +295,8 @@ specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
         goto error;
     }
     spec->nics = g_new0(xenpvNicSpec, v);
-    for (i = 0; i < v; i++) {
-        xenpvNicSpec *nic = &spec->nics[spec->nnics++];
-        g_autofree char *mac = msgDup(msg, "nic", i, "mac");
-
-        if (mac)
-            g_strlcpy(nic->mac, mac, sizeof(nic->mac));
-        nic->bridge = msgDup(msg, "nic", i, "bridge");
-        nic->script = msgDup(msg, "nic", i, "script");
-        nic->ip = msgDup(msg, "nic", i, "ip");
-        nic->vifname = msgDup(msg, "nic", i, "vifname");
-        nic->model = msgDup(msg, "nic", i, "model");
-    }
+    for (i = 0; i < v; i++)
+        nicFromMsg(msg, i, &spec->nics[spec->nnics++]);
     if ((s = xenpvSimMsgGet(msg, "vfb"))) {
         spec->vfb = true;
         spec->vfbType = g_strdup(s);
@@ -532,6 +544,88 @@ reqNicStats(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+/* "vbd" or "vif", as a device kind. */
+static gboolean
+argKind(xenpvSimMsg *msg, guint i, SimDeviceKind *kind, GError **error)
+{
+    if (g_strcmp0(arg(msg, i), "vbd") == 0) {
+        *kind = SIM_DEVICE_VBD;
+    } else if (g_strcmp0(arg(msg, i), "vif") == 0) {
+        *kind = SIM_DEVICE_VIF;
+    } else {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "device kind '%s' is not vbd or vif",
+                    arg(msg, i));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* A toolstack's hotplug: one disk (disk0.*) or interface (nic0.*) more, as
+ * one transaction writes it; the handshake follows by itself. */
+static gboolean
+reqDeviceAdd(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    xenpvBuildSpec spec = { 0 };
+    int devid;
+
+    if (!dom || !argCount(msg, 1, "DEVICE-ADD DOMID disk0.*=... | nic0.*=...", error))
+        return FALSE;
+    if (xenpvSimMsgGet(msg, "disk0.vdev")) {
+        spec.disks = g_new0(xenpvDiskSpec, 1);
+        spec.ndisks = 1;
+        devid = diskFromMsg(msg, 0, &spec.disks[0], error) ?
+            simDevicesAddDisk(dom, &spec.disks[0], -1, error) : -1;
+    } else if (xenpvSimMsgGet(msg, "nic0.mac")) {
+        spec.nics = g_new0(xenpvNicSpec, 1);
+        spec.nnics = 1;
+        nicFromMsg(msg, 0, &spec.nics[0]);
+        devid = simDevicesAddNic(dom, &spec.nics[0], -1, error);
+    } else {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "DEVICE-ADD needs disk0.vdev= or nic0.mac=");
+        devid = -1;
+    }
+    xenpvBuildSpecClear(&spec);
+    if (devid < 0)
+        return FALSE;
+    simXenbusSettle(dom);
+    xenpvSimLineAddU64(reply->line, "devid", devid);
+    return TRUE;
+}
+
+/* Where a device's directories are: the toolstack finds its devices by
+ * their name (a disk's vdev, an interface's MAC). */
+static gboolean
+reqDevice(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    SimDeviceKind kind;
+    SimDevice *dev;
+
+    if (!dom || !argCount(msg, 3, "DEVICE DOMID vbd|vif NAME", error) ||
+        !argKind(msg, 1, &kind, error))
+        return FALSE;
+    if (!(dev = simDeviceFind(dom, kind, arg(msg, 2)))) {
+        g_set_error(error, XENPV_SIM_ERROR, ENOENT, "domain %u has no %s %s", dom->domid,
+                    kind == SIM_DEVICE_VBD ? "disk" : "network interface", arg(msg, 2));
+        return FALSE;
+    }
+    xenpvSimLineAddU64(reply->line, "devid", dev->devid);
+    return TRUE;
+}
+
+static gboolean
+reqDeviceRemove(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    SimDeviceKind kind;
+
+    if (!dom || !argCount(msg, 3, "DEVICE-REMOVE DOMID vbd|vif NAME", error) ||
+        !argKind(msg, 1, &kind, error))
+        return FALSE;
+    return simDevicesRemoveOne(dom, kind, arg(msg, 2), error);
+}
+
 static gboolean
 reqMemfd(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -596,7 +690,8 @@ reqPeekClean(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
-/* A toolstack write under a guest's directory may be a request to it. */
+/* A toolstack write under a guest's directory may be a request to it, and
+ * one under a backend directory of dom0 concerns that backend's guest. */
 static void
 storeTouched(SimHost *host, const char *path)
 {
@@ -605,9 +700,16 @@ storeTouched(SimHost *host, const char *path)
     const char *rest;
     SimDomain *dom;
 
-    if (!g_str_has_prefix(path, "/local/domain/"))
+    if (g_str_has_prefix(path, "/local/domain/0/backend/")) {
+        rest = path + strlen("/local/domain/0/backend/");
+        rest += strcspn(rest, "/");
+        if (*rest == '/')
+            rest++;
+    } else if (g_str_has_prefix(path, "/local/domain/")) {
+        rest = path + strlen("/local/domain/");
+    } else {
         return;
-    rest = path + strlen("/local/domain/");
+    }
     num = g_strndup(rest, strcspn(rest, "/"));
     if (xenpvSimParseU64(num, &domid) && domid > 0 && domid <= G_MAXUINT32 &&
         (dom = simDomainLookup(host, domid, NULL)))
@@ -717,6 +819,9 @@ static const struct {
     { "CPUTIMES", reqCpuTimes },
     { "BLKSTATS", reqBlkStats },
     { "NICSTATS", reqNicStats },
+    { "DEVICE-ADD", reqDeviceAdd },
+    { "DEVICE", reqDevice },
+    { "DEVICE-REMOVE", reqDeviceRemove },
     { "MEMFD", reqMemfd },
     { "LOGDIRTY", reqLogDirty },
     { "PEEKCLEAN", reqPeekClean },

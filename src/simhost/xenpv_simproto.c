@@ -261,6 +261,42 @@ xenpvSimUuidFormat(const unsigned char uuid[16], char out[37])
 }
 
 void
+xenpvSimLineAddDisk(GString *line, size_t i, const xenpvDiskSpec *disk)
+{
+    g_autofree char *pfx = g_strdup_printf("disk%zu.", i);
+    g_autofree char *k1 = g_strconcat(pfx, "source", NULL);
+    g_autofree char *k2 = g_strconcat(pfx, "vdev", NULL);
+    g_autofree char *k3 = g_strconcat(pfx, "type", NULL);
+    g_autofree char *k4 = g_strconcat(pfx, "ro", NULL);
+    g_autofree char *k5 = g_strconcat(pfx, "share", NULL);
+    g_autofree char *k6 = g_strconcat(pfx, "format", NULL);
+
+    xenpvSimLineAddNamed(line, k1, disk->source);
+    xenpvSimLineAddNamed(line, k2, disk->vdev);
+    xenpvSimLineAddNamed(line, k3, disk->backendType ? disk->backendType : "phy");
+    xenpvSimLineAddU64(line, k4, disk->readonly);
+    xenpvSimLineAddU64(line, k5, disk->shareable);
+    if (disk->format)
+        xenpvSimLineAddNamed(line, k6, disk->format);
+}
+
+void
+xenpvSimLineAddNic(GString *line, size_t i, const xenpvNicSpec *nic)
+{
+    const char *keys[] = { "mac", "bridge", "script", "ip", "vifname", "model" };
+    const char *values[] = { nic->mac, nic->bridge, nic->script, nic->ip,
+                             nic->vifname, nic->model };
+    size_t k;
+
+    for (k = 0; k < G_N_ELEMENTS(keys); k++) {
+        g_autofree char *key = g_strdup_printf("nic%zu.%s", i, keys[k]);
+
+        if (values[k] && *values[k])
+            xenpvSimLineAddNamed(line, key, values[k]);
+    }
+}
+
+void
 xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec)
 {
     char uuid[37];
@@ -290,39 +326,11 @@ xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec)
     if (xenpvGuestAbiToCaps(spec->abi))
         xenpvSimLineAddNamed(line, "abi", xenpvGuestAbiToCaps(spec->abi));
     xenpvSimLineAddU64(line, "ndisks", spec->ndisks);
-    for (i = 0; i < spec->ndisks; i++) {
-        const xenpvDiskSpec *disk = &spec->disks[i];
-        g_autofree char *pfx = g_strdup_printf("disk%zu.", i);
-        g_autofree char *k1 = g_strconcat(pfx, "source", NULL);
-        g_autofree char *k2 = g_strconcat(pfx, "vdev", NULL);
-        g_autofree char *k3 = g_strconcat(pfx, "type", NULL);
-        g_autofree char *k4 = g_strconcat(pfx, "ro", NULL);
-        g_autofree char *k5 = g_strconcat(pfx, "share", NULL);
-        g_autofree char *k6 = g_strconcat(pfx, "format", NULL);
-
-        xenpvSimLineAddNamed(line, k1, disk->source);
-        xenpvSimLineAddNamed(line, k2, disk->vdev);
-        xenpvSimLineAddNamed(line, k3, disk->backendType ? disk->backendType : "phy");
-        xenpvSimLineAddU64(line, k4, disk->readonly);
-        xenpvSimLineAddU64(line, k5, disk->shareable);
-        if (disk->format)
-            xenpvSimLineAddNamed(line, k6, disk->format);
-    }
+    for (i = 0; i < spec->ndisks; i++)
+        xenpvSimLineAddDisk(line, i, &spec->disks[i]);
     xenpvSimLineAddU64(line, "nnics", spec->nnics);
-    for (i = 0; i < spec->nnics; i++) {
-        const xenpvNicSpec *nic = &spec->nics[i];
-        const char *keys[] = { "mac", "bridge", "script", "ip", "vifname", "model" };
-        const char *values[] = { nic->mac, nic->bridge, nic->script, nic->ip,
-                                 nic->vifname, nic->model };
-        size_t k;
-
-        for (k = 0; k < G_N_ELEMENTS(keys); k++) {
-            g_autofree char *key = g_strdup_printf("nic%zu.%s", i, keys[k]);
-
-            if (values[k] && *values[k])
-                xenpvSimLineAddNamed(line, key, values[k]);
-        }
-    }
+    for (i = 0; i < spec->nnics; i++)
+        xenpvSimLineAddNic(line, i, &spec->nics[i]);
     if (spec->vfb)
         xenpvSimLineAddNamed(line, "vfb", spec->vfbType ? spec->vfbType : "vnc");
 }

@@ -62,6 +62,9 @@ void xenpvSimLineAddU64(GString *line, const char *key, guint64 value);
 
 /* A build spec as CREATE arguments. */
 void xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec);
+/* Disk or interface @i of a spec ("diskI.*", "nicI.*"), also DEVICE-ADD's. */
+void xenpvSimLineAddDisk(GString *line, size_t i, const xenpvDiskSpec *disk);
+void xenpvSimLineAddNic(GString *line, size_t i, const xenpvNicSpec *nic);
 
 /* One domain's info as named tokens, and back. */
 void xenpvSimLineAddDomainInfo(GString *line, const xenpvDomainInfo *info, const char *name);

@@ -90,6 +90,7 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
                "sim_socket = \"/tmp/other.sock\"\n"
                "shutdown_ack_timeout = 3\n"
                "suspend_timeout = 45\n"
+               "detach_timeout = 4\n"
                "autostart = 0\n"
                "keepalive_interval = -1\n"
                "keepalive_count = 9\n");
@@ -98,6 +99,7 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpstr(cfg->simSocket, ==, "/tmp/other.sock");
     g_assert_cmpuint(cfg->shutdownAckTimeout, ==, 3);
     g_assert_cmpuint(cfg->suspendTimeout, ==, 45);
+    g_assert_cmpuint(cfg->detachTimeout, ==, 4);
     g_assert_false(cfg->autostart);
     g_assert_cmpint(cfg->keepAliveInterval, ==, -1);
     g_assert_cmpuint(cfg->keepAliveCount, ==, 9);
@@ -114,6 +116,7 @@ test_partial_keeps_defaults(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(xenpvDriverConfigLoadFile(cfg, fx->path), ==, 0);
     g_assert_cmpint(cfg->hypervisor, ==, XENPV_HYPERVISOR_XEN);
     g_assert_cmpuint(cfg->shutdownAckTimeout, ==, 10);
+    g_assert_cmpuint(cfg->detachTimeout, ==, 10);
     g_assert_cmpstr(cfg->simSocket, ==, "/run/xenpv/simhost.sock");
 }
 

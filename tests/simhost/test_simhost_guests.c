@@ -307,6 +307,76 @@ test_io_counters(void)
     OPS->domainDestroy(HYP, w.domid);
 }
 
+/* A node of the domain's device @kind/@devid in dom0's backend directory. */
+static char *
+backendGet(uint32_t domid, const char *kind, const char *rel)
+{
+    g_autofree char *path = g_strdup_printf("/local/domain/0/backend/%s/%u/%s", kind, domid, rel);
+    char *value = NULL;
+
+    g_assert_cmpint(OPS->storeRead(HYP, path, &value), ==, 0);
+    return value;
+}
+
+static gboolean
+frontendConnected(gpointer opaque)
+{
+    uint32_t domid = *(uint32_t *)opaque;
+    g_autofree char *state = storeGet(domid, "device/vbd/51728/state");
+
+    return g_strcmp0(state, "4") == 0;
+}
+
+/* Hotplug through the store: dom0's backend takes a device at once, the
+ * guest's frontend only while it runs; a detach is answered by a running
+ * guest and forced for a paused one. */
+static void
+test_hotplug_handshake(void)
+{
+    xenpvBuildSpec spec;
+    xenpvDiskSpec disk = { .vdev = (char *)"xvdb", .source = (char *)"/dev/null" };
+    xenpvNicSpec nic = { .mac = "00:16:3e:00:00:51", .bridge = (char *)"xenbr0" };
+    g_autofree char *beState = NULL;
+    g_autofree char *feState = NULL;
+    g_autofree char *gone = NULL;
+    g_autofree char *bridge = NULL;
+    uint32_t domid;
+    int devid = -1;
+
+    simTestSpec(&spec, "plug", kernel64, 16, NULL);
+    g_assert_cmpint(OPS->domainCreate(HYP, &spec, &domid), ==, 0);
+    xenpvBuildSpecClear(&spec);
+
+    /* Not booted yet: the backend is ready, the frontend waits. */
+    g_assert_cmpint(OPS->domainAttachDisk(HYP, domid, &disk), ==, 0);
+    beState = backendGet(domid, "vbd", "51728/state");
+    g_assert_cmpstr(beState, ==, "2");
+    feState = storeGet(domid, "device/vbd/51728/state");
+    g_assert_cmpstr(feState, ==, "1");
+    g_assert_cmpint(OPS->domainAttachDisk(HYP, domid, &disk), ==, -1);
+    g_assert_nonnull(strstr(simTestLastError(), "already has a disk xvdb"));
+
+    g_assert_cmpint(OPS->domainUnpause(HYP, domid), ==, 0);
+    g_assert_true(simTestWaitFor(frontendConnected, &domid, 5));
+    g_assert_cmpint(OPS->domainDetachDisk(HYP, domid, "xvdb", 2000), ==, 0);
+    gone = storeGet(domid, "device/vbd/51728/state");
+    g_assert_null(gone);
+    g_assert_cmpint(OPS->domainDetachDisk(HYP, domid, "xvdb", 100), ==, -1);
+    g_assert_cmpint(simTestLastErrorCode(), ==, VIR_ERR_INVALID_ARG);
+
+    /* Interfaces take the first free number; a paused guest's is forced out. */
+    g_assert_cmpint(OPS->domainAttachNic(HYP, domid, &nic, &devid), ==, 0);
+    g_assert_cmpint(devid, ==, 0);
+    g_assert_cmpint(OPS->domainNicSetBridge(HYP, domid, nic.mac, "xenbr7"), ==, 0);
+    bridge = backendGet(domid, "vif", "0/bridge");
+    g_assert_cmpstr(bridge, ==, "xenbr7");
+    g_assert_cmpint(OPS->domainPause(HYP, domid), ==, 0);
+    g_assert_cmpint(OPS->domainDetachNic(HYP, domid, nic.mac, 200), ==, 1);
+    g_assert_cmpint(OPS->domainAttachNic(HYP, domid, &nic, &devid), ==, 0);
+    g_assert_cmpint(devid, ==, 0);
+    OPS->domainDestroy(HYP, domid);
+}
+
 static void
 test_shutdown_answered_and_ignored(void)
 {
@@ -713,6 +783,7 @@ main(int argc, char **argv)
     g_test_add_func("/simhost/cpu-time", test_cpu_time);
     g_test_add_func("/simhost/vcpus-and-topology", test_vcpus_and_topology);
     g_test_add_func("/simhost/io-counters", test_io_counters);
+    g_test_add_func("/simhost/hotplug-handshake", test_hotplug_handshake);
     g_test_add_func("/simhost/shutdown-answered-and-ignored", test_shutdown_answered_and_ignored);
     g_test_add_func("/simhost/balloon-and-vcpus", test_balloon_and_vcpus);
     g_test_add_func("/simhost/devices-in-store", test_devices_in_store);
