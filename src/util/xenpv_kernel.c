@@ -273,8 +273,31 @@ decideAbi(const char *name, xenpvKernelInfo *info, const xenpvElfLayout *layout,
 }
 
 
+/* What an image is inspected as. */
+typedef enum {
+    INSPECT_PV,     /* a PV kernel: its ABI decides how Xen builds the guest */
+    INSPECT_PVH,    /* a PVH kernel such as Xen's PV-shim: it needs a PVH entry */
+} inspectKind;
+
+
+/* Whether Xen can boot the image in a PVH container: it needs the entry
+ * point a PVH kernel gives in its notes. */
 static gboolean
-inspectNamed(const char *name, const guint8 *data, gsize len,
+decidePvh(const char *name, const xenpvKernelInfo *info, const xenpvElfLayout *layout,
+          GError **error)
+{
+    if (!layout->foundNotes || !info->havePhys32Entry) {
+        g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_PV,
+                    "%s: not a PVH kernel: the ELF image has no XEN_ELFNOTE_PHYS32_ENTRY note "
+                    "(the entry point Xen boots a PVH container at)", name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+
+static gboolean
+inspectNamed(const char *name, const guint8 *data, gsize len, inspectKind kind,
              xenpvKernelInfo *info, GError **error)
 {
     g_autofree guint8 *decompressed = NULL;
@@ -330,7 +353,8 @@ inspectNamed(const char *name, const guint8 *data, gsize len,
 
     if (!xenpvKernelReadElf(name, elf, elfLen, info, &layout, error))
         goto error;
-    if (!decideAbi(name, info, &layout, error))
+    if (kind == INSPECT_PVH ? !decidePvh(name, info, &layout, error)
+                            : !decideAbi(name, info, &layout, error))
         goto error;
     info->compression = g_strdup(xenpvKernelCompressionName(comp));
     info->bzImage = bzImage;
@@ -346,12 +370,12 @@ gboolean
 xenpvKernelInspectBuffer(const guint8 *data, gsize len, xenpvKernelInfo *info,
                          GError **error)
 {
-    return inspectNamed("kernel image", data, len, info, error);
+    return inspectNamed("kernel image", data, len, INSPECT_PV, info, error);
 }
 
 
-gboolean
-xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError **error)
+static gboolean
+inspectFile(const char *path, inspectKind kind, xenpvKernelInfo *info, GError **error)
 {
     g_autofree guint8 *data = NULL;
     gsize got = 0;
@@ -403,9 +427,23 @@ xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError **error)
         got += n;
     }
 
-    ret = inspectNamed(path, data, got, info, error);
+    ret = inspectNamed(path, data, got, kind, info, error);
 
  cleanup:
     close(fd);
     return ret;
+}
+
+
+gboolean
+xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError **error)
+{
+    return inspectFile(path, INSPECT_PV, info, error);
+}
+
+
+gboolean
+xenpvKernelInspectPvhFile(const char *path, xenpvKernelInfo *info, GError **error)
+{
+    return inspectFile(path, INSPECT_PVH, info, error);
 }

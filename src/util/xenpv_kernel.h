@@ -85,3 +85,8 @@ gboolean xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError 
 /* The same for an image already in memory (the fuzz target's entry point). */
 gboolean xenpvKernelInspectBuffer(const guint8 *data, gsize len, xenpvKernelInfo *info,
                                   GError **error);
+/* Inspect @path as an image Xen boots in a PVH container, as it boots its
+ * PV-shim: an ELF image (plain or compressed) whose notes give a PVH entry
+ * point (XEN_ELFNOTE_PHYS32_ENTRY); XENPV_KERNEL_ERROR_NOT_PV without one.
+ * @info's abi stays UNKNOWN: a PVH kernel has no PV ABI. */
+gboolean xenpvKernelInspectPvhFile(const char *path, xenpvKernelInfo *info, GError **error);

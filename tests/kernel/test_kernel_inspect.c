@@ -524,6 +524,53 @@ testGrub(gconstpointer opaque)
 }
 
 
+/* Images Xen boots in a PVH container (its PV-shim, GRUB's PVH build, our
+ * stand-in) pass as PVH kernels; PV kernels and images without notes do
+ * not. */
+static void
+testPvh(void)
+{
+    static const char *const pvh[] = {
+        "/usr/lib/xen-4.17/boot/xen-shim", "/usr/lib/grub-xen/grub-i386-xen_pvh.bin",
+    };
+    static const char *const notPvh[] = {
+        "xenpv-test-x86_32p.elf", "xenpv-test-nonotes-x86_64.elf",
+    };
+    g_autofree char *standIn = ktSamplePath("xenpv-test-pvh.elf");
+    xenpvKernelInfo info = { 0 };
+    gsize i;
+
+    g_assert_true(xenpvKernelInspectPvhFile(standIn, &info, NULL));
+    g_assert_true(info.havePhys32Entry);
+    g_assert_cmpuint(info.phys32Entry, ==, 0x100000);
+    g_assert_cmpint(info.abi, ==, XENPV_GUEST_ABI_UNKNOWN);
+    xenpvKernelInfoClear(&info);
+    /* ... and is no PV kernel. */
+    g_assert_false(xenpvKernelInspectFile(standIn, &info, NULL));
+
+    for (i = 0; i < G_N_ELEMENTS(pvh); i++) {
+        g_autoptr(GError) err = NULL;
+
+        if (!g_file_test(pvh[i], G_FILE_TEST_EXISTS)) {
+            g_test_message("%s is not installed", pvh[i]);
+            continue;
+        }
+        g_assert_true(xenpvKernelInspectPvhFile(pvh[i], &info, &err));
+        g_assert_no_error(err);
+        g_assert_true(info.havePhys32Entry);
+        xenpvKernelInfoClear(&info);
+    }
+    for (i = 0; i < G_N_ELEMENTS(notPvh); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *path = ktSamplePath(notPvh[i]);
+
+        g_assert_false(xenpvKernelInspectPvhFile(path, &info, &err));
+        g_assert_error(err, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_PV);
+        g_assert_nonnull(strstr(err->message, "PHYS32_ENTRY"));
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -566,6 +613,7 @@ main(int argc, char **argv)
     g_test_add_func("/kernel/errors/too-large", testTooLarge);
     g_test_add_func("/kernel/errors/decompression-bomb", testDecompressionBomb);
     g_test_add_func("/kernel/corrupt/targeted", testTargetedCorruption);
+    g_test_add_func("/kernel/pvh", testPvh);
     for (i = 0; i < G_N_ELEMENTS(truncate); i++) {
         g_autofree char *name = g_strdup_printf("/kernel/truncated/%s", truncate[i]);
         g_autofree char *rname = g_strdup_printf("/kernel/corrupt/random/%s", truncate[i]);

@@ -1,8 +1,10 @@
 /*
- * notes.S: what tells Xen how to load a test kernel, in one of three
+ * notes.S: what tells Xen how to load a test kernel, in one of four
  * forms chosen at build time:
  *   XEN_NOTES_ELF     Xen ELF notes (the modern form), in a PT_NOTE segment;
  *   XEN_NOTES_LEGACY  only the old "__xen_guest" section string;
+ *   XEN_NOTES_PVH     only a PVH entry point, as Xen's PV-shim has: an
+ *                     image Xen boots in a PVH container, no PV kernel;
  *   XEN_NOTES_NONE    nothing: an ELF image that is no PV kernel.
  * PAE_MODE, when defined, is the PAE_MODE note's string (32-bit only).
  */
@@ -56,8 +58,13 @@ XEN_NOTE(XEN_ELFNOTE_PAE_MODE, .asciz XSTR(PAE_MODE))
         .ascii "HYPERCALL_PAGE=0x1,LOADER=generic,"
         .asciz "PAE=yes[extended-cr3],FEATURES=writable_page_tables"
 
+#elif defined(XEN_NOTES_PVH)
+
+/* Where a PVH container starts executing, in 32-bit protected mode. */
+XEN_NOTE(XEN_ELFNOTE_PHYS32_ENTRY, .long 0x100000)
+
 #elif !defined(XEN_NOTES_NONE)
-# error "define XEN_NOTES_ELF, XEN_NOTES_LEGACY or XEN_NOTES_NONE"
+# error "define XEN_NOTES_ELF, XEN_NOTES_LEGACY, XEN_NOTES_PVH or XEN_NOTES_NONE"
 #endif
 
         .section .note.GNU-stack, "", @progbits
