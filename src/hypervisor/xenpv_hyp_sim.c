@@ -231,6 +231,9 @@ xenpvSimGetHostInfo(xenpvHypervisor *hyp, xenpvHostInfo *info)
     g_strlcpy(info->xenCaps, xenpvSimMsgGet(reply, "xen_caps") ?: "", sizeof(info->xenCaps));
     info->pv32 = xenpvSimMsgGetU64Default(reply, "pv32", 0) != 0;
     info->logDirty = xenpvSimMsgGetU64Default(reply, "log_dirty", 0) != 0;
+    info->hvm = xenpvSimMsgGetU64Default(reply, "hvm", 0) != 0;
+    info->hap = xenpvSimMsgGetU64Default(reply, "hap", 0) != 0;
+    info->shadow = xenpvSimMsgGetU64Default(reply, "shadow", 0) != 0;
     return 0;
 }
 
@@ -514,6 +517,7 @@ const xenpvHypervisorOps xenpvSimHypervisorOps = {
     .name = "sim",
     .streamFormat = XENPV_SIM_STREAM_FORMAT,
     .streamVersion = XENPV_SIM_STREAM_VERSION,
+    .shimStreamFormat = XENPV_SIM_SHIM_STREAM_FORMAT,
     .open = xenpvSimOpen,
     .close = xenpvSimClose,
     .getHostInfo = xenpvSimGetHostInfo,

@@ -64,6 +64,8 @@ int xenpvSimDomainNicSetBridge(xenpvHypervisor *hyp, uint32_t domid, const char 
 /* xenpv_hyp_sim_save.c: its stream (docs/sim-save-stream.md) */
 #define XENPV_SIM_STREAM_FORMAT "xenpv-sim"
 #define XENPV_SIM_STREAM_VERSION 1
+/* The same stream of a guest in the PV-shim's container, named apart. */
+#define XENPV_SIM_SHIM_STREAM_FORMAT "xenpv-sim-shim"
 
 int xenpvSimDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
                        const xenpvSaveParams *params);

@@ -55,6 +55,8 @@ xenpvBuildSpecClear(xenpvBuildSpec *spec)
             g_free(spec->vcpuCpusets[i]);
         g_free(spec->vcpuCpusets);
     }
+    g_free(spec->shim);
+    g_free(spec->shimCmdline);
     memset(spec, 0, sizeof(*spec));
 }
 
@@ -137,4 +139,20 @@ xenpvCpumapParse(const char *text, unsigned char *map, size_t maplen)
             map[cpu / 8] |= 1U << (cpu % 8);
     }
     return true;
+}
+
+
+bool
+xenpvHostRunsPvh(const xenpvHostInfo *host)
+{
+    return host->hvm && (host->hap || host->shadow);
+}
+
+
+bool
+xenpvHostLogDirty(const xenpvHostInfo *host, xenpvContainer container)
+{
+    if (container == XENPV_CONTAINER_PVSHIM)
+        return xenpvHostRunsPvh(host);
+    return host->logDirty;
 }

@@ -55,7 +55,8 @@ struct _xenpvDomainInfo {
     uint64_t cpuTimeNs;     /* sum over vCPUs */
     unsigned int nrOnlineVcpus;
     unsigned int maxVcpuId;
-    xenpvGuestAbi abi;      /* the guest's ABI as the hypervisor sees it */
+    xenpvGuestAbi abi;      /* the guest's ABI as the hypervisor sees it (PV domains) */
+    bool hvm;               /* an HVM domain: the PVH container of a PV-shim guest */
 };
 
 /* The host, from physinfo and version hypercalls. */
@@ -74,6 +75,9 @@ struct _xenpvHostInfo {
     char xenCaps[1024];     /* e.g. "xen-3.0-x86_64 xen-3.0-x86_32p" */
     bool pv32;              /* xen_caps has xen-3.0-x86_32p */
     bool logDirty;          /* PV log-dirty (needed for live save/migration) */
+    bool hvm;               /* HVM domains (XEN_SYSCTL_PHYSCAP_hvm): PVH containers */
+    bool hap;               /* hardware-assisted paging for them (and their log-dirty) */
+    bool shadow;            /* shadow paging (CONFIG_SHADOW_PAGING) */
 };
 
 /* XenbusState (xen/io/xenbus.h): where each end of a device's handshake is. */
@@ -155,6 +159,15 @@ struct _xenpvNicStats {
     int64_t txDrop;
 };
 
+/* Can the host run a PVH container, as the PV-shim needs?  HVM, with
+ * hardware-assisted or shadow paging for its memory. */
+bool xenpvHostRunsPvh(const xenpvHostInfo *host);
+
+/* Can the host track the pages a guest in @container dirties (live save
+ * and live migration)?  A PV domain needs PV log-dirty (shadow paging); a
+ * PVH container gets it from HAP, or from shadow paging. */
+bool xenpvHostLogDirty(const xenpvHostInfo *host, xenpvContainer container);
+
 /* A virtual block device of a PV guest (blkfront/blkback). */
 typedef struct _xenpvDiskSpec xenpvDiskSpec;
 struct _xenpvDiskSpec {
@@ -203,6 +216,12 @@ struct _xenpvBuildSpec {
     unsigned int maxGrantFrames;    /* xl's max_grant_frames; 0: the default */
     char **vcpuCpusets;     /* per vCPU (maxVcpus entries, or NULL); an entry
                              * overrides cpuset for its vCPU, NULL: cpuset */
+    /* What the guest runs in.  XENPV_CONTAINER_PVSHIM: a PVH container
+     * booting @shim (with @shimCmdline) as its kernel, which runs the PV
+     * guest from @kernel, @ramdisk and @cmdline (docs/pvshim.md). */
+    xenpvContainer container;
+    char *shim;
+    char *shimCmdline;
 };
 
 void xenpvBuildSpecClear(xenpvBuildSpec *spec);
@@ -237,6 +256,10 @@ struct _xenpvHypervisorOps {
      * version) before handing it over. */
     const char *streamFormat;
     unsigned int streamVersion;
+    /* The stream of a guest in the PV-shim (its PVH container's), of the
+     * same version: named apart so that a save image or migration says
+     * which container to restore it into.  NULL: no PV-shim guests. */
+    const char *shimStreamFormat;
 
     /* Fail with a message naming what is missing when the host cannot serve. */
     int (*open)(xenpvHypervisor *hyp);
@@ -254,7 +277,8 @@ struct _xenpvHypervisorOps {
     /* Returns 1 and fills @info, 0 if no such domain (no error), -1 on error. */
     int (*getDomainInfo)(xenpvHypervisor *hyp, uint32_t domid, xenpvDomainInfo *info);
 
-    /* Create and build a PV domain from @spec, left paused. */
+    /* Create and build a PV domain from @spec (in the PV-shim's PVH
+     * container when spec->container says so), left paused. */
     int (*domainCreate)(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid);
     int (*domainPause)(xenpvHypervisor *hyp, uint32_t domid);
     int (*domainUnpause)(xenpvHypervisor *hyp, uint32_t domid);

@@ -53,6 +53,7 @@ struct _SimHostConfig {
     guint cpus;
     gboolean pv32;
     gboolean logDirty;
+    gboolean hvm;               /* HVM with HAP: PVH containers for the PV-shim */
     gboolean daemonize;
 };
 
@@ -97,7 +98,9 @@ struct _SimDomain {
     unsigned char uuid[16];
     char uuidStr[37];
     xenpvGuestAbi abi;
+    xenpvContainer container;   /* PVSHIM: an HVM domain running the shim */
     char *cmdline;
+    char *shimCmdline;
 
     guint64 maxPages;
     guint64 nrPages;

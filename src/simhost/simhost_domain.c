@@ -91,12 +91,17 @@ simHostFillInfo(SimHost *host, xenpvHostInfo *info)
     info->xenMajor = 4;
     info->xenMinor = 17;
     g_strlcpy(info->xenExtra, ".7-sim", sizeof(info->xenExtra));
-    g_snprintf(info->xenCaps, sizeof(info->xenCaps), "%s%s%s",
+    g_snprintf(info->xenCaps, sizeof(info->xenCaps), "%s%s%s%s",
                xenpvGuestAbiToCaps(XENPV_GUEST_ABI_X86_64),
                host->cfg.pv32 ? " " : "",
-               host->cfg.pv32 ? xenpvGuestAbiToCaps(XENPV_GUEST_ABI_X86_32P) : "");
+               host->cfg.pv32 ? xenpvGuestAbiToCaps(XENPV_GUEST_ABI_X86_32P) : "",
+               host->cfg.hvm ? " hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64" : "");
     info->pv32 = host->cfg.pv32;
     info->logDirty = host->cfg.logDirty;
+    /* HVM comes with HAP here; shadow paging is what PV log-dirty needs. */
+    info->hvm = host->cfg.hvm;
+    info->hap = host->cfg.hvm;
+    info->shadow = host->cfg.logDirty;
 }
 
 static gboolean
@@ -149,6 +154,52 @@ simDomainCheckKernel(SimHost *host, const xenpvBuildSpec *spec, xenpvGuestAbi *a
     return ret;
 }
 
+/* A guest in the PV-shim: an HVM domain (a PVH container) whose kernel is
+ * the shim and whose first module is the PV kernel, as Xen's toolstack
+ * builds it.  The host needs HVM; the shim must be a PVH image; the PV
+ * kernel is checked like any, but the shim runs both PV ABIs whatever the
+ * host's xen_caps say. */
+static gboolean
+simDomainCheckShim(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
+                   xenpvGuestAbi *abi, GError **error)
+{
+    xenpvKernelInfo shim = { 0 };
+    g_autoptr(GError) kerr = NULL;
+
+    if (!host->cfg.hvm) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "xc_domain_create: this hypervisor offers no HVM guests (no hvm-3.0 in "
+                    "xen_caps), so it cannot create the PVH container of domain %s",
+                    spec->name);
+        return FALSE;
+    }
+    if (restore)
+        return TRUE;
+    if (!spec->shim || !*spec->shim) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "a PVH container for the PV-shim needs the shim image to boot");
+        return FALSE;
+    }
+    if (!xenpvKernelInspectPvhFile(spec->shim, &shim, &kerr)) {
+        g_set_error(error, XENPV_SIM_ERROR,
+                    g_error_matches(kerr, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO) ?
+                    ENOENT : EINVAL,
+                    "xc_dom_kernel_file failed for the PV-shim: %s", kerr->message);
+        xenpvKernelInfoClear(&shim);
+        return FALSE;
+    }
+    xenpvKernelInfoClear(&shim);
+    if (!simDomainCheckKernel(host, spec, abi, error))
+        return FALSE;
+    if (*abi != XENPV_GUEST_ABI_X86_64 && *abi != XENPV_GUEST_ABI_X86_32P) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "the PV-shim runs only xen-3.0-x86_64 and xen-3.0-x86_32p guests, "
+                    "not %s", xenpvGuestAbiToCaps(*abi));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 simDomainMapMemory(SimDomain *dom, guint64 pages, GError **error)
 {
@@ -199,14 +250,19 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
                         "maximum of %" G_GUINT64_FORMAT, pages, maxPages);
             return NULL;
         }
-    } else if (!simDomainCheckKernel(host, spec, &abi, error)) {
-        return NULL;
     }
-    if (!simHostSupportsAbi(host, abi)) {
-        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
-                    "xc_dom_compat_check: guest type %s not supported by xen kernel",
-                    xenpvGuestAbiToCaps(abi));
-        return NULL;
+    if (spec->container == XENPV_CONTAINER_PVSHIM) {
+        if (!simDomainCheckShim(host, spec, restore, &abi, error))
+            return NULL;
+    } else {
+        if (!restore && !simDomainCheckKernel(host, spec, &abi, error))
+            return NULL;
+        if (!simHostSupportsAbi(host, abi)) {
+            g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                        "xc_dom_compat_check: guest type %s not supported by xen kernel",
+                        xenpvGuestAbiToCaps(abi));
+            return NULL;
+        }
     }
     if (pages == 0) {
         g_set_error(error, XENPV_SIM_ERROR, EINVAL, "the domain needs some memory");
@@ -229,7 +285,9 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
     memcpy(dom->uuid, spec->uuid, 16);
     xenpvSimUuidFormat(dom->uuid, dom->uuidStr);
     dom->abi = abi;
+    dom->container = spec->container;
     dom->cmdline = g_strdup(spec->cmdline ? spec->cmdline : "");
+    dom->shimCmdline = g_strdup(spec->shimCmdline ? spec->shimCmdline : "");
     dom->maxPages = maxPages;
     dom->nrPages = pages;
     dom->maxVcpus = spec->maxVcpus;
@@ -251,9 +309,11 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
     simDevicesWrite(dom, spec);
     /* dom0's backends take their devices at once, the guest paused or not. */
     simXenbusSettle(dom);
-    g_message("domain %u (%s) created%s: %s, %" G_GUINT64_FORMAT " pages of %" G_GUINT64_FORMAT,
+    g_message("domain %u (%s) created%s: %s%s, %" G_GUINT64_FORMAT " pages of %" G_GUINT64_FORMAT,
               dom->domid, dom->name, restore ? " for a restore" : "",
-              xenpvGuestAbiToCaps(abi), pages, maxPages);
+              xenpvGuestAbiToCaps(abi),
+              dom->container == XENPV_CONTAINER_PVSHIM ? " in the PV-shim" : "",
+              pages, maxPages);
     simHostChanged(host);
     return dom;
 }
@@ -281,6 +341,7 @@ simDomainFree(gpointer data)
         g_ptr_array_unref(dom->devices);
     g_free(dom->name);
     g_free(dom->cmdline);
+    g_free(dom->shimCmdline);
     g_string_free(dom->consoleLine, TRUE);
     g_free(dom);
 }
@@ -621,12 +682,17 @@ simDomainFillInfo(SimDomain *dom, xenpvDomainInfo *info)
     info->nrOnlineVcpus = simDomainOnlineVcpus(dom);
     info->maxVcpuId = dom->maxVcpus - 1;
     info->abi = dom->abi;
+    info->hvm = dom->container == XENPV_CONTAINER_PVSHIM;
 }
 
 int
 simDomainLogDirty(SimDomain *dom, gboolean enable, GError **error)
 {
-    if (enable && !dom->host->cfg.logDirty) {
+    /* A PVH container's memory is tracked by HAP: no shadow paging needed. */
+    gboolean pvh = dom->container == XENPV_CONTAINER_PVSHIM;
+    gboolean tracked = pvh ? dom->host->cfg.hvm : dom->host->cfg.logDirty;
+
+    if (enable && !tracked) {
         g_set_error(error, XENPV_SIM_ERROR, EOPNOTSUPP,
                     "Failed to enable logdirty: %d (this Xen has no log-dirty mode for "
                     "PV guests, so they can only be saved or migrated while paused)",

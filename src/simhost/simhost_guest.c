@@ -38,12 +38,31 @@ simGuestPanic(SimDomain *dom, const char *why)
     simDomainShutdown(dom, XENPV_SHUTDOWN_CRASH);
 }
 
+/* What Xen's PV-shim prints on the console before the guest's kernel runs:
+ * it boots as a small Xen and builds the PV guest as its only domain. */
+static void
+simGuestShimBanner(SimDomain *dom)
+{
+    gboolean is64 = dom->abi == XENPV_GUEST_ABI_X86_64;
+
+    simGuestPrintf(dom,
+                   "(XEN) Xen version 4.17.7-sim (pv-shim)\n"
+                   "(XEN) Command line: %s\n"
+                   "(XEN) Running in PVH mode\n"
+                   "(XEN) *** Building a PV Dom0 ***\n"
+                   "(XEN) Dom0 kernel: %s, lsb\n"
+                   "(XEN) Guest Loglevel: Nothing (Rate-limited: Errors and warnings)\n",
+                   dom->shimCmdline, is64 ? "64-bit" : "32-bit, PAE");
+}
+
 static gboolean
 simGuestBoot(SimDomain *dom)
 {
     const char *type = xenpvGuestAbiToCaps(dom->abi);
     gboolean is64 = dom->abi == XENPV_GUEST_ABI_X86_64;
 
+    if (dom->container == XENPV_CONTAINER_PVSHIM)
+        simGuestShimBanner(dom);
     simGuestPrintf(dom,
                    "Linux version 6.1.0-xenpv-sim (%s) #1 SMP PREEMPT_DYNAMIC\n"
                    "Command line: %s\n"

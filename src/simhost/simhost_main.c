@@ -103,6 +103,7 @@ main(int argc, char **argv)
     };
     gint64 memory = 8192, dom0Memory = -1, cpus = 4;
     gboolean noPv32 = FALSE, noLogDirty = FALSE, pv32 = FALSE, logDirty = FALSE;
+    gboolean hvm = FALSE, noHvm = FALSE;
     gboolean version = FALSE;
     GOptionEntry entries[] = {
         { "socket", 's', 0, G_OPTION_ARG_FILENAME, &cfg.socketPath,
@@ -124,6 +125,10 @@ main(int argc, char **argv)
           "Offer log-dirty mode for live save and migration (default)", NULL },
         { "no-log-dirty", 0, 0, G_OPTION_ARG_NONE, &noLogDirty,
           "No log-dirty mode, like Debian's stock Xen (no shadow paging)", NULL },
+        { "hvm", 0, 0, G_OPTION_ARG_NONE, &hvm,
+          "Offer HVM guests with HAP: PVH containers, which Xen's PV-shim runs in", NULL },
+        { "no-hvm", 0, 0, G_OPTION_ARG_NONE, &noHvm,
+          "No HVM guests, like Xen on a CPU without VT-x or AMD-V (default)", NULL },
         { "console-dir", 0, 0, G_OPTION_ARG_FILENAME, &cfg.consoleDir,
           "Console logs (default /var/log/xenpv/console)", "DIR" },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
@@ -145,9 +150,9 @@ main(int argc, char **argv)
         printf("xenpv-simhost %s\n", XENPV_VERSION);
         return 0;
     }
-    if ((pv32 && noPv32) || (logDirty && noLogDirty)) {
-        fprintf(stderr, "xenpv-simhost: --pv32/--no-pv32 and --log-dirty/--no-log-dirty "
-                "each take one side\n");
+    if ((pv32 && noPv32) || (logDirty && noLogDirty) || (hvm && noHvm)) {
+        fprintf(stderr, "xenpv-simhost: --pv32/--no-pv32, --log-dirty/--no-log-dirty and "
+                "--hvm/--no-hvm each take one side\n");
         return 2;
     }
     if (memory < 64 || cpus < 1 || cpus > 4096) {
@@ -168,6 +173,7 @@ main(int argc, char **argv)
     cfg.cpus = cpus;
     cfg.pv32 = !noPv32;
     cfg.logDirty = !noLogDirty;
+    cfg.hvm = hvm;
     if (!cfg.socketPath)
         cfg.socketPath = g_strdup(XENPV_SIM_DEFAULT_SOCKET);
     if (!cfg.consoleDir)
@@ -207,9 +213,9 @@ main(int argc, char **argv)
         readyFd = -1;
     }
     g_message("serving on %s: %" G_GUINT64_FORMAT " MiB (Domain-0 %" G_GUINT64_FORMAT
-              " MiB), %u CPUs, pv32 %s, log-dirty %s", cfg.socketPath, cfg.memoryMiB,
+              " MiB), %u CPUs, pv32 %s, log-dirty %s, hvm %s", cfg.socketPath, cfg.memoryMiB,
               cfg.dom0MemoryMiB, cfg.cpus, cfg.pv32 ? "yes" : "no",
-              cfg.logDirty ? "yes" : "no");
+              cfg.logDirty ? "yes" : "no", cfg.hvm ? "yes" : "no");
     g_main_loop_run(host->loop);
     g_message("shutting down: %u guests go with the host",
               g_hash_table_size(host->domains));

@@ -88,6 +88,9 @@ reqInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     xenpvSimLineAddNamed(reply->line, "xen_caps", info.xenCaps);
     xenpvSimLineAddU64(reply->line, "pv32", info.pv32);
     xenpvSimLineAddU64(reply->line, "log_dirty", info.logDirty);
+    xenpvSimLineAddU64(reply->line, "hvm", info.hvm);
+    xenpvSimLineAddU64(reply->line, "hap", info.hap);
+    xenpvSimLineAddU64(reply->line, "shadow", info.shadow);
     xenpvSimLineAddU64(reply->line, "nr_domains", g_hash_table_size(host->domains) + 1);
     return TRUE;
 }
@@ -278,6 +281,17 @@ specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
             goto error;
         }
     }
+    if ((s = xenpvSimMsgGet(msg, "container"))) {
+        int container = xenpvContainerFromString(s);
+
+        if (container < 0) {
+            g_set_error(error, XENPV_SIM_ERROR, EINVAL, "unknown container '%s'", s);
+            goto error;
+        }
+        spec->container = container;
+    }
+    spec->shim = g_strdup(xenpvSimMsgGet(msg, "shim"));
+    spec->shimCmdline = g_strdup(xenpvSimMsgGet(msg, "shim_cmdline"));
 
     v = xenpvSimMsgGetU64Default(msg, "ndisks", 0);
     if (v > 256) {

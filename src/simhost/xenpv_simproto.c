@@ -325,6 +325,12 @@ xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec)
         xenpvSimLineAddNamed(line, "cmdline", spec->cmdline);
     if (xenpvGuestAbiToCaps(spec->abi))
         xenpvSimLineAddNamed(line, "abi", xenpvGuestAbiToCaps(spec->abi));
+    if (spec->container != XENPV_CONTAINER_PV)
+        xenpvSimLineAddNamed(line, "container", xenpvContainerToString(spec->container));
+    if (spec->shim)
+        xenpvSimLineAddNamed(line, "shim", spec->shim);
+    if (spec->shimCmdline)
+        xenpvSimLineAddNamed(line, "shim_cmdline", spec->shimCmdline);
     xenpvSimLineAddU64(line, "ndisks", spec->ndisks);
     for (i = 0; i < spec->ndisks; i++)
         xenpvSimLineAddDisk(line, i, &spec->disks[i]);
@@ -357,6 +363,7 @@ xenpvSimLineAddDomainInfo(GString *line, const xenpvDomainInfo *info, const char
     xenpvSimLineAddU64(line, "max_vcpu_id", info->maxVcpuId);
     if (xenpvGuestAbiToCaps(info->abi))
         xenpvSimLineAddNamed(line, "abi", xenpvGuestAbiToCaps(info->abi));
+    xenpvSimLineAddU64(line, "hvm", info->hvm);
 }
 
 gboolean
@@ -383,5 +390,6 @@ xenpvSimDomainInfoFromMsg(const xenpvSimMsg *msg, xenpvDomainInfo *info, GError 
     info->nrOnlineVcpus = xenpvSimMsgGetU64Default(msg, "vcpus_online", 0);
     info->maxVcpuId = xenpvSimMsgGetU64Default(msg, "max_vcpu_id", 0);
     info->abi = xenpvGuestAbiFromCaps(xenpvSimMsgGet(msg, "abi"));
+    info->hvm = xenpvSimMsgGetU64Default(msg, "hvm", 0) != 0;
     return TRUE;
 }

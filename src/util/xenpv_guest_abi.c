@@ -1,5 +1,6 @@
 /*
- * xenpv_guest_abi.c: names and properties of the PV guest ABIs.
+ * xenpv_guest_abi.c: names and properties of the PV guest ABIs, and the
+ * names of the containers a PV guest runs in and of the ways to choose one.
  */
 #include <string.h>
 
@@ -61,4 +62,56 @@ const char *
 xenpvGuestAbiArch(xenpvGuestAbi abi)
 {
     return xenpvGuestAbiGet(abi)->arch;
+}
+
+static const char *const containerNames[XENPV_CONTAINER_LAST] = {
+    [XENPV_CONTAINER_PV] = "pv",
+    [XENPV_CONTAINER_PVSHIM] = "pvshim",
+};
+
+const char *
+xenpvContainerToString(xenpvContainer container)
+{
+    if (container < 0 || container >= XENPV_CONTAINER_LAST)
+        return NULL;
+    return containerNames[container];
+}
+
+int
+xenpvContainerFromString(const char *name)
+{
+    int i;
+
+    for (i = 0; i < XENPV_CONTAINER_LAST; i++) {
+        if (name && strcmp(name, containerNames[i]) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static const char *const pvshimModeNames[XENPV_PVSHIM_LAST] = {
+    [XENPV_PVSHIM_DEFAULT] = NULL,
+    [XENPV_PVSHIM_NEVER] = "never",
+    [XENPV_PVSHIM_AUTO] = "auto",
+    [XENPV_PVSHIM_ALWAYS] = "always",
+};
+
+const char *
+xenpvPvshimModeToString(xenpvPvshimMode mode)
+{
+    if (mode < 0 || mode >= XENPV_PVSHIM_LAST)
+        return NULL;
+    return pvshimModeNames[mode];
+}
+
+int
+xenpvPvshimModeFromString(const char *name)
+{
+    int i;
+
+    for (i = XENPV_PVSHIM_DEFAULT + 1; i < XENPV_PVSHIM_LAST; i++) {
+        if (name && strcmp(name, pvshimModeNames[i]) == 0)
+            return i;
+    }
+    return -1;
 }
