@@ -271,6 +271,24 @@ xenpvXenReadCaps(xenpvXenPriv *priv)
 }
 
 
+/* HVM, and the paging it can have: what a PV-shim's PVH container needs. */
+static int
+xenpvXenReadPhysCaps(xenpvXenPriv *priv)
+{
+    xc_physinfo_t phys = { 0 };
+
+    if (xc_physinfo(priv->xch, &phys) < 0) {
+        xenpvXenReportError(VIR_ERR_NO_CONNECT, "%s",
+                            _("cannot read the host's physical information (xc_physinfo)"));
+        return -1;
+    }
+    priv->hvm = !!(phys.capabilities & XEN_SYSCTL_PHYSCAP_hvm);
+    priv->hap = !!(phys.capabilities & XEN_SYSCTL_PHYSCAP_hap);
+    priv->shadow = !!(phys.capabilities & XEN_SYSCTL_PHYSCAP_shadow);
+    return 0;
+}
+
+
 static void
 xenpvXenClose(xenpvHypervisor *hyp)
 {
@@ -326,13 +344,14 @@ xenpvXenOpen(xenpvHypervisor *hyp)
                             _("cannot open Xen's event channel device (load xen-evtchn)"));
         goto error;
     }
-    if (xenpvXenReadCaps(priv) < 0)
+    if (xenpvXenReadCaps(priv) < 0 || xenpvXenReadPhysCaps(priv) < 0)
         goto error;
     xenpvXenProbeLogDirty(priv);
 
-    VIR_INFO("Xen dom0: xen_caps '%s', 32-bit PV %s, PV log-dirty %s (%s)",
+    VIR_INFO("Xen dom0: xen_caps '%s', 32-bit PV %s, PV log-dirty %s (%s), HVM %s (HAP %s, shadow %s)",
              priv->caps, priv->pv32 ? "yes" : "no", priv->logDirty ? "yes" : "no",
-             priv->logDirtyHow);
+             priv->logDirtyHow, priv->hvm ? "yes" : "no", priv->hap ? "yes" : "no",
+             priv->shadow ? "yes" : "no");
     return 0;
 
  error:
@@ -341,7 +360,21 @@ xenpvXenOpen(xenpvHypervisor *hyp)
 }
 
 
-int
+/* Can the hypervisor run a PVH container (for the PV-shim)? */
+static int
+xenpvXenCheckPvh(xenpvXenPriv *priv, const char *name)
+{
+    if (priv->hvm && (priv->hap || priv->shadow))
+        return 0;
+    virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                   _("cannot build domain '%s' in Xen's PV-shim: this hypervisor runs no PVH containers (xen_caps '%s', HVM %s, HAP %s, shadow paging %s)"),
+                   name, priv->caps, priv->hvm ? "yes" : "no", priv->hap ? "yes" : "no",
+                   priv->shadow ? "yes" : "no");
+    return -1;
+}
+
+
+static int
 xenpvXenCheckAbi(xenpvXenPriv *priv, xenpvGuestAbi abi, const char *what)
 {
     switch (abi) {
@@ -369,6 +402,22 @@ xenpvXenCheckAbi(xenpvXenPriv *priv, xenpvGuestAbi abi, const char *what)
     virReportError(VIR_ERR_INTERNAL_ERROR,
                    _("cannot build %s: its guest ABI is unknown"), what);
     return -1;
+}
+
+
+int
+xenpvXenCheckGuest(xenpvXenPriv *priv, const xenpvBuildSpec *spec)
+{
+    if (spec->container != XENPV_CONTAINER_PVSHIM)
+        return xenpvXenCheckAbi(priv, spec->abi, spec->name);
+    /* The shim is a 64-bit Xen with 32-bit PV: it runs both PV ABIs. */
+    if (spec->abi != XENPV_GUEST_ABI_X86_64 && spec->abi != XENPV_GUEST_ABI_X86_32P) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("cannot build domain '%s' in Xen's PV-shim: it runs xen-3.0-x86_64 and xen-3.0-x86_32p guests, not %s"),
+                       spec->name, NULLSTR(xenpvGuestAbiToCaps(spec->abi)));
+        return -1;
+    }
+    return xenpvXenCheckPvh(priv, spec->name);
 }
 
 
@@ -407,6 +456,9 @@ xenpvXenGetHostInfo(xenpvHypervisor *hyp, xenpvHostInfo *info)
     g_strlcpy(info->xenCaps, priv->caps, sizeof(info->xenCaps));
     info->pv32 = priv->pv32;
     info->logDirty = priv->logDirty;
+    info->hvm = priv->hvm;
+    info->hap = priv->hap;
+    info->shadow = priv->shadow;
     return 0;
 }
 
@@ -431,8 +483,10 @@ xenpvXenFillDomainInfo(xenpvXenPriv *priv, const xc_domaininfo_t *di,
     info->cpuTimeNs = di->cpu_time;
     info->nrOnlineVcpus = di->nr_online_vcpus;
     info->maxVcpuId = di->max_vcpu_id;
+    info->hvm = !!(di->flags & XEN_DOMINF_hvm_guest);
 
-    /* A dying domain or one still being built may not say. */
+    /* A dying domain or one still being built may not say; an HVM
+     * domain (a PV-shim's container) has no PV width to tell. */
     if (!(di->flags & XEN_DOMINF_hvm_guest) &&
         xc_domain_get_guest_width(priv->xch, di->domain, &width) == 0)
         info->abi = width == 8 ? XENPV_GUEST_ABI_X86_64 :
@@ -665,6 +719,7 @@ const xenpvHypervisorOps xenpvXenHypervisorOps = {
     .name = "xen",
     .streamFormat = XENPV_XEN_STREAM_FORMAT,
     .streamVersion = XENPV_XEN_STREAM_VERSION,
+    .shimStreamFormat = XENPV_XEN_SHIM_STREAM_FORMAT,
     .open = xenpvXenOpen,
     .close = xenpvXenClose,
     .getHostInfo = xenpvXenGetHostInfo,

@@ -10,6 +10,8 @@
  * the grant table so dom0's daemons can map those two pages), then its
  * xenstore subtree, its devices, and its introduction to xenstored (which
  * also makes xenconsoled attach to its console).  It is left paused.
+ * A guest in Xen's PV-shim is the same with an HVM domain and the image
+ * of xenpv_hyp_xen_pvh.c.
  */
 #include <errno.h>
 #include <string.h>
@@ -30,10 +32,11 @@ xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *dom
 {
     struct xen_domctl_createdomain create = { 0 };
     xc_physinfo_t phys = { 0 };
+    bool pvh = spec->container == XENPV_CONTAINER_PVSHIM;
     uint32_t newDomid = 0;
 
     /* Refusals come before anything is created. */
-    if (xenpvXenCheckAbi(priv, spec->abi, spec->name) < 0)
+    if (xenpvXenCheckGuest(priv, spec) < 0)
         return -1;
     if (spec->bootloader && *spec->bootloader) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
@@ -50,7 +53,14 @@ xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *dom
     }
 
     memcpy(create.handle, spec->uuid, sizeof(create.handle));
-    create.flags = 0;   /* PV: neither HVM nor HAP */
+    if (pvh) {
+        /* The PV-shim's PVH container: HVM, paged by HAP where there is
+         * HAP, with nothing emulated but the local APIC. */
+        create.flags = XEN_DOMCTL_CDF_hvm | (priv->hap ? XEN_DOMCTL_CDF_hap : 0);
+        create.arch.emulation_flags = XEN_X86_EMU_LAPIC;
+    } else {
+        create.flags = 0;   /* PV: neither HVM nor HAP */
+    }
     create.max_vcpus = spec->maxVcpus;
     /* xl's max_event_channels and max_grant_frames, as libxl passes them. */
     create.max_evtchn_port = spec->maxEventChannels ? spec->maxEventChannels : XENPV_XEN_MAX_EVTCHN_PORT;
@@ -83,14 +93,18 @@ xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *dom
                             _("cannot set the CPU policy of domain '%s'"), spec->name);
         goto error;
     }
+    /* A PV domain's pseudo-physical map ends at its memory; a container's
+     * memory map comes with the rest of its set-up. */
     if (xc_domain_setmaxmem(priv->xch, newDomid,
                             spec->maxMemKiB + XENPV_XEN_MAXMEM_SLACK_KIB) < 0 ||
-        xc_domain_set_memmap_limit(priv->xch, newDomid, spec->maxMemKiB) < 0) {
+        (!pvh && xc_domain_set_memmap_limit(priv->xch, newDomid, spec->maxMemKiB) < 0)) {
         xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
                             _("cannot set the memory limit of domain '%s' to %llu KiB"),
                             spec->name, (unsigned long long)spec->maxMemKiB);
         goto error;
     }
+    if (pvh && xenpvXenPvhPrepare(priv, newDomid, spec) < 0)
+        goto error;
     if (xenpvXenApplyAffinity(priv, newDomid, spec) < 0)
         goto error;
 
@@ -226,6 +240,20 @@ xenpvXenBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spe
 }
 
 
+/* The memory image of a PV domain, or of the PV-shim's container. */
+static int
+xenpvXenBuildGuestImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec,
+                        unsigned int storePort, unsigned long *storeMfn,
+                        unsigned int consolePort, unsigned long *consoleMfn)
+{
+    if (spec->container == XENPV_CONTAINER_PVSHIM)
+        return xenpvXenPvhBuildImage(priv, domid, spec, storePort, storeMfn,
+                                     consolePort, consoleMfn);
+    return xenpvXenBuildImage(priv, domid, spec, storePort, storeMfn,
+                              consolePort, consoleMfn);
+}
+
+
 int
 xenpvXenDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid)
 {
@@ -241,11 +269,17 @@ xenpvXenDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t 
                        _("domain '%s' has no kernel to boot"), spec->name);
         return -1;
     }
+    if (spec->container == XENPV_CONTAINER_PVSHIM && (!spec->shim || !*spec->shim)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("domain '%s' is to run in Xen's PV-shim, but no shim image was given"),
+                       spec->name);
+        return -1;
+    }
     if (xenpvXenDomainMake(priv, spec, &newDomid) < 0)
         return -1;
     if (xenpvXenAllocPorts(priv, newDomid, spec->name, &storePort, &consolePort) < 0 ||
-        xenpvXenBuildImage(priv, newDomid, spec, storePort, &storeMfn,
-                           consolePort, &consoleMfn) < 0 ||
+        xenpvXenBuildGuestImage(priv, newDomid, spec, storePort, &storeMfn,
+                                consolePort, &consoleMfn) < 0 ||
         xenpvXenDomainFinish(priv, newDomid, spec, storePort, storeMfn,
                              consolePort, consoleMfn) < 0) {
         xenpvXenDomainAbandon(priv, newDomid);

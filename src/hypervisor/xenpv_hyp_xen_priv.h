@@ -27,6 +27,9 @@
  * libxc-migration-stream.pandoc in Xen's tree), version 3 since Xen 4.14. */
 #define XENPV_XEN_STREAM_FORMAT "libxc"
 #define XENPV_XEN_STREAM_VERSION 3
+/* The same stream from a PV-shim guest's PVH container (an HVM-type libxc
+ * stream), named apart so that it is restored into one. */
+#define XENPV_XEN_SHIM_STREAM_FORMAT "libxc-shim"
 
 /* Hotplug scripts as the dom0 packages ship them. */
 #define XENPV_XEN_SCRIPT_DIR "/etc/xen/scripts"
@@ -51,6 +54,9 @@ struct _xenpvXenPriv {
     bool pv32;
     bool logDirty;
     char *logDirtyHow;          /* how logDirty was learnt, for messages */
+    bool hvm;                   /* physinfo: HVM domains, for PVH containers */
+    bool hap;                   /* ... with hardware-assisted paging */
+    bool shadow;                /* ... or shadow paging */
 };
 
 /* Reports an error with libxc's last message (or errno) appended. */
@@ -138,6 +144,15 @@ int xenpvXenDomainFinish(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpe
 /* Tear down a half-built domain without reporting a new error. */
 void xenpvXenDomainAbandon(xenpvXenPriv *priv, uint32_t domid);
 
+/* xenpv_hyp_xen_pvh.c: a PV-shim guest's PVH container */
+/* What a new or restored container needs before its memory: paging pool,
+ * HVM parameters, memory map. */
+int xenpvXenPvhPrepare(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
+/* Build the container's memory image: the shim booting the PV guest. */
+int xenpvXenPvhBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec,
+                          unsigned int storePort, unsigned long *storeGfn,
+                          unsigned int consolePort, unsigned long *consoleGfn);
+
 /* xenpv_hyp_xen_save.c */
 int xenpvXenDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
                        const xenpvSaveParams *params);
@@ -146,4 +161,5 @@ int xenpvXenDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
 int xenpvXenDomainResume(xenpvHypervisor *hyp, uint32_t domid);
 
 /* xenpv_hyp_xen.c */
-int xenpvXenCheckAbi(xenpvXenPriv *priv, xenpvGuestAbi abi, const char *what);
+/* Can this hypervisor run the guest of @spec (its ABI, or its container)? */
+int xenpvXenCheckGuest(xenpvXenPriv *priv, const xenpvBuildSpec *spec);

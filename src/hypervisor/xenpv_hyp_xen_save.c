@@ -8,7 +8,9 @@
  * mode (refused up front where the hypervisor lacks it).  Restore: an
  * empty domain made from the definition, filled from the stream, then the
  * same store entries, devices and introduction as a freshly built guest,
- * with the store and console pages the stream says the guest uses.
+ * with the store and console pages the stream says the guest uses.  A
+ * PV-shim guest is saved as its PVH container: an HVM-type stream, which
+ * restores only into a container (made as for a boot, memory map and all).
  */
 #include <errno.h>
 #include <string.h>
@@ -48,6 +50,30 @@ xenpvXenSaveSuspend(void *data)
         return 0;
     }
     return 1;
+}
+
+
+/* libxenguest asks an HVM domain's device model to track the pages it
+ * writes; a PV-shim's PVH container has none. */
+static int
+xenpvXenSaveNoDeviceModel(uint32_t domid G_GNUC_UNUSED, unsigned int enable G_GNUC_UNUSED,
+                          void *data G_GNUC_UNUSED)
+{
+    return 0;
+}
+
+
+/* Can the hypervisor track the pages @domid dirties?  HAP does it for an
+ * HVM domain (a PV-shim's container); shadow paging for a PV one. */
+static bool
+xenpvXenSaveCanTrack(xenpvXenPriv *priv, uint32_t domid)
+{
+    xc_domaininfo_t di = { 0 };
+
+    if (xc_domain_getinfolist(priv->xch, domid, 1, &di) == 1 && di.domain == domid &&
+        (di.flags & XEN_DOMINF_hvm_guest))
+        return priv->hap || priv->shadow;
+    return priv->logDirty;
 }
 
 
@@ -94,7 +120,7 @@ xenpvXenDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
                        _("a save needs a way to suspend the guest"));
         return -1;
     }
-    if (params->live && !priv->logDirty) {
+    if (params->live && !xenpvXenSaveCanTrack(priv, domid)) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
                        _("cannot save domain %u live: this hypervisor cannot track the pages a "
                          "PV guest dirties (log-dirty mode; %s); a hypervisor built with "
@@ -105,6 +131,7 @@ xenpvXenDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
 
     callbacks.suspend = xenpvXenSaveSuspend;
     callbacks.precopy_policy = xenpvXenSavePolicy;
+    callbacks.switch_qemu_logdirty = xenpvXenSaveNoDeviceModel;
     callbacks.data = &ctx;
     ctx.startUs = g_get_monotonic_time();
 
