@@ -15,8 +15,23 @@
 VIR_LOG_INIT("xenpv.capabilities");
 
 
+/* Standing in for a NULL shim: no image, nothing runs in it. */
+static const xenpvPvshimHost xenpvNoShim = {
+    .mode = XENPV_PVSHIM_NEVER,
+    .problem = (char *)"no PV-shim is set up on this host",
+    .fix = (char *)"a PV-shim set up in the driver",
+};
+
+
+static const xenpvPvshimHost *
+xenpvShimOrNone(const xenpvPvshimHost *shim)
+{
+    return shim ? shim : &xenpvNoShim;
+}
+
+
 static int
-xenpvCapabilitiesAddGuest(virCaps *caps, virArch arch, bool pae)
+xenpvCapabilitiesAddGuest(virCaps *caps, virArch arch, bool pae, const char *loader)
 {
     const char *const machineNames[] = { XENPV_MACHINE_NAME };
     virCapsGuestMachine **machines;
@@ -27,7 +42,7 @@ xenpvCapabilitiesAddGuest(virCaps *caps, virArch arch, bool pae)
         return -1;
 
     guest = virCapabilitiesAddGuest(caps, VIR_DOMAIN_OSTYPE_XEN, arch,
-                                    NULL, NULL,
+                                    NULL, loader,
                                     G_N_ELEMENTS(machineNames), machines);
     virCapabilitiesAddGuestDomain(guest, VIR_DOMAIN_VIRT_XEN,
                                   NULL, NULL, 0, NULL);
@@ -37,21 +52,35 @@ xenpvCapabilitiesAddGuest(virCaps *caps, virArch arch, bool pae)
 }
 
 
+/* The shim image when guests of @abi run in it by the host's setting. */
+static const char *
+xenpvCapabilitiesLoader(const xenpvHostInfo *host, const xenpvPvshimHost *shim,
+                        xenpvGuestAbi abi)
+{
+    return xenpvPvshimHostRuns(host, shim, abi) ? shim->path : NULL;
+}
+
+
 virCaps *
-xenpvCapabilitiesNew(const xenpvHostInfo *host)
+xenpvCapabilitiesNew(const xenpvHostInfo *host, const xenpvPvshimHost *shim)
 {
     g_autoptr(virCaps) caps = NULL;
 
+    shim = xenpvShimOrNone(shim);
     if (!(caps = virCapabilitiesNew(VIR_ARCH_X86_64, true, true)))
         return NULL;
 
     if (virGetHostUUID(caps->host.host_uuid) < 0)
         VIR_WARN("no host UUID available for the capabilities");
 
-    if (xenpvCapabilitiesAddGuest(caps, VIR_ARCH_X86_64, false) < 0)
+    if (xenpvCapabilitiesAddGuest(caps, VIR_ARCH_X86_64, false,
+                                  xenpvCapabilitiesLoader(host, shim,
+                                                          XENPV_GUEST_ABI_X86_64)) < 0)
         return NULL;
-    if (host->pv32 &&
-        xenpvCapabilitiesAddGuest(caps, VIR_ARCH_I686, true) < 0)
+    if ((host->pv32 || xenpvPvshimHostRuns(host, shim, XENPV_GUEST_ABI_X86_32P)) &&
+        xenpvCapabilitiesAddGuest(caps, VIR_ARCH_I686, true,
+                                  xenpvCapabilitiesLoader(host, shim,
+                                                          XENPV_GUEST_ABI_X86_32P)) < 0)
         return NULL;
 
     return g_steal_pointer(&caps);
@@ -112,20 +141,16 @@ xenpvCapabilitiesSetTopology(virCaps *caps, const xenpvHostTopology *topo)
 
 
 int
-xenpvCapabilitiesCheckArch(const xenpvHostInfo *host, virArch arch)
+xenpvCapabilitiesCheckArch(const xenpvHostInfo *host,
+                           const xenpvPvshimHost *shim,
+                           xenpvPvshimMode domainMode,
+                           virArch arch)
 {
     switch (arch) {
     case VIR_ARCH_X86_64:
         return 0;
     case VIR_ARCH_I686:
-        if (host->pv32)
-            return 0;
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("this Xen host does not run 32-bit PV guests (xen_caps '%s' lacks xen-3.0-x86_32p); "
-                         "likely causes: a hypervisor built without CONFIG_PV32, "
-                         "'pv=no-32' on Xen's command line, or CET shadow stacks enabled"),
-                       host->xenCaps);
-        return -1;
+        return xenpvPvshimCheckArch32(host, xenpvShimOrNone(shim), domainMode);
     default:
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("architecture '%s' is not supported for Xen PV guests (x86_64 or i686)"),
@@ -135,8 +160,7 @@ xenpvCapabilitiesCheckArch(const xenpvHostInfo *host, virArch arch)
 }
 
 
-/* "a 32-bit PAE PV kernel", for messages. */
-static const char *
+const char *
 xenpvGuestAbiDescription(xenpvGuestAbi abi)
 {
     switch (abi) {
@@ -154,11 +178,9 @@ xenpvGuestAbiDescription(xenpvGuestAbi abi)
 }
 
 
-int
-xenpvCapabilitiesCheckGuestAbi(const xenpvHostInfo *host,
-                               virArch arch,
-                               xenpvGuestAbi abi,
-                               const char *kernel)
+/* A guest defined for @arch with a kernel of @abi: can any Xen run that? */
+static int
+xenpvCapabilitiesMatchArch(virArch arch, xenpvGuestAbi abi, const char *kernel)
 {
     virArch kernelArch = virArchFromString(NULLSTR_EMPTY(xenpvGuestAbiArch(abi)));
 
@@ -184,22 +206,46 @@ xenpvCapabilitiesCheckGuestAbi(const xenpvHostInfo *host,
                        xenpvGuestAbiToCaps(abi), virArchToString(kernelArch));
         return -1;
     }
-    if (kernelArch == VIR_ARCH_I686 && !host->pv32) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("%s is %s (%s), but this Xen host does not run 32-bit PV guests "
-                         "(xen_caps '%s' lacks xen-3.0-x86_32p); likely causes: a hypervisor built "
-                         "without CONFIG_PV32, 'pv=no-32' on Xen's command line, or CET shadow "
-                         "stacks enabled"),
-                       kernel, xenpvGuestAbiDescription(abi), xenpvGuestAbiToCaps(abi),
-                       host->xenCaps);
+    return 0;
+}
+
+
+int
+xenpvCapabilitiesCheckGuestAbi(const xenpvHostInfo *host,
+                               const xenpvPvshimHost *shim,
+                               xenpvPvshimMode domainMode,
+                               virArch arch,
+                               xenpvGuestAbi abi,
+                               const char *kernel,
+                               xenpvContainer *container)
+{
+    xenpvContainer chosen = XENPV_CONTAINER_PV;
+
+    if (xenpvCapabilitiesMatchArch(arch, abi, kernel) < 0 ||
+        xenpvPvshimChoose(host, xenpvShimOrNone(shim), domainMode, abi, kernel, &chosen) < 0)
         return -1;
-    }
-    return xenpvCapabilitiesCheckArch(host, kernelArch);
+    if (container)
+        *container = chosen;
+    return 0;
+}
+
+
+int
+xenpvCapabilitiesCheckRestore(const xenpvHostInfo *host,
+                              virArch arch,
+                              xenpvGuestAbi abi,
+                              xenpvContainer container,
+                              const char *what)
+{
+    if (xenpvCapabilitiesMatchArch(arch, abi, what) < 0)
+        return -1;
+    return xenpvPvshimCheckRestore(host, container, abi, what);
 }
 
 
 virDomainCaps *
 xenpvDomainCapsNew(const xenpvHostInfo *host,
+                   const xenpvPvshimHost *shim,
                    const char *emulatorbin,
                    const char *arch,
                    const char *machine,
@@ -225,7 +271,7 @@ xenpvDomainCapsNew(const xenpvHostInfo *host,
                        _("unknown architecture '%s'"), arch);
         return NULL;
     }
-    if (xenpvCapabilitiesCheckArch(host, guestArch) < 0)
+    if (xenpvCapabilitiesCheckArch(host, shim, XENPV_PVSHIM_DEFAULT, guestArch) < 0)
         return NULL;
     if (machine && STRNEQ(machine, XENPV_MACHINE_NAME)) {
         virReportError(VIR_ERR_INVALID_ARG,

@@ -31,6 +31,9 @@ static const char *const xenpvConfigKeys[] = {
     "autostart",
     "keepalive_interval",
     "keepalive_count",
+    "pvshim",
+    "pvshim_path",
+    "pvshim_extra",
     NULL
 };
 
@@ -71,6 +74,7 @@ xenpvDriverConfigNew(const char *configFile)
     cfg->autostart = true;
     cfg->keepAliveInterval = XENPV_CONFIG_DEFAULT_KEEPALIVE_INTERVAL;
     cfg->keepAliveCount = XENPV_CONFIG_DEFAULT_KEEPALIVE_COUNT;
+    cfg->pvshim = XENPV_CONFIG_DEFAULT_PVSHIM;
     return cfg;
 }
 
@@ -82,6 +86,8 @@ xenpvDriverConfigFree(xenpvDriverConfig *cfg)
         return;
     g_free(cfg->configFile);
     g_free(cfg->simSocket);
+    g_free(cfg->pvshimPath);
+    g_free(cfg->pvshimExtra);
     g_free(cfg);
 }
 
@@ -122,6 +128,54 @@ xenpvConfigGetTimeout(virConf *conf,
         return -1;
     }
     *seconds = value;
+    return 0;
+}
+
+
+/* pvshim, pvshim_path, pvshim_extra: when and how guests run in the PV-shim. */
+static int
+xenpvConfigGetPvshim(virConf *conf, const char *path, xenpvDriverConfig *cfg)
+{
+    g_autofree char *mode = NULL;
+    g_autofree char *shimPath = NULL;
+    g_autofree char *extra = NULL;
+    int value;
+
+    if (virConfGetValueString(conf, "pvshim", &mode) < 0 ||
+        virConfGetValueString(conf, "pvshim_path", &shimPath) < 0 ||
+        virConfGetValueString(conf, "pvshim_extra", &extra) < 0)
+        return -1;
+
+    if (mode) {
+        if ((value = xenpvPvshimModeFromString(mode)) < 0) {
+            virReportError(VIR_ERR_CONF_SYNTAX,
+                           _("%s: 'pvshim' must be \"never\", \"auto\" or \"always\", not \"%s\""),
+                           path, mode);
+            return -1;
+        }
+        cfg->pvshim = value;
+    }
+    if (shimPath) {
+        if (!g_path_is_absolute(shimPath)) {
+            virReportError(VIR_ERR_CONF_SYNTAX,
+                           _("%s: 'pvshim_path' must be an absolute path, not \"%s\""),
+                           path, shimPath);
+            return -1;
+        }
+        g_free(cfg->pvshimPath);
+        cfg->pvshimPath = g_steal_pointer(&shimPath);
+    }
+    if (extra) {
+        /* Part of Xen's command line, which has room for 1 KiB. */
+        if (strlen(extra) > XENPV_CONFIG_PVSHIM_EXTRA_MAX) {
+            virReportError(VIR_ERR_CONF_SYNTAX,
+                           _("%s: 'pvshim_extra' must be at most %d characters"),
+                           path, XENPV_CONFIG_PVSHIM_EXTRA_MAX);
+            return -1;
+        }
+        g_free(cfg->pvshimExtra);
+        cfg->pvshimExtra = g_steal_pointer(&extra);
+    }
     return 0;
 }
 
@@ -186,6 +240,9 @@ xenpvDriverConfigLoadFile(xenpvDriverConfig *cfg, const char *path)
 
     if (virConfGetValueInt(conf, "keepalive_interval", &cfg->keepAliveInterval) < 0 ||
         virConfGetValueUInt(conf, "keepalive_count", &cfg->keepAliveCount) < 0)
+        return -1;
+
+    if (xenpvConfigGetPvshim(conf, path, cfg) < 0)
         return -1;
 
     return 0;

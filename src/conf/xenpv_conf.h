@@ -9,6 +9,7 @@
 #pragma once
 
 #include "internal.h"
+#include "xenpv_guest_abi.h"
 
 typedef enum {
     XENPV_HYPERVISOR_XEN = 0,   /* real dom0: libxenctrl and friends */
@@ -26,6 +27,9 @@ int xenpvHypervisorKindFromString(const char *name);
 #define XENPV_CONFIG_DEFAULT_DETACH_TIMEOUT 10
 #define XENPV_CONFIG_DEFAULT_KEEPALIVE_INTERVAL 5
 #define XENPV_CONFIG_DEFAULT_KEEPALIVE_COUNT 5
+#define XENPV_CONFIG_DEFAULT_PVSHIM XENPV_PVSHIM_AUTO
+/* The most the shim's extra arguments may add to its command line. */
+#define XENPV_CONFIG_PVSHIM_EXTRA_MAX 512
 
 typedef struct _xenpvDriverConfig xenpvDriverConfig;
 struct _xenpvDriverConfig {
@@ -38,6 +42,9 @@ struct _xenpvDriverConfig {
     bool autostart;
     int keepAliveInterval;              /* seconds, <= 0 disables */
     unsigned int keepAliveCount;
+    xenpvPvshimMode pvshim;             /* never, auto, always (never DEFAULT) */
+    char *pvshimPath;                   /* NULL: where Xen's packages put it */
+    char *pvshimExtra;                  /* added to the shim's command line */
 };
 
 /* A configuration holding every default; @configFile is only remembered. */

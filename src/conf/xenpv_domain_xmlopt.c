@@ -14,6 +14,7 @@
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_domain_check.h"
 #include "xenpv_domain_support.h"
+#include "xenpv_domain_ns.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -218,7 +219,8 @@ xenpvDomainXMLOptionNewMode(virDomainXMLPrivateDataCallbacks *priv,
                     VIR_DOMAIN_DEF_FEATURE_NET_MODEL_STRING,
     };
 
-    return virDomainXMLOptionNew(&config, priv, NULL, NULL, NULL, jobConfig);
+    return virDomainXMLOptionNew(&config, priv, &xenpvDomainXMLNamespace, NULL, NULL,
+                                 jobConfig);
 }
 
 

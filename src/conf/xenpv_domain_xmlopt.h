@@ -18,7 +18,8 @@
  * xenpv, a PV console, the xen keyboard and mouse, the xen balloon, the
  * xenbus controller, disk bus xen and format raw, MACs under 00:16:3e) and
  * validation callbacks that refuse what a PV guest cannot have and what this
- * driver cannot run yet.  @priv and @jobConfig are passed through to
+ * driver cannot run yet, and the driver's own XML namespace
+ * (xenpv_domain_ns.h).  @priv and @jobConfig are passed through to
  * virDomainXMLOptionNew and may be NULL. */
 virDomainXMLOption *
 xenpvDomainXMLOptionNew(virDomainXMLPrivateDataCallbacks *priv,

@@ -30,13 +30,15 @@ xenpvDomainObjPrivateFree(void *data)
     xenpvDomainObjPrivate *priv = data;
 
     xenpvJobRecordClear(&priv->job);
+    g_free(priv->shim);
     g_free(priv);
 }
 
 
-/* <xenpv domid='N' abi='xen-3.0-x86_64' width='8' levels='4' shutdownHandled='no'
- * resumeSuspend='no' archFromKernel='yes'>, with the job under way inside it
- * (xenpv_domain_job.h), inside the status XML's <domstatus>. */
+/* <xenpv domid='N' abi='xen-3.0-x86_64' width='8' levels='4' container='pv'
+ * [shim='PATH'] shutdownHandled='no' resumeSuspend='no' archFromKernel='yes'>,
+ * with the job under way inside it (xenpv_domain_job.h), inside the status
+ * XML's <domstatus>. */
 static int
 xenpvDomainObjPrivateFormat(virBuffer *buf, virDomainObj *vm)
 {
@@ -49,6 +51,9 @@ xenpvDomainObjPrivateFormat(virBuffer *buf, virDomainObj *vm)
                           xenpvGuestAbiWidth(priv->abi),
                           xenpvGuestAbiLevels(priv->abi));
     }
+    virBufferAsprintf(buf, " container='%s'", xenpvContainerToString(priv->container));
+    if (priv->shim)
+        virBufferEscapeString(buf, " shim='%s'", priv->shim);
     virBufferAsprintf(buf, " shutdownHandled='%s' resumeSuspend='%s'",
                       priv->shutdownHandled ? "yes" : "no",
                       priv->resumeSuspend ? "yes" : "no");
@@ -77,6 +82,8 @@ xenpvDomainObjPrivateParse(xmlXPathContextPtr ctxt,
     g_autofree char *handled = virXPathString("string(./xenpv/@shutdownHandled)", ctxt);
     g_autofree char *resume = virXPathString("string(./xenpv/@resumeSuspend)", ctxt);
     g_autofree char *fromKernel = virXPathString("string(./xenpv/@archFromKernel)", ctxt);
+    g_autofree char *container = virXPathString("string(./xenpv/@container)", ctxt);
+    int value;
     VIR_XPATH_NODE_AUTORESTORE(ctxt)
 
     if (abi && *abi) {
@@ -88,6 +95,19 @@ xenpvDomainObjPrivateParse(xmlXPathContextPtr ctxt,
             return -1;
         }
     }
+    /* Status written before containers were recorded: a PV domain. */
+    if (container && *container) {
+        if ((value = xenpvContainerFromString(container)) < 0) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("unknown container '%s' in the status of domain '%s'"),
+                           container, vm->def->name);
+            return -1;
+        }
+        priv->container = value;
+    }
+    priv->shim = virXPathString("string(./xenpv/@shim)", ctxt);
+    if (priv->shim && !*priv->shim)
+        g_clear_pointer(&priv->shim, g_free);
     priv->shutdownHandled = handled && STREQ(handled, "yes");
     priv->resumeSuspend = resume && STREQ(resume, "yes");
     /* The status of an older version of this driver kept it in the
@@ -192,23 +212,46 @@ xenpvDomainJobEnd(xenpvDriver *driver, virDomainObj *vm)
 
 
 int
-xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi)
+xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi,
+                  xenpvContainer container, const char *shim)
 {
     xenpvDomainObjPrivate *priv = vm->privateData;
+    g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
     g_autofree char *xml = NULL;
 
     priv->abi = abi;
+    priv->container = container;
+    g_free(priv->shim);
+    priv->shim = container == XENPV_CONTAINER_PVSHIM ? g_strdup(shim) : NULL;
     if (abi == XENPV_GUEST_ABI_UNKNOWN)
         return 0;
 
-    xml = g_strdup_printf("<guest abi='%s' arch='%s' width='%u' levels='%u'/>",
-                          xenpvGuestAbiToCaps(abi), xenpvGuestAbiArch(abi),
-                          xenpvGuestAbiWidth(abi), xenpvGuestAbiLevels(abi));
+    virBufferAsprintf(&buf, "<guest abi='%s' arch='%s' width='%u' levels='%u' container='%s'",
+                      xenpvGuestAbiToCaps(abi), xenpvGuestAbiArch(abi),
+                      xenpvGuestAbiWidth(abi), xenpvGuestAbiLevels(abi),
+                      xenpvContainerToString(container));
+    if (priv->shim)
+        virBufferEscapeString(&buf, " shim='%s'", priv->shim);
+    virBufferAddLit(&buf, "/>");
+    xml = virBufferContentAndReset(&buf);
     /* The live definition only: the persistent one is the user's. */
     return virDomainObjSetMetadata(vm, VIR_DOMAIN_METADATA_ELEMENT, xml,
                                    XENPV_METADATA_NS_PREFIX, XENPV_METADATA_NS_URI,
                                    driver->xmlopt, driver->stateDir, NULL,
                                    VIR_DOMAIN_AFFECT_LIVE);
+}
+
+
+char *
+xenpvDomainContainerNote(virDomainObj *vm)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+
+    if (priv->container != XENPV_CONTAINER_PVSHIM)
+        return NULL;
+    return g_strdup_printf(_("%s guest (%s) running in Xen's PV-shim (%s) inside a PVH container, not as a PV domain of its own"),
+                           NULLSTR(xenpvGuestAbiArch(priv->abi)),
+                           NULLSTR(xenpvGuestAbiToCaps(priv->abi)), NULLSTR(priv->shim));
 }
 
 

@@ -16,6 +16,10 @@ struct _xenpvDomainObjPrivate {
     /* The guest's ABI as built (from its kernel, or from a save image);
      * kept in the status XML so it survives a daemon restart. */
     xenpvGuestAbi abi;
+    /* What it runs in (a PV domain, or the PV-shim's PVH container, and
+     * then the shim image it booted); in the status XML too. */
+    xenpvContainer container;
+    char *shim;
     /* The guest's own shutdown was dealt with by a "preserve" action: the
      * domain stays until destroyed, and later rescans leave it alone. */
     bool shutdownHandled;
@@ -56,8 +60,14 @@ int xenpvDomainJobBegin(xenpvDriver *driver, virDomainObj *vm, xenpvJobKind kind
 /* The job is over: forget it, and write the status of a running domain. */
 void xenpvDomainJobEnd(xenpvDriver *driver, virDomainObj *vm);
 
-/* Record @abi in the private data and the live definition's metadata. */
-int xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi);
+/* Record @abi and what the guest runs in (@container, and the PV-shim's
+ * image @shim) in the private data and the live definition's metadata. */
+int xenpvDomainSetAbi(xenpvDriver *driver, virDomainObj *vm, xenpvGuestAbi abi,
+                      xenpvContainer container, const char *shim);
+
+/* For a running guest in the PV-shim, a sentence saying so (what it is,
+ * which shim, in what); NULL for a PV domain of its own. */
+char *xenpvDomainContainerNote(virDomainObj *vm);
 
 /* Write the persistent definition of @vm to the driver's config directory,
  * with the arch marker when its arch is left to the kernel. */

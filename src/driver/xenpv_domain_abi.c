@@ -12,6 +12,7 @@
 
 #include "xenpv_bootloader.h"
 #include "xenpv_capabilities.h"
+#include "xenpv_domain_ns.h"
 #include "xenpv_kernel.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
@@ -52,13 +53,25 @@ xenpvDomainAbiWantedArch(const virDomainDef *def, bool archFromKernel)
 }
 
 
+/* Can @def's guest, with a kernel of @abi, run here (natively or in the
+ * PV-shim, as its definition and the host allow)?  *@container (may be
+ * NULL) says how. */
+static int
+xenpvDomainAbiCheckRun(xenpvDriver *driver, const virDomainDef *def, bool archFromKernel,
+                       xenpvGuestAbi abi, const char *what, xenpvContainer *container)
+{
+    return xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo, &driver->shim,
+                                          xenpvDomainDefPvshimMode(def),
+                                          xenpvDomainAbiWantedArch(def, archFromKernel),
+                                          abi, what, container);
+}
+
+
 static int
 xenpvDomainAbiCheck(xenpvDriver *driver, virDomainDef *def, bool archFromKernel,
                     xenpvGuestAbi abi, const char *what)
 {
-    if (xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo,
-                                       xenpvDomainAbiWantedArch(def, archFromKernel),
-                                       abi, what) < 0)
+    if (xenpvDomainAbiCheckRun(driver, def, archFromKernel, abi, what, NULL) < 0)
         return -1;
     if (archFromKernel)
         def->os.arch = virArchFromString(xenpvGuestAbiArch(abi));
@@ -81,7 +94,8 @@ xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def, bool archFromK
                       def->os.kernel, def->name);
         if (archFromKernel)
             return 0;
-        return xenpvCapabilitiesCheckArch(&driver->hostInfo, def->os.arch);
+        return xenpvCapabilitiesCheckArch(&driver->hostInfo, &driver->shim,
+                                          xenpvDomainDefPvshimMode(def), def->os.arch);
     }
 
     what = g_strdup_printf(_("kernel %s"), def->os.kernel);
@@ -110,13 +124,16 @@ xenpvDomainAbiForStart(xenpvDriver *driver,
         what = g_strdup_printf(_("kernel %s"), spec->kernel);
     }
 
-    if (xenpvDomainAbiInspect(spec->kernel, what, &abi) < 0)
-        goto cleanup;
-    if (xenpvCapabilitiesCheckGuestAbi(&driver->hostInfo,
-                                       xenpvDomainAbiWantedArch(def, archFromKernel),
-                                       abi, what) < 0)
+    if (xenpvDomainAbiInspect(spec->kernel, what, &abi) < 0 ||
+        xenpvDomainAbiCheckRun(driver, def, archFromKernel, abi, what, &spec->container) < 0)
         goto cleanup;
     spec->abi = abi;
+    if (spec->container == XENPV_CONTAINER_PVSHIM) {
+        spec->shim = g_strdup(driver->shim.path);
+        spec->shimCmdline = g_strdup(driver->shim.cmdline);
+        VIR_DEBUG("domain '%s' runs in the PV-shim %s (%s)", def->name, spec->shim,
+                  spec->shimCmdline);
+    }
     ret = 0;
 
  cleanup:
@@ -131,11 +148,18 @@ xenpvDomainAbiCheckRestore(xenpvDriver *driver,
                            virDomainDef *def,
                            bool archFromKernel,
                            xenpvGuestAbi abi,
+                           xenpvContainer container,
                            const char *image)
 {
     g_autofree char *what = image ?
         g_strdup_printf(_("the kernel of the guest saved in %s"), image) :
         g_strdup(_("the kernel of the guest in its save image"));
 
-    return xenpvDomainAbiCheck(driver, def, archFromKernel, abi, what);
+    if (xenpvCapabilitiesCheckRestore(&driver->hostInfo,
+                                      xenpvDomainAbiWantedArch(def, archFromKernel),
+                                      abi, container, what) < 0)
+        return -1;
+    if (archFromKernel)
+        def->os.arch = virArchFromString(xenpvGuestAbiArch(abi));
+    return 0;
 }

@@ -22,18 +22,21 @@ int xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def,
 /* At start, before anything is built: find the kernel (running the
  * bootloader when the definition has one, or has no kernel either, which
  * sets spec->kernel, spec->ramdisk and spec->cmdline), read its ABI into
- * spec->abi and check it as at define.  On failure the bootloader's files
- * are removed. */
+ * spec->abi and check it as at define, and choose what it runs in:
+ * spec->container, and for the PV-shim spec->shim and spec->shimCmdline.
+ * On failure the bootloader's files are removed. */
 int xenpvDomainAbiForStart(xenpvDriver *driver,
                            const virDomainDef *def,
                            bool archFromKernel,
                            xenpvBuildSpec *spec);
 
-/* At restore: the ABI a save image records (@abi) against @def, described
- * as the guest saved in @image (NULL: "its save image").  A definition that
- * left its arch to the kernel takes the image's. */
+/* At restore: the ABI a save image records (@abi) against @def, and the
+ * container its stream restores into (@container) against the host,
+ * described as the guest saved in @image (NULL: "its save image").  A
+ * definition that left its arch to the kernel takes the image's. */
 int xenpvDomainAbiCheckRestore(xenpvDriver *driver,
                                virDomainDef *def,
                                bool archFromKernel,
                                xenpvGuestAbi abi,
+                               xenpvContainer container,
                                const char *image);

@@ -218,8 +218,8 @@ xenpvConnectGetDomainCapabilities(virConnectPtr conn,
 
     if (virConnectGetDomainCapabilitiesEnsureACL(conn) < 0)
         return NULL;
-    if (!(domCaps = xenpvDomainCapsNew(&xenpv_driver->hostInfo, emulatorbin,
-                                       arch, machine, virttype)))
+    if (!(domCaps = xenpvDomainCapsNew(&xenpv_driver->hostInfo, &xenpv_driver->shim,
+                                       emulatorbin, arch, machine, virttype)))
         return NULL;
     return virDomainCapsFormat(domCaps);
 }

@@ -18,6 +18,7 @@
 
 #include "xenpv_conf.h"
 #include "xenpv_hypervisor.h"
+#include "xenpv_pvshim.h"
 
 typedef struct _xenpvDriver xenpvDriver;
 struct _xenpvDriver {
@@ -29,6 +30,7 @@ struct _xenpvDriver {
     /* The back end serving every call. */
     xenpvHypervisor hyp;
     xenpvHostInfo hostInfo;         /* as read at start: static fields only */
+    xenpvPvshimHost shim;           /* what the host offers for the PV-shim */
 
     virCaps *caps;
     virDomainXMLOption *xmlopt;
@@ -91,9 +93,16 @@ guint64 xenpvDriverWaitChange(xenpvDriver *driver, guint64 serial, gint64 deadli
 
 /* Can this host's back end read a save stream of @format and @version
  * (from a save image or a migration source, which @origin names for the
- * message)?  0, or -1 with VIR_ERR_OPERATION_UNSUPPORTED naming both. */
+ * message)?  Its own stream format, or that of guests in the PV-shim.
+ * 0, or -1 with VIR_ERR_OPERATION_UNSUPPORTED naming both. */
 int xenpvDriverCheckStream(xenpvDriver *driver, const char *format,
                            unsigned int version, const char *origin);
+
+/* The stream format the back end writes for a guest in @container (what
+ * save images and migration record), and the container a stream of
+ * @format restores into. */
+const char *xenpvDriverStreamFormat(xenpvDriver *driver, xenpvContainer container);
+xenpvContainer xenpvDriverStreamContainer(xenpvDriver *driver, const char *format);
 
 /* The state driver table, for registration. */
 extern virStateDriver xenpvStateDriver;

@@ -73,7 +73,7 @@ xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     }
 
     if (xenpvProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_BOOTED,
-                          -1, XENPV_GUEST_ABI_UNKNOWN) < 0) {
+                          -1, XENPV_GUEST_ABI_UNKNOWN, XENPV_CONTAINER_PV) < 0) {
         virDomainObjEndJob(vm);
         xenpvDomainRemoveInactive(driver, vm);
         goto cleanup;

@@ -110,16 +110,40 @@ xenpvDriverWaitChange(xenpvDriver *driver, guint64 serial, gint64 deadlineUs)
 }
 
 
+const char *
+xenpvDriverStreamFormat(xenpvDriver *driver, xenpvContainer container)
+{
+    const xenpvHypervisorOps *ops = driver->hyp.ops;
+
+    if (container == XENPV_CONTAINER_PVSHIM)
+        return ops->shimStreamFormat;
+    return ops->streamFormat;
+}
+
+
+xenpvContainer
+xenpvDriverStreamContainer(xenpvDriver *driver, const char *format)
+{
+    const char *shimFormat = driver->hyp.ops->shimStreamFormat;
+
+    if (shimFormat && STREQ_NULLABLE(format, shimFormat))
+        return XENPV_CONTAINER_PVSHIM;
+    return XENPV_CONTAINER_PV;
+}
+
+
 int
 xenpvDriverCheckStream(xenpvDriver *driver, const char *format,
                        unsigned int version, const char *origin)
 {
     const xenpvHypervisorOps *ops = driver->hyp.ops;
 
-    if (STRNEQ_NULLABLE(format, ops->streamFormat)) {
+    if (STRNEQ_NULLABLE(format, ops->streamFormat) &&
+        (!ops->shimStreamFormat || STRNEQ_NULLABLE(format, ops->shimStreamFormat))) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("%s holds a '%s' save stream, but this host's '%s' hypervisor back end reads only '%s' streams"),
-                       origin, NULLSTR(format), ops->name, NULLSTR(ops->streamFormat));
+                       _("%s holds a '%s' save stream, but this host's '%s' hypervisor back end reads only '%s' streams (and '%s' of guests in the PV-shim)"),
+                       origin, NULLSTR(format), ops->name, NULLSTR(ops->streamFormat),
+                       NULLSTR(ops->shimStreamFormat));
         return -1;
     }
     if (version > ops->streamVersion) {

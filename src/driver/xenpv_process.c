@@ -29,6 +29,7 @@ xenpvProcessPrepareSpec(xenpvDriver *driver,
                         virDomainDef *def,
                         bool archFromKernel,
                         xenpvGuestAbi abi,
+                        xenpvContainer container,
                         xenpvBuildSpec *spec)
 {
     xenpvHostInfo host = { 0 };
@@ -48,9 +49,10 @@ xenpvProcessPrepareSpec(xenpvDriver *driver,
         if (xenpvDomainAbiForStart(driver, def, archFromKernel, spec) < 0)
             goto error;
     } else {
-        if (xenpvDomainAbiCheckRestore(driver, def, archFromKernel, abi, NULL) < 0)
+        if (xenpvDomainAbiCheckRestore(driver, def, archFromKernel, abi, container, NULL) < 0)
             goto error;
         spec->abi = abi;
+        spec->container = container;
     }
 
     if (!XENPV_HYP_HAS(driver, getHostInfo) ||
@@ -117,7 +119,8 @@ xenpvProcessStart(xenpvDriver *driver,
                   unsigned int flags,
                   virDomainRunningReason reason,
                   int restoreFd,
-                  xenpvGuestAbi restoreAbi)
+                  xenpvGuestAbi restoreAbi,
+                  xenpvContainer restoreContainer)
 {
     const xenpvHypervisorOps *ops = driver->hyp.ops;
     xenpvDomainObjPrivate *priv = vm->privateData;
@@ -148,7 +151,7 @@ xenpvProcessStart(xenpvDriver *driver,
     if (xenpvProcessPrepareSpec(driver, vm->def,
                                 ((xenpvDomainObjPrivate *)vm->privateData)->archFromKernel,
                                 restoreFd >= 0 ? restoreAbi : XENPV_GUEST_ABI_UNKNOWN,
-                                &spec) < 0)
+                                restoreContainer, &spec) < 0)
         goto cleanup;
 
     /* From here the running domain has a definition of its own, so that
@@ -187,11 +190,11 @@ xenpvProcessStart(xenpvDriver *driver,
      * (blkback: 'phy', for a device or a file on a loop device). */
     vm->def->os.arch = virArchFromString(xenpvGuestAbiArch(spec.abi));
     xenpvProcessShowDiskBackends(vm->def);
-    VIR_DEBUG("domain '%s' built as domid %u (%s)", vm->def->name, domid,
-              xenpvGuestAbiToCaps(spec.abi));
+    VIR_DEBUG("domain '%s' built as domid %u (%s, %s)", vm->def->name, domid,
+              xenpvGuestAbiToCaps(spec.abi), xenpvContainerToString(spec.container));
 
     virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_STARTING_UP);
-    if (xenpvDomainSetAbi(driver, vm, spec.abi) < 0)
+    if (xenpvDomainSetAbi(driver, vm, spec.abi, spec.container, spec.shim) < 0)
         goto cleanup;
 
     if (flags & XENPV_START_PAUSED) {
@@ -304,6 +307,8 @@ xenpvProcessCleanup(xenpvDriver *driver,
     virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, reason);
     vm->def->id = -1;
     priv->abi = XENPV_GUEST_ABI_UNKNOWN;
+    priv->container = XENPV_CONTAINER_PV;
+    g_clear_pointer(&priv->shim, g_free);
     /* The kernel the bootloader extracted, and the network ports, served
      * this run only. */
     xenpvBootloaderCleanup(driver, vm->def);
@@ -377,7 +382,7 @@ xenpvProcessRestart(xenpvDriver *driver, virDomainObj *vm,
         return -1;
     xenpvProcessCleanup(driver, vm, stopReason);
     if (xenpvProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED,
-                          -1, XENPV_GUEST_ABI_UNKNOWN) < 0) {
+                          -1, XENPV_GUEST_ABI_UNKNOWN, XENPV_CONTAINER_PV) < 0) {
         VIR_ERROR(_("cannot restart domain '%s': %s"), vm->def->name,
                   virGetLastErrorMessage());
         return -1;

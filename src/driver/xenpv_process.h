@@ -17,26 +17,30 @@ typedef enum {
 /* Check @def and turn it into a build spec: the PV checks, the kernel
  * (run through the bootloader when there is one) and its inspection, unless
  * @abi is already known as for a save image, the guest ABI against the
- * definition's arch (none when @archFromKernel) and the host, and the
- * host's free memory.  Returns 0 or -1 with the error that names the cause
- * (and nothing left behind). */
+ * definition's arch (none when @archFromKernel) and the host, what the
+ * guest runs in (chosen for a boot; @container, the stream's, for a save
+ * image), and the host's free memory.  Returns 0 or -1 with the error that
+ * names the cause (and nothing left behind). */
 int xenpvProcessPrepareSpec(xenpvDriver *driver,
                             virDomainDef *def,
                             bool archFromKernel,
                             xenpvGuestAbi abi,
+                            xenpvContainer container,
                             xenpvBuildSpec *spec);
 
 /* Start @vm: build a new domain, or fill it from the save stream on
  * @restoreFd when that is >= 0 (then @restoreAbi is the ABI the image
- * records).  On failure everything built is torn down and @vm is left as
- * it was.  Emits no event: callers know which one fits. */
+ * records and @restoreContainer what its stream restores into, from the
+ * stream's format).  On failure everything built is torn down and @vm is
+ * left as it was.  Emits no event: callers know which one fits. */
 int xenpvProcessStart(xenpvDriver *driver,
                       virDomainObj *vm,
                       virConnectPtr conn,
                       unsigned int flags,
                       virDomainRunningReason reason,
                       int restoreFd,
-                      xenpvGuestAbi restoreAbi);
+                      xenpvGuestAbi restoreAbi,
+                      xenpvContainer restoreContainer);
 
 /* Destroy the hypervisor's domain of a running @vm.  The driver's state is
  * not touched: follow with xenpvProcessCleanup. */

@@ -69,7 +69,8 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
                                                &archFromKernel)))
             return -1;
         /* The image's guest is the running one: the XML's arch must be it. */
-        if (xenpvDomainAbiCheckRestore(driver, def, archFromKernel, priv->abi, path) < 0)
+        if (xenpvDomainAbiCheckRestore(driver, def, archFromKernel, priv->abi, priv->container,
+                                       path) < 0)
             return -1;
         if (!virDomainDefCheckABIStability(vm->def, def, driver->xmlopt))
             return -1;
@@ -92,7 +93,8 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
         virReportSystemError(errno, _("cannot create save image '%s'"), path);
         return -1;
     }
-    if (xenpvSaveImageWriteHeader(fd, path, xml, priv->abi, ops->streamFormat,
+    if (xenpvSaveImageWriteHeader(fd, path, xml, priv->abi,
+                                  xenpvDriverStreamFormat(driver, priv->container),
                                   ops->streamVersion, imageFlags, &streamOffset) < 0)
         goto error;
 
@@ -190,7 +192,7 @@ xenpvSaveRestoreInto(xenpvDriver *driver, virDomainObj *vm, virConnectPtr conn,
         vm->def = g_steal_pointer(def);
     }
     return xenpvProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_RESTORED,
-                             fd, img->abi);
+                             fd, img->abi, img->container);
 }
 
 
@@ -223,7 +225,8 @@ xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml,
             goto cleanup;
         /* Before libvirt's own comparison, which would only say the arch
          * differs: an XML without one takes the image's. */
-        if (xenpvDomainAbiCheckRestore(driver, newDef, archFromKernel, img.abi, from) < 0)
+        if (xenpvDomainAbiCheckRestore(driver, newDef, archFromKernel, img.abi, img.container,
+                                       from) < 0)
             goto cleanup;
         if (!virDomainDefCheckABIStability(def, newDef, driver->xmlopt))
             goto cleanup;
@@ -389,7 +392,7 @@ xenpvSaveStartDomain(xenpvDriver *driver,
     }
 
     if (xenpvProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_BOOTED,
-                          -1, XENPV_GUEST_ABI_UNKNOWN) < 0)
+                          -1, XENPV_GUEST_ABI_UNKNOWN, XENPV_CONTAINER_PV) < 0)
         goto cleanup;
     *event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
                                                VIR_DOMAIN_EVENT_STARTED_BOOTED);

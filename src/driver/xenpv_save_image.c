@@ -129,6 +129,7 @@ xenpvSaveImageLoad(xenpvDriver *driver, const char *path,
 
     if ((fd = xenpvSaveImageOpen(path, img)) < 0)
         return -1;
+    img->container = xenpvDriverStreamContainer(driver, img->hdr.streamFormat);
     if (!(*def = xenpvDomainDefParseString(img->xml, driver->xmlopt,
                                            VIR_DOMAIN_DEF_PARSE_INACTIVE)))
         return -1;

@@ -36,6 +36,7 @@ typedef struct _xenpvSaveImage xenpvSaveImage;
 struct _xenpvSaveImage {
     xenpvSaveHeader hdr;
     xenpvGuestAbi abi;
+    xenpvContainer container;   /* what the stream restores into */
     char *xml;
 };
 
@@ -46,7 +47,8 @@ void xenpvSaveImageClear(xenpvSaveImage *img);
  * checked (the definition of any image can be looked at). */
 int xenpvSaveImageOpen(const char *path, xenpvSaveImage *img);
 
-/* xenpvSaveImageOpen, and the image's definition parsed into *@def. */
+/* xenpvSaveImageOpen, and the image's definition parsed into *@def; the
+ * container the stream restores into is learnt from its format. */
 int xenpvSaveImageLoad(xenpvDriver *driver, const char *path,
                        xenpvSaveImage *img, virDomainDef **def);
 

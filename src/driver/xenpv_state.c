@@ -51,6 +51,7 @@ xenpvDriverFree(xenpvDriver *driver)
     if (driver->hyp.ops && driver->hyp.ops->close)
         driver->hyp.ops->close(&driver->hyp);
     g_free(driver->hyp.socketPath);
+    xenpvPvshimHostClear(&driver->shim);
     xenpvDriverConfigFree(driver->config);
     g_free(driver->embeddedRoot);
     g_free(driver->configFile);
@@ -138,6 +139,7 @@ xenpvDriverOpenHypervisor(xenpvDriver *driver)
     }
     if (driver->hyp.ops->getHostInfo(&driver->hyp, &driver->hostInfo) < 0)
         return -1;
+    xenpvPvshimHostInit(&driver->shim, cfg, &driver->hostInfo);
     return 0;
 }
 
@@ -292,7 +294,7 @@ xenpvStateInitialize(bool privileged,
     if (xenpvDriverMakeDirs(driver) < 0)
         goto cleanup;
 
-    if (!(driver->caps = xenpvCapabilitiesNew(&driver->hostInfo)))
+    if (!(driver->caps = xenpvCapabilitiesNew(&driver->hostInfo, &driver->shim)))
         goto cleanup;
     if (xenpvDriverLoadTopology(driver) < 0)
         goto cleanup;

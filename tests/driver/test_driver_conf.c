@@ -76,6 +76,9 @@ test_defaults_without_file(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_true(cfg->autostart);
     g_assert_cmpint(cfg->keepAliveInterval, ==, 5);
     g_assert_cmpuint(cfg->keepAliveCount, ==, 5);
+    g_assert_cmpint(cfg->pvshim, ==, XENPV_PVSHIM_AUTO);
+    g_assert_null(cfg->pvshimPath);
+    g_assert_null(cfg->pvshimExtra);
 }
 
 
@@ -93,7 +96,10 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
                "detach_timeout = 4\n"
                "autostart = 0\n"
                "keepalive_interval = -1\n"
-               "keepalive_count = 9\n");
+               "keepalive_count = 9\n"
+               "pvshim = \"always\"\n"
+               "pvshim_path = \"/opt/xen/xen-shim\"\n"
+               "pvshim_extra = \"shim_mem=32M loglvl=all\"\n");
     g_assert_cmpint(xenpvDriverConfigLoadFile(cfg, fx->path), ==, 0);
     g_assert_cmpint(cfg->hypervisor, ==, XENPV_HYPERVISOR_SIM);
     g_assert_cmpstr(cfg->simSocket, ==, "/tmp/other.sock");
@@ -103,6 +109,9 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_false(cfg->autostart);
     g_assert_cmpint(cfg->keepAliveInterval, ==, -1);
     g_assert_cmpuint(cfg->keepAliveCount, ==, 9);
+    g_assert_cmpint(cfg->pvshim, ==, XENPV_PVSHIM_ALWAYS);
+    g_assert_cmpstr(cfg->pvshimPath, ==, "/opt/xen/xen-shim");
+    g_assert_cmpstr(cfg->pvshimExtra, ==, "shim_mem=32M loglvl=all");
     g_assert_cmpstr(cfg->configFile, ==, fx->path);
 }
 
@@ -176,6 +185,21 @@ test_relative_socket(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
 
 
 static void
+test_bad_pvshim(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
+{
+    const char *const mode[] = { "pvshim", "sometimes", "never", "always", fx->path, NULL };
+    const char *const path[] = { "pvshim_path", "xen-shim", fx->path, NULL };
+    const char *const extra[] = { "pvshim_extra", "512 characters", fx->path, NULL };
+    g_autofree char *longExtra = g_strnfill(513, 'x');
+    g_autofree char *longConf = g_strdup_printf("pvshim_extra = \"%s\"\n", longExtra);
+
+    expect_error(fx, "pvshim = \"sometimes\"\n", VIR_ERR_CONF_SYNTAX, mode);
+    expect_error(fx, "pvshim_path = \"xen-shim\"\n", VIR_ERR_CONF_SYNTAX, path);
+    expect_error(fx, longConf, VIR_ERR_CONF_SYNTAX, extra);
+}
+
+
+static void
 test_syntax_error(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     const char *const needles[] = { NULL };
@@ -215,6 +239,7 @@ main(int argc, char **argv)
     ADD("/driver/conf/bad-hypervisor", test_bad_hypervisor);
     ADD("/driver/conf/zero-timeout", test_zero_timeout);
     ADD("/driver/conf/relative-socket", test_relative_socket);
+    ADD("/driver/conf/bad-pvshim", test_bad_pvshim);
     ADD("/driver/conf/syntax-error", test_syntax_error);
     g_test_add_func("/driver/conf/kind-names", test_kind_names);
     return g_test_run();

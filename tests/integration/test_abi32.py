@@ -68,8 +68,11 @@ def has_metadata(root):
     return root is not None and root.find('metadata') is not None
 
 
-ABI32 = {'abi': 'xen-3.0-x86_32p', 'arch': 'i686', 'width': '4', 'levels': '3'}
-ABI64 = {'abi': 'xen-3.0-x86_64', 'arch': 'x86_64', 'width': '8', 'levels': '4'}
+# ... and what the guest runs in: a PV domain of its own on these hosts.
+ABI32 = {'abi': 'xen-3.0-x86_32p', 'arch': 'i686', 'width': '4', 'levels': '3',
+         'container': 'pv'}
+ABI64 = {'abi': 'xen-3.0-x86_64', 'arch': 'x86_64', 'width': '8', 'levels': '4',
+         'container': 'pv'}
 
 
 def plain_guest(name, kernel, arch=None, no_arch=False, cmdline=None):

@@ -452,13 +452,14 @@ class HostBase:
     name = None            # a host's name, for messages (None: the lab itself)
     client_uri = URI       # what the test process's binding connects to
 
-    def __init__(self, tap, memory_mib=4096, cpus=4, pv32=True, log_dirty=True,
+    def __init__(self, tap, memory_mib=4096, cpus=4, pv32=True, log_dirty=True, hvm=False,
                  shutdown_ack_timeout=SHUTDOWN_ACK_TIMEOUT, stock_drivers=('secret',)):
         self.tap = tap
         self.memory_mib = memory_mib
         self.cpus = cpus
         self.pv32 = pv32
         self.log_dirty = log_dirty
+        self.hvm = hvm
         self.shutdown_ack_timeout = shutdown_ack_timeout
         self.stock_drivers = stock_drivers
         self.libvirtd_pid = None
@@ -553,6 +554,8 @@ class HostBase:
             argv.append('--no-pv32')
         if not self.log_dirty:
             argv.append('--no-log-dirty')
+        if self.hvm:
+            argv.append('--hvm')
         return argv
 
     def start_simhost(self):
@@ -794,12 +797,12 @@ class Lab(HostBase):
     lab's own namespaces.  Everything it starts it stops by PID in cleanup();
     the PID namespace is the backstop."""
 
-    def __init__(self, tap, memory_mib=4096, cpus=4, pv32=True, log_dirty=True,
+    def __init__(self, tap, memory_mib=4096, cpus=4, pv32=True, log_dirty=True, hvm=False,
                  write_xenpv_conf=True, simhost=True, libvirtd=True,
                  libvirtd_timeout=None, shutdown_ack_timeout=SHUTDOWN_ACK_TIMEOUT,
                  stock_drivers=('secret',)):
         super().__init__(tap, memory_mib=memory_mib, cpus=cpus, pv32=pv32,
-                         log_dirty=log_dirty, shutdown_ack_timeout=shutdown_ack_timeout,
+                         log_dirty=log_dirty, hvm=hvm, shutdown_ack_timeout=shutdown_ack_timeout,
                          stock_drivers=stock_drivers)
         libvirt.registerErrorHandler(lambda ctx, err: None, None)
         require_lab()
