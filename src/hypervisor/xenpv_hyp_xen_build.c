@@ -169,6 +169,57 @@ xenpvXenAllocPorts(xenpvXenPriv *priv, uint32_t domid, const char *name,
 }
 
 
+struct xc_dom_image *
+xenpvXenDomAllocate(xenpvXenPriv *priv, const xenpvBuildSpec *spec, const char *cmdline,
+                    int containerType, unsigned int storePort, unsigned int consolePort)
+{
+    struct xc_dom_image *dom;
+
+    if (!(dom = xc_dom_allocate(priv->xch, cmdline ? cmdline : "", NULL))) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot start building domain '%s' (xc_dom_allocate)"), spec->name);
+        return NULL;
+    }
+    dom->container_type = containerType;
+    dom->console_evtchn = consolePort;
+    dom->console_domid = 0;
+    dom->xenstore_evtchn = storePort;
+    dom->xenstore_domid = 0;
+    dom->max_vcpus = spec->maxVcpus;
+    dom->claim_enabled = 0;
+    return dom;
+}
+
+
+int
+xenpvXenDomBuild(xenpvXenPriv *priv, struct xc_dom_image *dom, uint32_t domid,
+                 unsigned int memMiB, const char **step)
+{
+    *step = "xc_dom_boot_xen_init";
+    if (xc_dom_boot_xen_init(dom, priv->xch, domid) != 0)
+        return -1;
+    *step = "xc_dom_parse_image";
+    if (xc_dom_parse_image(dom) != 0)
+        return -1;
+    *step = "xc_dom_mem_init";
+    if (xc_dom_mem_init(dom, memMiB) != 0)
+        return -1;
+    *step = "xc_dom_boot_mem_init";
+    if (xc_dom_boot_mem_init(dom) != 0)
+        return -1;
+    *step = "xc_dom_build_image";
+    if (xc_dom_build_image(dom) != 0)
+        return -1;
+    *step = "xc_dom_boot_image";
+    if (xc_dom_boot_image(dom) != 0)
+        return -1;
+    *step = "xc_dom_gnttab_init";
+    if (xc_dom_gnttab_init(dom) != 0)
+        return -1;
+    return 0;
+}
+
+
 /* Run libxenguest's builder: the guest's memory image, booted paused. */
 static int
 xenpvXenBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec,
@@ -176,50 +227,21 @@ xenpvXenBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spe
                    unsigned int consolePort, unsigned long *consoleMfn)
 {
     struct xc_dom_image *dom;
-    const char *step = "xc_dom_allocate";
+    const char *step = "kernel";
     int ret = -1;
 
-    if (!(dom = xc_dom_allocate(priv->xch, spec->cmdline ? spec->cmdline : "", NULL))) {
-        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
-                            _("cannot start building domain '%s' (%s)"), spec->name, step);
+    if (!(dom = xenpvXenDomAllocate(priv, spec, spec->cmdline, XC_DOM_PV_CONTAINER,
+                                    storePort, consolePort)))
         return -1;
-    }
-    dom->container_type = XC_DOM_PV_CONTAINER;
     dom->flags = 0;
-    dom->console_evtchn = consolePort;
-    dom->console_domid = 0;
-    dom->xenstore_evtchn = storePort;
-    dom->xenstore_domid = 0;
-    dom->max_vcpus = spec->maxVcpus;
-    dom->claim_enabled = 0;
 
-    step = "kernel";
     if (xc_dom_kernel_file(dom, spec->kernel) != 0)
         goto error;
     step = "ramdisk";
     if (spec->ramdisk && *spec->ramdisk &&
         xc_dom_module_file(dom, spec->ramdisk, NULL) != 0)
         goto error;
-    step = "xc_dom_boot_xen_init";
-    if (xc_dom_boot_xen_init(dom, priv->xch, domid) != 0)
-        goto error;
-    step = "xc_dom_parse_image";
-    if (xc_dom_parse_image(dom) != 0)
-        goto error;
-    step = "xc_dom_mem_init";
-    if (xc_dom_mem_init(dom, spec->targetMemKiB / 1024) != 0)
-        goto error;
-    step = "xc_dom_boot_mem_init";
-    if (xc_dom_boot_mem_init(dom) != 0)
-        goto error;
-    step = "xc_dom_build_image";
-    if (xc_dom_build_image(dom) != 0)
-        goto error;
-    step = "xc_dom_boot_image";
-    if (xc_dom_boot_image(dom) != 0)
-        goto error;
-    step = "xc_dom_gnttab_init";
-    if (xc_dom_gnttab_init(dom) != 0)
+    if (xenpvXenDomBuild(priv, dom, domid, spec->targetMemKiB / 1024, &step) < 0)
         goto error;
 
     *consoleMfn = xc_dom_p2m(dom, dom->console_pfn);

@@ -143,11 +143,28 @@ int xenpvXenDomainFinish(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpe
                          unsigned int consolePort, unsigned long consoleMfn);
 /* Tear down a half-built domain without reporting a new error. */
 void xenpvXenDomainAbandon(xenpvXenPriv *priv, uint32_t domid);
+/* libxenguest's builder for @spec's guest in a container of @containerType
+ * (XC_DOM_PV_CONTAINER, XC_DOM_HVM_CONTAINER) whose kernel gets @cmdline,
+ * with the store and console event channels set; the caller loads the
+ * images and runs xenpvXenDomBuild. */
+struct xc_dom_image *xenpvXenDomAllocate(xenpvXenPriv *priv, const xenpvBuildSpec *spec,
+                                         const char *cmdline, int containerType,
+                                         unsigned int storePort, unsigned int consolePort);
+/* The builder's steps from the loaded images to a guest booted paused with
+ * the grant entries xenstored and xenconsoled map, the same for a PV domain
+ * and a PV-shim's container.  On failure *@step names the one that failed. */
+int xenpvXenDomBuild(xenpvXenPriv *priv, struct xc_dom_image *dom, uint32_t domid,
+                     unsigned int memMiB, const char **step);
 
 /* xenpv_hyp_xen_pvh.c: a PV-shim guest's PVH container */
 /* What a new or restored container needs before its memory: paging pool,
  * HVM parameters, memory map. */
 int xenpvXenPvhPrepare(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
+/* The ACPI tables of a container with @maxVcpus (@onlineVcpus at boot),
+ * to be placed at guest-physical @base: RSDP (at @base), XSDT, FADT, DSDT
+ * and MADT in one block of *@len bytes (g_free it). */
+uint8_t *xenpvXenPvhAcpiTables(uint64_t base, unsigned int maxVcpus,
+                               unsigned int onlineVcpus, uint32_t *len);
 /* Build the container's memory image: the shim booting the PV guest. */
 int xenpvXenPvhBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec,
                           unsigned int storePort, unsigned long *storeGfn,

@@ -162,10 +162,9 @@ acpiSeal(uint8_t *t, uint32_t len)
 }
 
 
-/* RSDP, XSDT, FADT, DSDT and MADT in one block placed at @base. */
-static uint8_t *
-xenpvXenAcpiBuild(uint64_t base, unsigned int maxVcpus, unsigned int onlineVcpus,
-                  uint32_t *len)
+uint8_t *
+xenpvXenPvhAcpiTables(uint64_t base, unsigned int maxVcpus, unsigned int onlineVcpus,
+                      uint32_t *len)
 {
     uint32_t madtLen = ACPI_HEADER_LEN + 8 + maxVcpus * ACPI_MADT_LAPIC_LEN;
     uint8_t *acpi;
@@ -276,17 +275,13 @@ xenpvXenPvhBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *
     g_autofree uint8_t *acpi = NULL;
     xenpvXenPvhLayout layout;
     struct xc_dom_image *dom;
-    const char *step = "xc_dom_allocate";
+    const char *step = "the PV-shim image";
     int ret = -1;
 
     xenpvXenPvhLayoutFor(spec, &layout);
-    if (!(dom = xc_dom_allocate(priv->xch, spec->shimCmdline, NULL))) {
-        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
-                            _("cannot start building the PVH container of domain '%s' (%s)"),
-                            spec->name, step);
+    if (!(dom = xenpvXenDomAllocate(priv, spec, spec->shimCmdline, XC_DOM_HVM_CONTAINER,
+                                    storePort, consolePort)))
         return -1;
-    }
-    dom->container_type = XC_DOM_HVM_CONTAINER;
     dom->device_model = false;
     dom->vga_hole_size = 0;
     dom->target_pages = layout.memBytes >> XC_PAGE_SHIFT;
@@ -294,14 +289,8 @@ xenpvXenPvhBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *
     dom->mmio_size = XENPV_PVH_4G - XENPV_PVH_HOLE_START;
     dom->lowmem_end = layout.lowmemEnd;
     dom->highmem_end = layout.highmemEnd;
-    dom->max_vcpus = spec->maxVcpus;
-    dom->console_evtchn = consolePort;
-    dom->console_domid = 0;
-    dom->xenstore_evtchn = storePort;
-    dom->xenstore_domid = 0;
-    dom->claim_enabled = 0;
-    acpi = xenpvXenAcpiBuild(XENPV_PVH_ACPI_ADDR, spec->maxVcpus, spec->vcpus,
-                             &dom->acpi_modules[0].length);
+    acpi = xenpvXenPvhAcpiTables(XENPV_PVH_ACPI_ADDR, spec->maxVcpus, spec->vcpus,
+                                 &dom->acpi_modules[0].length);
     dom->acpi_modules[0].data = acpi;
     dom->acpi_modules[0].guest_addr_out = XENPV_PVH_ACPI_ADDR;
     dom->e820 = layout.e820;
@@ -309,7 +298,6 @@ xenpvXenPvhBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *
 
     /* The shim is the container's kernel; the PV guest is its first
      * module, with the guest's command line, the ramdisk its second. */
-    step = "the PV-shim image";
     if (xc_dom_kernel_file(dom, spec->shim) != 0)
         goto error;
     step = "the guest's kernel";
@@ -319,26 +307,7 @@ xenpvXenPvhBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *
     if (spec->ramdisk && *spec->ramdisk &&
         xc_dom_module_file(dom, spec->ramdisk, NULL) != 0)
         goto error;
-    step = "xc_dom_boot_xen_init";
-    if (xc_dom_boot_xen_init(dom, priv->xch, domid) != 0)
-        goto error;
-    step = "xc_dom_parse_image";
-    if (xc_dom_parse_image(dom) != 0)
-        goto error;
-    step = "xc_dom_mem_init";
-    if (xc_dom_mem_init(dom, layout.memBytes >> 20) != 0)
-        goto error;
-    step = "xc_dom_boot_mem_init";
-    if (xc_dom_boot_mem_init(dom) != 0)
-        goto error;
-    step = "xc_dom_build_image";
-    if (xc_dom_build_image(dom) != 0)
-        goto error;
-    step = "xc_dom_boot_image";
-    if (xc_dom_boot_image(dom) != 0)
-        goto error;
-    step = "xc_dom_gnttab_init";
-    if (xc_dom_gnttab_init(dom) != 0)
+    if (xenpvXenDomBuild(priv, dom, domid, layout.memBytes >> 20, &step) < 0)
         goto error;
 
     /* In a translated guest the rings are named by guest frame. */

@@ -77,16 +77,23 @@ xenpvContainerToString(xenpvContainer container)
     return containerNames[container];
 }
 
-int
-xenpvContainerFromString(const char *name)
+/* The index of @name in @names[first..count), or -1. */
+static int
+nameIndex(const char *const *names, int first, int count, const char *name)
 {
     int i;
 
-    for (i = 0; i < XENPV_CONTAINER_LAST; i++) {
-        if (name && strcmp(name, containerNames[i]) == 0)
+    for (i = first; i < count; i++) {
+        if (name && names[i] && strcmp(name, names[i]) == 0)
             return i;
     }
     return -1;
+}
+
+int
+xenpvContainerFromString(const char *name)
+{
+    return nameIndex(containerNames, 0, XENPV_CONTAINER_LAST, name);
 }
 
 static const char *const pvshimModeNames[XENPV_PVSHIM_LAST] = {
@@ -107,11 +114,5 @@ xenpvPvshimModeToString(xenpvPvshimMode mode)
 int
 xenpvPvshimModeFromString(const char *name)
 {
-    int i;
-
-    for (i = XENPV_PVSHIM_DEFAULT + 1; i < XENPV_PVSHIM_LAST; i++) {
-        if (name && strcmp(name, pvshimModeNames[i]) == 0)
-            return i;
-    }
-    return -1;
+    return nameIndex(pvshimModeNames, XENPV_PVSHIM_DEFAULT + 1, XENPV_PVSHIM_LAST, name);
 }
