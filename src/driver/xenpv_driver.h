@@ -15,6 +15,7 @@
 #include "domain_conf.h"
 #include "object_event.h"
 #include "virdomainobjlist.h"
+#include "virportallocator.h"
 
 #include "xenpv_conf.h"
 #include "xenpv_hypervisor.h"
@@ -33,6 +34,7 @@ struct _xenpvDriver {
     xenpvPvshimHost shim;           /* what the host offers for the PV-shim */
 
     virCaps *caps;
+    virPortAllocatorRange *vncPorts;    /* PV framebuffers' VNC ports */
     virDomainXMLOption *xmlopt;
     virDomainObjList *domains;
     virObjectEventState *domainEventState;

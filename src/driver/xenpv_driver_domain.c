@@ -18,6 +18,7 @@
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
+#include "xenpv_domain_graphics.h"
 #include "xenpv_domain_support.h"
 #include "xenpv_entry.h"
 #include "xenpv_save.h"
@@ -184,7 +185,8 @@ xenpvDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flag
     if (!archFromKernel)
         archFromKernel = xenpvDomainArchStillFromKernel(driver, def);
     if (xenpvDomainDefCheckRunnable(def) < 0 ||
-        xenpvDomainAbiCheckDefine(driver, def, archFromKernel) < 0)
+        xenpvDomainAbiCheckDefine(driver, def, archFromKernel) < 0 ||
+        xenpvGraphicsCheckDefine(driver, def) < 0)
         return NULL;
 
     if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt, 0, &oldDef)))

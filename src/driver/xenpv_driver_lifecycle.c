@@ -19,6 +19,7 @@
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_build.h"
+#include "xenpv_domain_graphics.h"
 #include "xenpv_domain_support.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_entry.h"
@@ -58,7 +59,8 @@ xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
     if (xenpvDomainDefCheckRunnable(def) < 0 ||
-        xenpvDomainAbiCheckDefine(driver, def, archFromKernel) < 0)
+        xenpvDomainAbiCheckDefine(driver, def, archFromKernel) < 0 ||
+        xenpvGraphicsCheckDefine(driver, def) < 0)
         return NULL;
 
     if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,

@@ -18,6 +18,7 @@
 #include "xenpv_domain_build.h"
 #include "xenpv_domain_support.h"
 #include "xenpv_domain_devices.h"
+#include "xenpv_domain_graphics.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -165,6 +166,9 @@ xenpvProcessStart(xenpvDriver *driver,
     if (xenpvNetworkPrepare(vm->def, &spec) < 0)
         goto cleanup;
     networked = true;
+    /* The framebuffer's VNC port and address, likewise. */
+    if (xenpvGraphicsPrepare(driver, vm->def, &spec) < 0)
+        goto cleanup;
 
     /* Recorded before anything is built: a daemon killed while building
      * leaves a status saying so, and the next one tears down what it finds
@@ -236,8 +240,10 @@ xenpvProcessStart(xenpvDriver *driver,
             vm->def->id = -1;
             virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_FAILED);
         }
-        if (networked && !virDomainObjIsActive(vm))
+        if (networked && !virDomainObjIsActive(vm)) {
             xenpvNetworkRelease(vm->def);
+            xenpvGraphicsRelease(vm->def);
+        }
         /* Also undoes a live definition the caller put in place (a
          * transient create over a defined domain, a restore). */
         if (transient || !virDomainObjIsActive(vm))
@@ -313,6 +319,7 @@ xenpvProcessCleanup(xenpvDriver *driver,
      * this run only. */
     xenpvBootloaderCleanup(driver, vm->def);
     xenpvNetworkRelease(vm->def);
+    xenpvGraphicsRelease(vm->def);
     priv->shutdownHandled = false;
     xenpvDriverDomainStopped(driver);
 
@@ -331,6 +338,7 @@ xenpvProcessReconnect(xenpvDriver *driver, virDomainObj *vm)
 
     if (!virDomainObjIsActive(vm))
         return 0;
+    xenpvGraphicsReconnect(vm->def);
 
     rc = XENPV_HYP_HAS(driver, getDomainInfo) ?
         driver->hyp.ops->getDomainInfo(&driver->hyp, vm->def->id, &info) : -1;

@@ -16,6 +16,7 @@
 
 #include "xenpv_capabilities.h"
 #include "xenpv_domain.h"
+#include "xenpv_domain_graphics.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_monitor.h"
 #include "xenpv_process.h"
@@ -48,6 +49,7 @@ xenpvDriverFree(xenpvDriver *driver)
     virObjectUnref(driver->domainEventState);
     virObjectUnref(driver->xmlopt);
     virObjectUnref(driver->caps);
+    virPortAllocatorRangeFree(driver->vncPorts);
     if (driver->hyp.ops && driver->hyp.ops->close)
         driver->hyp.ops->close(&driver->hyp);
     g_free(driver->hyp.socketPath);
@@ -297,6 +299,8 @@ xenpvStateInitialize(bool privileged,
     if (!(driver->caps = xenpvCapabilitiesNew(&driver->hostInfo, &driver->shim)))
         goto cleanup;
     if (xenpvDriverLoadTopology(driver) < 0)
+        goto cleanup;
+    if (!(driver->vncPorts = xenpvGraphicsPortRangeNew()))
         goto cleanup;
     if (!(driver->xmlopt = xenpvDomainXMLOptionNew(&xenpvDomainPrivateDataCallbacks,
                                                    &xenpvDomainJobConfig)))

@@ -238,6 +238,29 @@ xenpvSimGetHostInfo(xenpvHypervisor *hyp, xenpvHostInfo *info)
 }
 
 static int
+xenpvSimCheckFramebuffer(xenpvHypervisor *hyp, const char *type)
+{
+    g_autoptr(GString) line = xenpvSimLineNew("INFO");
+    g_autoptr(xenpvSimMsg) reply = NULL;
+
+    if (g_strcmp0(type, "vnc") != 0) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<graphics type='%s'>: the simulated Xen host serves the PV framebuffer over VNC only; use type='vnc'"),
+                       NULLSTR(type));
+        return -1;
+    }
+    if (!(reply = xenpvSimRequest(hyp, line, NULL, NULL)))
+        return -1;
+    if (xenpvSimMsgGetU64Default(reply, "vnc", 0) == 0) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<graphics type='vnc'>: the simulated Xen host serves no VNC framebuffer: %s"),
+                       NULLSTR(xenpvSimMsgGet(reply, "vnc_why")));
+        return -1;
+    }
+    return 0;
+}
+
+static int
 xenpvSimListDomains(xenpvHypervisor *hyp, xenpvDomainInfo **infos, size_t *ninfos)
 {
     g_autoptr(GString) line = xenpvSimLineNew("LIST");
@@ -521,6 +544,7 @@ const xenpvHypervisorOps xenpvSimHypervisorOps = {
     .open = xenpvSimOpen,
     .close = xenpvSimClose,
     .getHostInfo = xenpvSimGetHostInfo,
+    .checkFramebuffer = xenpvSimCheckFramebuffer,
     .getHostTopology = xenpvSimGetHostTopology,
     .getHostCpuTimes = xenpvSimGetHostCpuTimes,
     .listDomains = xenpvSimListDomains,

@@ -723,6 +723,7 @@ const xenpvHypervisorOps xenpvXenHypervisorOps = {
     .open = xenpvXenOpen,
     .close = xenpvXenClose,
     .getHostInfo = xenpvXenGetHostInfo,
+    .checkFramebuffer = xenpvXenCheckFramebuffer,
     .getHostTopology = xenpvXenGetHostTopology,
     .getHostCpuTimes = xenpvXenGetHostCpuTimes,
     .listDomains = xenpvXenListDomains,

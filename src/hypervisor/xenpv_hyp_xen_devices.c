@@ -109,7 +109,7 @@ xenpvXenDiskDevid(const char *vdev)
 
 /* Write one device's backend and frontend directories in one transaction,
  * so the backend driver never probes a half-written device. */
-static int
+int
 xenpvXenDeviceWrite(xenpvXenPriv *priv, uint32_t domid, const char *kind, int devid,
                     GPtrArray *backendKV, GPtrArray *frontendKV)
 {
@@ -373,13 +373,6 @@ xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spe
 {
     size_t i;
 
-    if (spec->vfb) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain '%s' has a PV framebuffer; it needs a device model (qemu), "
-                         "which this driver does not start"),
-                       spec->name);
-        return -1;
-    }
     for (i = 0; i < spec->ndisks; i++) {
         if (xenpvXenDiskAdd(priv, domid, &spec->disks[i]) < 0)
             return -1;
@@ -388,6 +381,9 @@ xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spe
         if (xenpvXenNicAdd(priv, domid, (int)i, &spec->nics[i]) < 0)
             return -1;
     }
+    /* The framebuffer's backend is QEMU's. */
+    if (spec->vfb && xenpvXenDeviceModelStart(priv, domid, spec) < 0)
+        return -1;
     return 0;
 }
 
@@ -433,6 +429,8 @@ void
 xenpvXenDevicesRemove(xenpvXenPriv *priv, uint32_t domid)
 {
     size_t k;
+
+    xenpvXenDeviceModelStop(priv, domid);
 
     for (k = 0; k < G_N_ELEMENTS(xenpvXenDeviceKinds); k++) {
         const char *kind = xenpvXenDeviceKinds[k];

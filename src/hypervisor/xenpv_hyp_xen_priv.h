@@ -96,6 +96,10 @@ int xenpvXenGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_
 
 /* xenpv_hyp_xen_devices.c */
 int xenpvXenDiskDevid(const char *vdev);
+/* One device's backend and frontend directories (key, value lists), in
+ * one transaction. */
+int xenpvXenDeviceWrite(xenpvXenPriv *priv, uint32_t domid, const char *kind, int devid,
+                        GPtrArray *backendKV, GPtrArray *frontendKV);
 /* Bring one device up (nodes, backend probe, hotplug script), as at build. */
 int xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk);
 int xenpvXenNicAdd(xenpvXenPriv *priv, uint32_t domid, int devid, const xenpvNicSpec *nic);
@@ -114,6 +118,13 @@ int xenpvXenNicFind(xenpvXenPriv *priv, uint32_t domid, const char *mac);
 /* Its name in dom0 (the backend's vifname, else vifDOMID.DEVID), and its
  * device id in *@devid when not NULL; NULL with an error if there is none. */
 char *xenpvXenNicName(xenpvXenPriv *priv, uint32_t domid, const char *mac, int *devid);
+
+/* xenpv_hyp_xen_dm.c: QEMU as the device model of a PV framebuffer */
+int xenpvXenCheckFramebuffer(xenpvHypervisor *hyp, const char *type);
+/* The framebuffer and keyboard nodes, and QEMU serving them over VNC. */
+int xenpvXenDeviceModelStart(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
+/* QEMU stopped (found through the store) and its devices' nodes removed. */
+void xenpvXenDeviceModelStop(xenpvXenPriv *priv, uint32_t domid);
 
 /* xenpv_hyp_xen_hotplug.c */
 int xenpvXenDomainAttachDisk(xenpvHypervisor *hyp, uint32_t domid, const xenpvDiskSpec *disk);

@@ -47,6 +47,11 @@ xenpvBuildSpecClear(xenpvBuildSpec *spec)
         xenpvNicSpecClear(&spec->nics[i]);
     g_free(spec->nics);
     g_free(spec->vfbType);
+    g_free(spec->vncListen);
+    if (spec->vncPassword)
+        memset(spec->vncPassword, 0, strlen(spec->vncPassword));
+    g_free(spec->vncPassword);
+    g_free(spec->keymap);
     g_free(spec->bootloader);
     g_free(spec->bootloaderArgs);
     g_free(spec->cpuset);

@@ -209,6 +209,10 @@ struct _xenpvBuildSpec {
     size_t nnics;
     bool vfb;               /* PV framebuffer */
     char *vfbType;          /* "vnc" or "sdl" */
+    char *vncListen;        /* the address its VNC server listens on */
+    int vncPort;            /* its port (chosen by the driver: 5900 up) */
+    char *vncPassword;      /* VNC authentication; NULL: none */
+    char *keymap;           /* the VNC keyboard layout ("en-us"); NULL: default */
     char *bootloader;       /* run in dom0 to pick kernel/ramdisk/cmdline (pygrub) */
     char *bootloaderArgs;
     char *cpuset;           /* host CPUs the vCPUs may run on ("0-3,^2"); NULL: any */
@@ -266,6 +270,9 @@ struct _xenpvHypervisorOps {
     void (*close)(xenpvHypervisor *hyp);
 
     int (*getHostInfo)(xenpvHypervisor *hyp, xenpvHostInfo *info);
+    /* Can this host serve a PV framebuffer of @type ("vnc", "sdl")?  0, or
+     * -1 with VIR_ERR_CONFIG_UNSUPPORTED saying what is missing. */
+    int (*checkFramebuffer)(xenpvHypervisor *hyp, const char *type);
     /* NUMA nodes (memory, free memory) and each host CPU's node, socket
      * and core; clear @topo with xenpvHostTopologyClear. */
     int (*getHostTopology)(xenpvHypervisor *hyp, xenpvHostTopology *topo);

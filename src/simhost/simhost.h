@@ -10,6 +10,11 @@
 #include "xenpv_hypervisor.h"
 #include "simhost_store.h"
 #include "simhost_console.h"
+#include "simhost_fb.h"
+#include "simhost_vnc.h"
+
+/* The console font of VNC framebuffers: Debian's psf-unifont. */
+#define SIM_DEFAULT_VNC_FONT "/usr/share/consolefonts/Unifont-APL8x16.psf.gz"
 
 /* Domain-0's own work: its vCPU time is the host's uptime over this. */
 #define SIM_DOM0_LOAD_DIVISOR 20
@@ -47,6 +52,7 @@ struct _SimHostConfig {
     char *socketPath;
     char *pidfile;
     char *consoleDir;
+    char *vncFont;
     char *logFile;
     guint64 memoryMiB;
     guint64 dom0MemoryMiB;
@@ -86,6 +92,8 @@ struct _SimHost {
     guint64 dom0Pages;
     gint64 startUs;             /* Domain-0's vCPU time counts from here */
     guint64 *pcpuBusyNs;        /* per host CPU: time its vCPUs ran there */
+    SimFont *font;              /* for VNC framebuffers; NULL: none served */
+    char *fontError;            /* why there is none */
     /* Called whenever a domain changes state (the server fans it out). */
     void (*notify)(SimHost *host, gpointer opaque);
     gpointer notifyData;
@@ -135,6 +143,8 @@ struct _SimDomain {
 
     SimConsole *console;
     GString *consoleLine;       /* input typed at the prompt */
+    SimFb *fb;                  /* the PV framebuffer, showing the console */
+    SimVnc *vnc;                /* and its VNC server */
 
     GPtrArray *devices;         /* SimDevice*: disks and NICs */
     SimIoRates ioRates;

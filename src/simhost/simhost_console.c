@@ -21,6 +21,8 @@ struct _SimConsole {
     guint watch;
     SimConsoleInputFunc input;
     gpointer opaque;
+    SimConsoleOutputFunc tap;
+    gpointer tapOpaque;
 };
 
 static gboolean
@@ -119,9 +121,20 @@ simConsoleLogPath(SimConsole *console)
 }
 
 void
+simConsoleSetOutputTap(SimConsole *console, SimConsoleOutputFunc tap, gpointer opaque)
+{
+    console->tap = tap;
+    console->tapOpaque = opaque;
+}
+
+
+void
 simConsoleWrite(SimConsole *console, const char *data, gsize len)
 {
     int fd;
+
+    if (console->tap)
+        console->tap(data, len, console->tapOpaque);
 
     if (console->master >= 0) {
         g_autoptr(GString) crlf = g_string_sized_new(len + 16);

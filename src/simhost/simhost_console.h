@@ -17,5 +17,9 @@ void simConsoleFree(SimConsole *console);
 /* The pty slave's path, or NULL without a pty. */
 const char *simConsoleTty(SimConsole *console);
 const char *simConsoleLogPath(SimConsole *console);
+/* Also show every output in @tap (a framebuffer); NULL: none. */
+typedef void (*SimConsoleOutputFunc)(const char *data, gsize len, gpointer opaque);
+void simConsoleSetOutputTap(SimConsole *console, SimConsoleOutputFunc tap, gpointer opaque);
+
 /* Never blocks: what the pty cannot take now is dropped. */
 void simConsoleWrite(SimConsole *console, const char *data, gsize len);

@@ -273,10 +273,13 @@ static void
 writeVfb(SimDomain *dom, const xenpvBuildSpec *spec)
 {
     gboolean sdl = spec->vfbType && strcmp(spec->vfbType, "sdl") == 0;
+    g_autofree char *display = g_strdup_printf("%d", MAX(spec->vncPort - 5900, 0));
     const char *be[] = {
         "vnc", sdl ? "0" : "1",
         "sdl", sdl ? "1" : "0",
-        "vnclisten", "127.0.0.1",
+        "vnclisten", spec->vncListen ? spec->vncListen : "127.0.0.1",
+        "vncdisplay", display,
+        "vncunused", "0",
         NULL,
     };
 

@@ -33,6 +33,12 @@ simHostNew(const SimHostConfig *cfg)
     host->nextDomid = 1;
     host->startUs = g_get_monotonic_time();
     host->pcpuBusyNs = g_new0(guint64, MAX(cfg->cpus, 1));
+    if (cfg->vncFont) {
+        g_autoptr(GError) err = NULL;
+
+        if (!(host->font = simFontLoad(cfg->vncFont, &err)))
+            host->fontError = g_strdup(err->message);
+    }
     host->domains = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, simDomainFree);
     host->store = st = simStoreNew();
 
@@ -54,6 +60,8 @@ simHostFree(SimHost *host)
     g_hash_table_destroy(host->domains);
     simStoreFree(host->store);
     g_free(host->pcpuBusyNs);
+    simFontFree(host->font);
+    g_free(host->fontError);
     g_free(host);
 }
 
@@ -227,6 +235,46 @@ simDomainConsoleInput(const char *data, gsize len, gpointer opaque)
     simGuestConsoleInput(opaque, data, len);
 }
 
+static void
+simDomainConsoleOutput(const char *data, gsize len, gpointer opaque)
+{
+    SimDomain *dom = opaque;
+
+    simFbWrite(dom->fb, data, len);
+}
+
+
+/* The PV framebuffer: the console drawn into it, served over VNC. */
+static gboolean
+simDomainStartVnc(SimDomain *dom, const xenpvBuildSpec *spec, GError **error)
+{
+    SimHost *host = dom->host;
+
+    if (g_strcmp0(spec->vfbType, "vnc") != 0) {
+        g_set_error(error, XENPV_SIM_ERROR, EOPNOTSUPP,
+                    "a '%s' framebuffer is not served by the simulated host: use vnc",
+                    spec->vfbType ? spec->vfbType : "");
+        return FALSE;
+    }
+    if (!host->font) {
+        g_set_error(error, XENPV_SIM_ERROR, EOPNOTSUPP,
+                    "the simulated host serves no VNC framebuffer: %s", host->fontError);
+        return FALSE;
+    }
+    if (spec->vncPort < 0) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "VNC port %d is out of range", spec->vncPort);
+        return FALSE;
+    }
+    dom->fb = simFbNew(host->font);
+    if (!(dom->vnc = simVncNew(spec->vncListen ? spec->vncListen : "127.0.0.1", spec->vncPort,
+                               spec->vncPassword, dom->fb, dom->name,
+                               simDomainConsoleInput, dom, error)))
+        return FALSE;
+    simConsoleSetOutputTap(dom->console, simDomainConsoleOutput, dom);
+    return TRUE;
+}
+
+
 SimDomain *
 simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
                 guint64 restorePages, GError **error)
@@ -305,6 +353,10 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
         return NULL;
     }
     dom->console = simConsoleNew(host->cfg.consoleDir, dom->name, simDomainConsoleInput, dom);
+    if (spec->vfb && !simDomainStartVnc(dom, spec, error)) {
+        simDomainFree(dom);
+        return NULL;
+    }
     g_hash_table_insert(host->domains, GUINT_TO_POINTER(dom->domid), dom);
     simDevicesWrite(dom, spec);
     /* dom0's backends take their devices at once, the guest paused or not. */
@@ -330,6 +382,8 @@ simDomainFree(gpointer data)
         g_source_remove(dom->reactSource);
     if (dom->xenbusSource)
         g_source_remove(dom->xenbusSource);
+    simVncFree(dom->vnc);
+    simFbFree(dom->fb);
     simConsoleFree(dom->console);
     if (dom->mem)
         munmap(dom->mem, dom->memBytes);

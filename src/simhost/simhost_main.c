@@ -131,6 +131,8 @@ main(int argc, char **argv)
           "No HVM guests, like Xen on a CPU without VT-x or AMD-V (default)", NULL },
         { "console-dir", 0, 0, G_OPTION_ARG_FILENAME, &cfg.consoleDir,
           "Console logs (default /var/log/xenpv/console)", "DIR" },
+        { "vnc-font", 0, 0, G_OPTION_ARG_FILENAME, &cfg.vncFont,
+          "Console font of the VNC framebuffers (default " SIM_DEFAULT_VNC_FONT ")", "PATH" },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
         { NULL }
     };
@@ -178,6 +180,8 @@ main(int argc, char **argv)
         cfg.socketPath = g_strdup(XENPV_SIM_DEFAULT_SOCKET);
     if (!cfg.consoleDir)
         cfg.consoleDir = g_strdup("/var/log/xenpv/console");
+    if (!cfg.vncFont)
+        cfg.vncFont = g_strdup(SIM_DEFAULT_VNC_FONT);
     if (g_mkdir_with_parents(cfg.consoleDir, 0755) < 0) {
         fprintf(stderr, "xenpv-simhost: cannot create %s: %s\n", cfg.consoleDir,
                 g_strerror(errno));
@@ -213,9 +217,10 @@ main(int argc, char **argv)
         readyFd = -1;
     }
     g_message("serving on %s: %" G_GUINT64_FORMAT " MiB (Domain-0 %" G_GUINT64_FORMAT
-              " MiB), %u CPUs, pv32 %s, log-dirty %s, hvm %s", cfg.socketPath, cfg.memoryMiB,
-              cfg.dom0MemoryMiB, cfg.cpus, cfg.pv32 ? "yes" : "no",
-              cfg.logDirty ? "yes" : "no", cfg.hvm ? "yes" : "no");
+              " MiB), %u CPUs, pv32 %s, log-dirty %s, hvm %s, VNC %s", cfg.socketPath,
+              cfg.memoryMiB, cfg.dom0MemoryMiB, cfg.cpus, cfg.pv32 ? "yes" : "no",
+              cfg.logDirty ? "yes" : "no", cfg.hvm ? "yes" : "no",
+              host->font ? "yes" : host->fontError);
     g_main_loop_run(host->loop);
     g_message("shutting down: %u guests go with the host",
               g_hash_table_size(host->domains));
@@ -233,6 +238,7 @@ main(int argc, char **argv)
         unlink(cfg.pidfile);
     g_free(cfg.socketPath);
     g_free(cfg.consoleDir);
+    g_free(cfg.vncFont);
     g_free(cfg.pidfile);
     g_free(cfg.logFile);
     return ret;

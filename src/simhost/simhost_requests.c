@@ -92,6 +92,9 @@ reqInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     xenpvSimLineAddU64(reply->line, "hap", info.hap);
     xenpvSimLineAddU64(reply->line, "shadow", info.shadow);
     xenpvSimLineAddU64(reply->line, "nr_domains", g_hash_table_size(host->domains) + 1);
+    xenpvSimLineAddU64(reply->line, "vnc", host->font != NULL);
+    if (!host->font)
+        xenpvSimLineAddNamed(reply->line, "vnc_why", host->fontError ? host->fontError : "no font");
     return TRUE;
 }
 
@@ -179,6 +182,8 @@ reqDomInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     xenpvSimLineAddU64(reply->line, "pause_count", dom->pauseCount);
     if (simConsoleTty(dom->console))
         xenpvSimLineAddNamed(reply->line, "tty", simConsoleTty(dom->console));
+    if (dom->vnc)
+        xenpvSimLineAddU64(reply->line, "vnc_port", simVncPort(dom->vnc));
     return TRUE;
 }
 
@@ -315,6 +320,13 @@ specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
         spec->vfb = true;
         spec->vfbType = g_strdup(s);
     }
+    spec->vncListen = g_strdup(xenpvSimMsgGet(msg, "vnc_listen"));
+    spec->vncPassword = g_strdup(xenpvSimMsgGet(msg, "vnc_passwd"));
+    if ((v = xenpvSimMsgGetU64Default(msg, "vnc_port", 0)) > 65535) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "VNC port %" G_GUINT64_FORMAT " is out of range", v);
+        goto error;
+    }
+    spec->vncPort = v;
     return TRUE;
 
  error:

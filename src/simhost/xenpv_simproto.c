@@ -339,6 +339,12 @@ xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec)
         xenpvSimLineAddNic(line, i, &spec->nics[i]);
     if (spec->vfb)
         xenpvSimLineAddNamed(line, "vfb", spec->vfbType ? spec->vfbType : "vnc");
+    if (spec->vncListen)
+        xenpvSimLineAddNamed(line, "vnc_listen", spec->vncListen);
+    if (spec->vncPort > 0)
+        xenpvSimLineAddU64(line, "vnc_port", spec->vncPort);
+    if (spec->vncPassword)
+        xenpvSimLineAddNamed(line, "vnc_passwd", spec->vncPassword);
 }
 
 void
