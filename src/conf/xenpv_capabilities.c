@@ -67,8 +67,12 @@ xenpvCapabilitiesNew(const xenpvHostInfo *host, const xenpvPvshimHost *shim)
     g_autoptr(virCaps) caps = NULL;
 
     shim = xenpvShimOrNone(shim);
-    if (!(caps = virCapabilitiesNew(VIR_ARCH_X86_64, true, true)))
+    /* Offline migration moves a definition; live migration needs the
+     * hypervisor to track the pages a running guest dirties.  The data
+     * channel is TCP (TLS with VIR_MIGRATE_TLS). */
+    if (!(caps = virCapabilitiesNew(VIR_ARCH_X86_64, true, host->logDirty)))
         return NULL;
+    virCapabilitiesAddHostMigrateTransport(caps, "tcp");
 
     if (virGetHostUUID(caps->host.host_uuid) < 0)
         VIR_WARN("no host UUID available for the capabilities");

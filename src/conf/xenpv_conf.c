@@ -9,6 +9,8 @@
 #include "virerror.h"
 #include "virfile.h"
 #include "virlog.h"
+#include "virsocketaddr.h"
+#include "virstring.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -34,6 +36,12 @@ static const char *const xenpvConfigKeys[] = {
     "pvshim",
     "pvshim_path",
     "pvshim_extra",
+    "migration_address",
+    "migration_host",
+    "migration_port_min",
+    "migration_port_max",
+    "migration_allow",
+    "migration_io_timeout",
     NULL
 };
 
@@ -75,6 +83,12 @@ xenpvDriverConfigNew(const char *configFile)
     cfg->keepAliveInterval = XENPV_CONFIG_DEFAULT_KEEPALIVE_INTERVAL;
     cfg->keepAliveCount = XENPV_CONFIG_DEFAULT_KEEPALIVE_COUNT;
     cfg->pvshim = XENPV_CONFIG_DEFAULT_PVSHIM;
+    cfg->migrationAddress = g_strdup(XENPV_CONFIG_DEFAULT_MIGRATION_ADDRESS);
+    cfg->migrationPortMin = XENPV_CONFIG_DEFAULT_MIGRATION_PORT_MIN;
+    cfg->migrationPortMax = XENPV_CONFIG_DEFAULT_MIGRATION_PORT_MAX;
+    cfg->migrationAllow = g_new0(char *, 2);
+    cfg->migrationAllow[0] = g_strdup("*");
+    cfg->migrationIoTimeout = XENPV_CONFIG_DEFAULT_MIGRATION_IO_TIMEOUT;
     return cfg;
 }
 
@@ -88,6 +102,9 @@ xenpvDriverConfigFree(xenpvDriverConfig *cfg)
     g_free(cfg->simSocket);
     g_free(cfg->pvshimPath);
     g_free(cfg->pvshimExtra);
+    g_free(cfg->migrationAddress);
+    g_free(cfg->migrationHost);
+    g_strfreev(cfg->migrationAllow);
     g_free(cfg);
 }
 
@@ -180,6 +197,148 @@ xenpvConfigGetPvshim(virConf *conf, const char *path, xenpvDriverConfig *cfg)
 }
 
 
+static int
+xenpvConfigGetPort(virConf *conf, const char *path, const char *key, unsigned int *port)
+{
+    unsigned int value = *port;
+    int rc;
+
+    if ((rc = virConfGetValueUInt(conf, key, &value)) <= 0)
+        return rc;
+    if (value < 1024 || value > 65535) {
+        virReportError(VIR_ERR_CONF_SYNTAX,
+                       _("%s: '%s' must be a port between 1024 and 65535, not %u"),
+                       path, key, value);
+        return -1;
+    }
+    *port = value;
+    return 0;
+}
+
+
+/* A host name as DNS spells it: letters, digits, '-' and '.'. */
+static bool
+xenpvConfigIsHostName(const char *name)
+{
+    const char *p;
+
+    if (!*name || *name == '.' || *name == '-')
+        return false;
+    for (p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.')
+            return false;
+    }
+    return true;
+}
+
+
+int
+xenpvConfigCheckAllowEntry(const char *entry, char **why)
+{
+    virSocketAddr addr;
+    g_autofree char *host = NULL;
+    const char *slash;
+    unsigned int prefix;
+
+    if (STREQ(entry, "*"))
+        return 0;
+    if (g_str_has_prefix(entry, "*.")) {
+        if (xenpvConfigIsHostName(entry + 2))
+            return 0;
+        *why = g_strdup(_("a '*.' pattern must be followed by a domain name"));
+        return -1;
+    }
+    if ((slash = strchr(entry, '/'))) {
+        host = g_strndup(entry, slash - entry);
+        if (virSocketAddrParse(&addr, host, AF_UNSPEC) < 0 ||
+            virStrToLong_ui(slash + 1, NULL, 10, &prefix) < 0 ||
+            prefix > (VIR_SOCKET_ADDR_IS_FAMILY(&addr, AF_INET) ? 32 : 128)) {
+            virResetLastError();
+            *why = g_strdup(_("a network is an address, '/' and a prefix length"));
+            return -1;
+        }
+        return 0;
+    }
+    if (virSocketAddrParse(&addr, entry, AF_UNSPEC) >= 0)
+        return 0;
+    virResetLastError();
+    if (xenpvConfigIsHostName(entry))
+        return 0;
+    *why = g_strdup(_("not '*', an address, a network ADDR/PREFIX, a host name or '*.DOMAIN'"));
+    return -1;
+}
+
+
+static int
+xenpvConfigLoadMigration(xenpvDriverConfig *cfg, virConf *conf, const char *path)
+{
+    g_autofree char *address = NULL;
+    g_autofree char *host = NULL;
+    g_auto(GStrv) allow = NULL;
+    virSocketAddr addr;
+    size_t i;
+    int rc;
+
+    if (virConfGetValueString(conf, "migration_address", &address) < 0)
+        return -1;
+    if (address) {
+        if (virSocketAddrParse(&addr, address, AF_UNSPEC) < 0) {
+            virResetLastError();
+            virReportError(VIR_ERR_CONF_SYNTAX,
+                           _("%s: 'migration_address' must be an IPv4 or IPv6 address to listen on, not \"%s\""),
+                           path, address);
+            return -1;
+        }
+        g_free(cfg->migrationAddress);
+        cfg->migrationAddress = g_steal_pointer(&address);
+    }
+
+    if (virConfGetValueString(conf, "migration_host", &host) < 0)
+        return -1;
+    if (host) {
+        if (virSocketAddrParse(&addr, host, AF_UNSPEC) < 0 && !xenpvConfigIsHostName(host)) {
+            virResetLastError();
+            virReportError(VIR_ERR_CONF_SYNTAX,
+                           _("%s: 'migration_host' must be a host name or an address, not \"%s\""),
+                           path, host);
+            return -1;
+        }
+        virResetLastError();
+        g_free(cfg->migrationHost);
+        cfg->migrationHost = g_steal_pointer(&host);
+    }
+
+    if (xenpvConfigGetPort(conf, path, "migration_port_min", &cfg->migrationPortMin) < 0 ||
+        xenpvConfigGetPort(conf, path, "migration_port_max", &cfg->migrationPortMax) < 0)
+        return -1;
+    if (cfg->migrationPortMin > cfg->migrationPortMax) {
+        virReportError(VIR_ERR_CONF_SYNTAX,
+                       _("%s: 'migration_port_min' (%u) is above 'migration_port_max' (%u)"),
+                       path, cfg->migrationPortMin, cfg->migrationPortMax);
+        return -1;
+    }
+
+    if ((rc = virConfGetValueStringList(conf, "migration_allow", false, &allow)) < 0)
+        return -1;
+    if (rc > 0) {
+        for (i = 0; allow && allow[i]; i++) {
+            g_autofree char *why = NULL;
+
+            if (xenpvConfigCheckAllowEntry(allow[i], &why) < 0) {
+                virReportError(VIR_ERR_CONF_SYNTAX,
+                               _("%s: 'migration_allow' entry \"%s\": %s"),
+                               path, allow[i], why);
+                return -1;
+            }
+        }
+        g_strfreev(cfg->migrationAllow);
+        cfg->migrationAllow = allow ? g_steal_pointer(&allow) : g_new0(char *, 1);
+    }
+
+    return xenpvConfigGetTimeout(conf, path, "migration_io_timeout", &cfg->migrationIoTimeout);
+}
+
+
 int
 xenpvDriverConfigLoadFile(xenpvDriverConfig *cfg, const char *path)
 {
@@ -245,5 +404,5 @@ xenpvDriverConfigLoadFile(xenpvDriverConfig *cfg, const char *path)
     if (xenpvConfigGetPvshim(conf, path, cfg) < 0)
         return -1;
 
-    return 0;
+    return xenpvConfigLoadMigration(cfg, conf, path);
 }

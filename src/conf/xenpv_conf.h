@@ -30,6 +30,11 @@ int xenpvHypervisorKindFromString(const char *name);
 #define XENPV_CONFIG_DEFAULT_PVSHIM XENPV_PVSHIM_AUTO
 /* The most the shim's extra arguments may add to its command line. */
 #define XENPV_CONFIG_PVSHIM_EXTRA_MAX 512
+/* As libvirt's QEMU driver: the data channel of an incoming migration. */
+#define XENPV_CONFIG_DEFAULT_MIGRATION_ADDRESS "0.0.0.0"
+#define XENPV_CONFIG_DEFAULT_MIGRATION_PORT_MIN 49152
+#define XENPV_CONFIG_DEFAULT_MIGRATION_PORT_MAX 49215
+#define XENPV_CONFIG_DEFAULT_MIGRATION_IO_TIMEOUT 30
 
 typedef struct _xenpvDriverConfig xenpvDriverConfig;
 struct _xenpvDriverConfig {
@@ -45,7 +50,22 @@ struct _xenpvDriverConfig {
     xenpvPvshimMode pvshim;             /* never, auto, always (never DEFAULT) */
     char *pvshimPath;                   /* NULL: where Xen's packages put it */
     char *pvshimExtra;                  /* added to the shim's command line */
+    /* Incoming migrations: where the data channel listens, the name or
+     * address the source is told to connect to (NULL: this host's name),
+     * the ports it may use, and the source hosts allowed to connect
+     * ("*", an address, a network "ADDR/PREFIX", a host name, or
+     * "*.DOMAIN"; NULL-terminated). */
+    char *migrationAddress;
+    char *migrationHost;
+    unsigned int migrationPortMin;
+    unsigned int migrationPortMax;
+    char **migrationAllow;
+    /* Seconds a migration's data channel may make no progress. */
+    unsigned int migrationIoTimeout;
 };
+
+/* Is @entry a valid migration_allow entry?  0, or -1 with the reason. */
+int xenpvConfigCheckAllowEntry(const char *entry, char **why);
 
 /* A configuration holding every default; @configFile is only remembered. */
 xenpvDriverConfig *xenpvDriverConfigNew(const char *configFile);

@@ -146,6 +146,33 @@ test_caps_topology(void)
 }
 
 
+/* Live migration is advertised only where log-dirty exists; offline
+ * migration and the tcp transport always. */
+static void
+test_caps_migration(void)
+{
+    xenpvHostInfo host;
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        g_autoptr(virCaps) caps = NULL;
+        g_autofree char *xml = NULL;
+
+        host_init(&host, true);
+        host.logDirty = i == 1;
+        caps = xenpvCapabilitiesNew(&host, NULL);
+        g_assert_nonnull(caps);
+        xml = virCapabilitiesFormatXML(caps);
+        assert_contains(xml, "<migration_features>");
+        assert_contains(xml, "<uri_transport>tcp</uri_transport>");
+        if (host.logDirty)
+            assert_contains(xml, "<live/>");
+        else
+            assert_lacks(xml, "<live/>");
+    }
+}
+
+
 static void
 test_check_arch(void)
 {
@@ -551,6 +578,7 @@ main(int argc, char **argv)
     g_test_add_func("/driver/caps/with-pv32", test_caps_with_pv32);
     g_test_add_func("/driver/caps/without-pv32", test_caps_without_pv32);
     g_test_add_func("/driver/caps/topology", test_caps_topology);
+    g_test_add_func("/driver/caps/migration", test_caps_migration);
     g_test_add_func("/driver/caps/check-arch", test_check_arch);
     g_test_add_func("/driver/caps/check-guest-abi", test_check_guest_abi);
     g_test_add_func("/driver/domcaps/default", test_domcaps_default);

@@ -79,6 +79,13 @@ test_defaults_without_file(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(cfg->pvshim, ==, XENPV_PVSHIM_AUTO);
     g_assert_null(cfg->pvshimPath);
     g_assert_null(cfg->pvshimExtra);
+    g_assert_cmpstr(cfg->migrationAddress, ==, "0.0.0.0");
+    g_assert_null(cfg->migrationHost);
+    g_assert_cmpuint(cfg->migrationPortMin, ==, 49152);
+    g_assert_cmpuint(cfg->migrationPortMax, ==, 49215);
+    g_assert_cmpuint(g_strv_length(cfg->migrationAllow), ==, 1);
+    g_assert_cmpstr(cfg->migrationAllow[0], ==, "*");
+    g_assert_cmpuint(cfg->migrationIoTimeout, ==, 30);
 }
 
 
@@ -99,7 +106,13 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
                "keepalive_count = 9\n"
                "pvshim = \"always\"\n"
                "pvshim_path = \"/opt/xen/xen-shim\"\n"
-               "pvshim_extra = \"shim_mem=32M loglvl=all\"\n");
+               "pvshim_extra = \"shim_mem=32M loglvl=all\"\n"
+               "migration_address = \"192.0.2.12\"\n"
+               "migration_host = \"xenpv-b.example.org\"\n"
+               "migration_port_min = 50000\n"
+               "migration_port_max = 50010\n"
+               "migration_allow = [ \"192.0.2.11\", \"198.51.100.0/24\", \"xenpv-a\", \"*.example.org\", \"2001:db8::/32\" ]\n"
+               "migration_io_timeout = 7\n");
     g_assert_cmpint(xenpvDriverConfigLoadFile(cfg, fx->path), ==, 0);
     g_assert_cmpint(cfg->hypervisor, ==, XENPV_HYPERVISOR_SIM);
     g_assert_cmpstr(cfg->simSocket, ==, "/tmp/other.sock");
@@ -112,6 +125,13 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(cfg->pvshim, ==, XENPV_PVSHIM_ALWAYS);
     g_assert_cmpstr(cfg->pvshimPath, ==, "/opt/xen/xen-shim");
     g_assert_cmpstr(cfg->pvshimExtra, ==, "shim_mem=32M loglvl=all");
+    g_assert_cmpstr(cfg->migrationAddress, ==, "192.0.2.12");
+    g_assert_cmpstr(cfg->migrationHost, ==, "xenpv-b.example.org");
+    g_assert_cmpuint(cfg->migrationPortMin, ==, 50000);
+    g_assert_cmpuint(cfg->migrationPortMax, ==, 50010);
+    g_assert_cmpuint(g_strv_length(cfg->migrationAllow), ==, 5);
+    g_assert_cmpstr(cfg->migrationAllow[2], ==, "xenpv-a");
+    g_assert_cmpuint(cfg->migrationIoTimeout, ==, 7);
     g_assert_cmpstr(cfg->configFile, ==, fx->path);
 }
 
@@ -209,6 +229,40 @@ test_syntax_error(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
 
 
 static void
+test_migration_errors(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
+{
+    const char *const address[] = { "migration_address", "somewhere", fx->path, NULL };
+    const char *const port[] = { "migration_port_min", "80", fx->path, NULL };
+    const char *const order[] = { "migration_port_min", "migration_port_max", fx->path, NULL };
+    const char *const allow[] = { "migration_allow", "10.0.0.0/40", fx->path, NULL };
+    const char *const name[] = { "migration_allow", "bad name!", fx->path, NULL };
+    const char *const host[] = { "migration_host", "a b", fx->path, NULL };
+    const char *const timeout[] = { "migration_io_timeout", fx->path, NULL };
+
+    expect_error(fx, "migration_address = \"somewhere\"\n", VIR_ERR_CONF_SYNTAX, address);
+    expect_error(fx, "migration_port_min = 80\n", VIR_ERR_CONF_SYNTAX, port);
+    expect_error(fx, "migration_port_min = 50001\nmigration_port_max = 50000\n",
+                 VIR_ERR_CONF_SYNTAX, order);
+    expect_error(fx, "migration_allow = [ \"10.0.0.0/40\" ]\n", VIR_ERR_CONF_SYNTAX, allow);
+    expect_error(fx, "migration_allow = [ \"bad name!\" ]\n", VIR_ERR_CONF_SYNTAX, name);
+    expect_error(fx, "migration_host = \"a b\"\n", VIR_ERR_CONF_SYNTAX, host);
+    expect_error(fx, "migration_io_timeout = 0\n", VIR_ERR_CONF_SYNTAX, timeout);
+}
+
+
+static void
+test_migration_allow_empty(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
+{
+    g_autoptr(xenpvDriverConfig) cfg = xenpvDriverConfigNew(fx->path);
+
+    write_conf(fx, "migration_allow = [ ]\n");
+    g_assert_cmpint(xenpvDriverConfigLoadFile(cfg, fx->path), ==, 0);
+    g_assert_nonnull(cfg->migrationAllow);
+    g_assert_cmpuint(g_strv_length(cfg->migrationAllow), ==, 0);
+}
+
+
+static void
 test_kind_names(void)
 {
     g_assert_cmpstr(xenpvHypervisorKindToString(XENPV_HYPERVISOR_SIM), ==, "sim");
@@ -241,6 +295,8 @@ main(int argc, char **argv)
     ADD("/driver/conf/relative-socket", test_relative_socket);
     ADD("/driver/conf/bad-pvshim", test_bad_pvshim);
     ADD("/driver/conf/syntax-error", test_syntax_error);
+    ADD("/driver/conf/migration-errors", test_migration_errors);
+    ADD("/driver/conf/migration-allow-empty", test_migration_allow_empty);
     g_test_add_func("/driver/conf/kind-names", test_kind_names);
     return g_test_run();
 }
