@@ -536,7 +536,9 @@ xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
     size_t memBytes = 0;
     uint32_t id = 0;
     bool created = false;
+    xenpvDomainInfo info;
     int memfd = -1;
+    int rc;
     int ret = -1;
 
     if (xenpvSimRestoreHeader(fd, &hdr, &abi) < 0)
@@ -569,6 +571,14 @@ xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
     }
     if (xenpvSimRestoreRecords(fd, memfd, mem, MIN(hdr.memPages, memBytes / XENPV_PAGE_SIZE)) < 0)
         goto cleanup;
+    /* The memory was written through a mapping that outlives the host:
+     * the restore is done only if the host still has the domain. */
+    if ((rc = ops->getDomainInfo(hyp, id, &info)) <= 0) {
+        if (rc == 0)
+            xenpvSimStreamError(_("domain %u vanished from the simulated host while it was restored"),
+                                id);
+        goto cleanup;
+    }
     *domid = id;
     ret = 0;
 
