@@ -128,7 +128,38 @@ virDomainXMLPrivateDataCallbacks xenpvDomainPrivateDataCallbacks = {
     .parse = xenpvDomainObjPrivateParse,
 };
 
+static void *
+xenpvJobDataPrivateAlloc(void)
+{
+    return g_new0(xenpvJobDataPrivate, 1);
+}
+
+
+static void *
+xenpvJobDataPrivateCopy(void *data)
+{
+    xenpvJobDataPrivate *copy = g_new0(xenpvJobDataPrivate, 1);
+
+    *copy = *(xenpvJobDataPrivate *)data;
+    return copy;
+}
+
+
+static void
+xenpvJobDataPrivateFree(void *data)
+{
+    g_free(data);
+}
+
+
+/* libvirt's job framework gives every async job's data a private part:
+ * ours is what the stream reports of its progress. */
 virDomainJobObjConfig xenpvDomainJobConfig = {
+    .jobDataPrivateCb = {
+        .allocPrivateData = xenpvJobDataPrivateAlloc,
+        .copyPrivateData = xenpvJobDataPrivateCopy,
+        .freePrivateData = xenpvJobDataPrivateFree,
+    },
     .maxQueuedJobs = 0,
 };
 
@@ -285,6 +316,27 @@ xenpvDomainLoadedConfig(virDomainObj *vm)
     xenpvDomainObjPrivate *priv = vm->privateData;
 
     priv->archFromKernel = xenpvDomainDefTakeArchMarker(vm->newDef ? vm->newDef : vm->def);
+}
+
+
+void
+xenpvDomainDefDropAbi(virDomainDef *def)
+{
+    xmlNodePtr node;
+    xmlNodePtr next;
+
+    if (!def->metadata)
+        return;
+    for (node = def->metadata->children; node; node = next) {
+        next = node->next;
+        if (node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
+            STREQ((const char *)node->ns->href, XENPV_METADATA_NS_URI)) {
+            xmlUnlinkNode(node);
+            xmlFreeNode(node);
+        }
+    }
+    if (!def->metadata->children)
+        g_clear_pointer(&def->metadata, xmlFreeNode);
 }
 
 

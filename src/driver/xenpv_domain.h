@@ -11,6 +11,9 @@
 #define XENPV_METADATA_NS_URI "urn:xenpv:guest-abi:1"
 #define XENPV_METADATA_NS_PREFIX "xenpv"
 
+/* A migration under way (src/migration/xenpv_migration_priv.h). */
+typedef struct _xenpvMigration xenpvMigration;
+
 typedef struct _xenpvDomainObjPrivate xenpvDomainObjPrivate;
 struct _xenpvDomainObjPrivate {
     /* The guest's ABI as built (from its kernel, or from a save image);
@@ -36,6 +39,17 @@ struct _xenpvDomainObjPrivate {
      * xenpv_domain_arch.h).  Kept in the status XML and, for the persistent
      * definition, in the driver's config file; never in what users see. */
     bool archFromKernel;
+    /* The migration under way, in or out, while its async job is held. */
+    xenpvMigration *migration;
+};
+
+/* The private part of an async job's data (save, migration): the stream's
+ * progress as its back end last reported it. */
+typedef struct _xenpvJobDataPrivate xenpvJobDataPrivate;
+struct _xenpvJobDataPrivate {
+    uint64_t sentPages;
+    uint64_t remainingPages;
+    unsigned int iteration;
 };
 
 /* Private data callbacks and job configuration for the XML options. */
@@ -80,6 +94,10 @@ int xenpvDomainSaveConfigDef(xenpvDriver *driver, virDomainObj *vm, virDomainDef
 /* After a persistent definition was loaded from the config directory: take
  * the arch marker out of it into the private data. */
 void xenpvDomainLoadedConfig(virDomainObj *vm);
+
+/* Take the guest ABI that xenpvDomainSetAbi recorded out of a copy of a
+ * live definition that is to become a persistent one. */
+void xenpvDomainDefDropAbi(virDomainDef *def);
 
 /* Drop a transient domain that is no longer running from the list. */
 void xenpvDomainRemoveInactive(xenpvDriver *driver, virDomainObj *vm);

@@ -20,6 +20,7 @@
 #include "xenpv_capabilities.h"
 #include "xenpv_domain.h"
 #include "xenpv_entry.h"
+#include "xenpv_migration.h"
 #include "xenpv_native.h"
 #include "xenpv_save.h"
 
@@ -347,15 +348,17 @@ xenpvConnectSupportsFeature(virConnectPtr conn, int feature)
 
     switch ((virDrvFeature)feature) {
     case VIR_DRV_FEATURE_TYPED_PARAM_STRING:
-        return 1;
-    case VIR_DRV_FEATURE_MIGRATION_V1:
-    case VIR_DRV_FEATURE_MIGRATION_V2:
+    /* Migration: protocol v3 with parameters, client-managed or peer to
+     * peer, change protection, offline (docs/migration.md). */
     case VIR_DRV_FEATURE_MIGRATION_V3:
     case VIR_DRV_FEATURE_MIGRATION_P2P:
-    case VIR_DRV_FEATURE_MIGRATION_DIRECT:
     case VIR_DRV_FEATURE_MIGRATE_CHANGE_PROTECTION:
     case VIR_DRV_FEATURE_MIGRATION_OFFLINE:
     case VIR_DRV_FEATURE_MIGRATION_PARAMS:
+        return 1;
+    case VIR_DRV_FEATURE_MIGRATION_V1:
+    case VIR_DRV_FEATURE_MIGRATION_V2:
+    case VIR_DRV_FEATURE_MIGRATION_DIRECT:
     case VIR_DRV_FEATURE_XML_MIGRATABLE:
     case VIR_DRV_FEATURE_FD_PASSING:
     case VIR_DRV_FEATURE_REMOTE:
@@ -547,6 +550,18 @@ static virHypervisorDriver xenpvHypervisorDriver = {
     .domainManagedSaveRemove = xenpvDomainManagedSaveRemove,
     .domainManagedSaveGetXMLDesc = xenpvDomainManagedSaveGetXMLDesc,
     .domainOpenConsole = xenpvDomainOpenConsole,
+    .domainMigrateBegin3 = xenpvDomainMigrateBegin3,
+    .domainMigratePrepare3 = xenpvDomainMigratePrepare3,
+    .domainMigratePrepareTunnel3 = xenpvDomainMigratePrepareTunnel3,
+    .domainMigratePerform3 = xenpvDomainMigratePerform3,
+    .domainMigrateFinish3 = xenpvDomainMigrateFinish3,
+    .domainMigrateConfirm3 = xenpvDomainMigrateConfirm3,
+    .domainMigrateBegin3Params = xenpvDomainMigrateBegin3Params,
+    .domainMigratePrepare3Params = xenpvDomainMigratePrepare3Params,
+    .domainMigratePrepareTunnel3Params = xenpvDomainMigratePrepareTunnel3Params,
+    .domainMigratePerform3Params = xenpvDomainMigratePerform3Params,
+    .domainMigrateFinish3Params = xenpvDomainMigrateFinish3Params,
+    .domainMigrateConfirm3Params = xenpvDomainMigrateConfirm3Params,
 };
 
 

@@ -58,6 +58,9 @@ struct _xenpvDriver {
     GCond changeCond;
     guint64 changeSerial;
     GThreadPool *rescanPool;
+
+    /* The ports incoming migrations listen on (migration_port_min..max). */
+    virPortAllocatorRange *migrationPorts;
 };
 
 /* The driver, or NULL while it is not initialised (see xenpvInitFailure).

@@ -24,7 +24,9 @@ xenpvMonitorRescanWorker(gpointer data, gpointer opaque)
     priv = vm->privateData;
     g_atomic_int_set(&priv->rescanQueued, 0);
 
-    if (virDomainObjIsActive(vm) &&
+    /* A migration owns its domain's state until it ends: the domain is
+     * rescanned then. */
+    if (virDomainObjIsActive(vm) && vm->job->asyncJob == VIR_ASYNC_JOB_NONE &&
         virDomainObjBeginJob(vm, VIR_JOB_MODIFY) == 0) {
         xenpvProcessHandleChange(driver, vm);
         virDomainObjEndJob(vm);

@@ -135,6 +135,7 @@ xenpvProcessStart(xenpvDriver *driver,
     /* A migration's incoming job covers the start; anything else records
      * its own. */
     bool ownJob = priv->job.kind == XENPV_JOB_NONE;
+    int rc;
     int ret = -1;
 
     if (virDomainObjIsActive(vm)) {
@@ -179,13 +180,17 @@ xenpvProcessStart(xenpvDriver *driver,
         goto cleanup;
     recorded = true;
 
-    if (restoreFd >= 0) {
-        if (ops->domainRestore(&driver->hyp, &spec, restoreFd, &domid) < 0)
-            goto cleanup;
-    } else {
-        if (ops->domainCreate(&driver->hyp, &spec, &domid) < 0)
-            goto cleanup;
-    }
+    /* A restore reads the whole guest (from a migration's channel, for as
+     * long as it takes to arrive): queries go on meanwhile, the job keeps
+     * everyone else out. */
+    virObjectUnlock(vm);
+    if (restoreFd >= 0)
+        rc = ops->domainRestore(&driver->hyp, &spec, restoreFd, &domid);
+    else
+        rc = ops->domainCreate(&driver->hyp, &spec, &domid);
+    virObjectLock(vm);
+    if (rc < 0)
+        goto cleanup;
     created = true;
     vm->def->id = domid;
     xenpvDomainNameInterfaces(vm->def);

@@ -3,7 +3,8 @@
  * view of it in step with the hypervisor.
  *
  * Every function here expects the domain object locked with a job held
- * (or, during daemon start, no client able to reach it yet).
+ * (or, during daemon start, no client able to reach it yet).  A start drops
+ * the lock while the back end builds or restores the domain.
  */
 #pragma once
 

@@ -11,6 +11,8 @@
  *           paused) and the image removed.  If it is gone the save had
  *           finished but for the bookkeeping: a complete image is kept and
  *           the domain is shut off as saved.
+ *
+ * Migrations are the migration code's (xenpv_migration_recover.c).
  */
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 #include "virlog.h"
 
 #include "xenpv_domain_stream.h"
+#include "xenpv_migration.h"
 #include "xenpv_process.h"
 #include "xenpv_save_image.h"
 
@@ -126,6 +129,9 @@ xenpvRecoverJob(xenpvDriver *driver, virDomainObj *vm)
         break;
     case XENPV_JOB_MIGRATION_OUT:
     case XENPV_JOB_MIGRATION_IN:
+        /* Its own record: kept when the job cannot be settled yet. */
+        xenpvMigrationRecover(driver, vm);
+        return;
     case XENPV_JOB_LAST:
     default:
         VIR_ERROR(_("domain '%s' records an unknown job %d"), vm->def->name, priv->job.kind);

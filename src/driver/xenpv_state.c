@@ -18,6 +18,7 @@
 #include "xenpv_domain.h"
 #include "xenpv_domain_graphics.h"
 #include "xenpv_domain_xmlopt.h"
+#include "xenpv_migration.h"
 #include "xenpv_monitor.h"
 #include "xenpv_process.h"
 #include "xenpv_recover.h"
@@ -45,6 +46,7 @@ xenpvDriverFree(xenpvDriver *driver)
     if (driver->domains)
         xenpvMonitorStop(driver);
     xenpvDriverChangesClear(driver);
+    xenpvMigrationShutdown(driver);
     virObjectUnref(driver->domains);
     virObjectUnref(driver->domainEventState);
     virObjectUnref(driver->xmlopt);
@@ -293,7 +295,8 @@ xenpvStateInitialize(bool privileged,
         goto cleanup;
     }
 
-    if (xenpvDriverMakeDirs(driver) < 0)
+    if (xenpvDriverMakeDirs(driver) < 0 ||
+        xenpvMigrationInit(driver) < 0)
         goto cleanup;
 
     if (!(driver->caps = xenpvCapabilitiesNew(&driver->hostInfo, &driver->shim)))

@@ -1,0 +1,139 @@
+/*
+ * xenpv_migration_priv.h: what the files of src/migration share: the
+ * phases a migration goes through (recorded in the domain's status, see
+ * xenpv_domain_job.h), and the state of one migration while it runs.
+ *
+ * Locking: a migration runs under the domain's async job (MIGRATION_OUT on
+ * the source, MIGRATION_IN on the destination), held from Begin (Prepare)
+ * to Confirm (Finish) across the API calls, so that only queries and
+ * destroy run beside it.  Its state hangs off the domain's private data
+ * and is changed with the domain locked, except the fields marked
+ * (lock), which the migration's own threads (the source's watcher, the
+ * destination's listener and receiver) share under its mutex: those
+ * threads never wait for the domain's lock while holding it, and API
+ * calls drop the domain's lock before waiting for them.
+ */
+#pragma once
+
+#include "xenpv_domain.h"
+#include "xenpv_migration_channel.h"
+#include "xenpv_migration_cookie.h"
+#include "xenpv_migration_listen.h"
+#include "xenpv_migration_params.h"
+
+typedef enum {
+    XENPV_MIGRATION_PHASE_NONE = 0,
+    /* Source. */
+    XENPV_MIGRATION_PHASE_BEGIN = 1,        /* begun: nothing moved yet */
+    XENPV_MIGRATION_PHASE_PERFORM = 2,      /* the guest's stream is being sent */
+    XENPV_MIGRATION_PHASE_PERFORMED = 3,    /* sent and built at the destination */
+    XENPV_MIGRATION_PHASE_FINISHING = 4,    /* tunnelled: the destination's Finish called */
+    XENPV_MIGRATION_PHASE_COMMITTED = 5,    /* the guest is the destination's now */
+    /* Destination. */
+    XENPV_MIGRATION_PHASE_PREPARED = 11,    /* waiting for, or receiving, the stream */
+    XENPV_MIGRATION_PHASE_RECEIVED = 12,    /* built from the stream, paused */
+    XENPV_MIGRATION_PHASE_RUN = 13,         /* the source let go: the guest runs here */
+} xenpvMigrationPhase;
+
+struct _xenpvMigration {
+    xenpvDriver *driver;
+    virDomainObj *vm;           /* referenced */
+    unsigned long flags;
+    GMutex lock;
+    GCond cond;
+
+    /* Source. */
+    bool performing;                    /* Perform runs: a client going away
+                                         * only marks clientGone */
+    bool clientGone;
+    xenpvMigrationChannel *channel;     /* direct: from Perform to Confirm */
+    GThread *watcher;                   /* answers the destination's COMMIT */
+    bool wasPaused;
+    int prevReason;                     /* the state's reason before */
+    bool committed;                     /* (lock) GO was recorded and sent */
+    bool watcherDone;                   /* (lock) */
+
+    /* Destination. */
+    xenpvMigrationListener *listener;
+    char token[XENPV_MIGRATION_TOKEN_HEX + 1];
+    xenpvGuestAbi abi;
+    xenpvContainer container;           /* what the stream restores into */
+    bool sourcePaused;
+    unsigned int ioTimeout;
+    xenpvMigrationChannel *inChannel;   /* (lock) the accepted connection */
+    GThread *receiver;                  /* (lock) */
+    int outcome;                        /* (lock) 0 pending, 1 built, -1 failed */
+    virErrorPtr error;                  /* (lock) why it failed */
+    bool stopping;                      /* (lock) tear-down under way */
+};
+
+/* Allocate and attach to @vm's private data; detach and free. */
+xenpvMigration *xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags);
+void xenpvMigrationFree(xenpvMigration *mig);
+
+/* Record @phase of the job in the status; -1 with an error when the
+ * status cannot be written. */
+int xenpvMigrationSetPhase(xenpvDriver *driver, virDomainObj *vm, xenpvMigrationPhase phase);
+
+/* Start a cookie of this host's: its host and domain parts, the stream
+ * part (this back end's) if @parts asks, and @parts marked present (the
+ * caller fills the rest). */
+void xenpvMigrationCookieOwn(xenpvDriver *driver, virDomainObj *vm, unsigned int parts,
+                             xenpvMigrationCookie *cookie);
+
+/* "the destination host 'b'" and the like, for messages. */
+char *xenpvMigrationPeerName(const char *role, const char *host);
+
+/* Source (xenpv_migration_src.c). */
+char *xenpvMigrationSrcBegin(xenpvDriver *driver, virDomainObj *vm,
+                             const xenpvMigrationParams *mp, unsigned long flags,
+                             char **cookieout, int *cookieoutlen, bool keepJob);
+int xenpvMigrationSrcPerform(xenpvDriver *driver, virDomainObj *vm,
+                             const xenpvMigrationParams *mp, unsigned long flags,
+                             const char *cookiein, int cookieinlen,
+                             char **cookieout, int *cookieoutlen,
+                             virStreamPtr tunnel);
+int xenpvMigrationSrcConfirm(xenpvDriver *driver, virDomainObj *vm,
+                             unsigned long flags, bool cancelled);
+/* The guest is the destination's: destroy it here, and undefine it if
+ * @flags say so. */
+void xenpvMigrationSrcHandOver(xenpvDriver *driver, virDomainObj *vm, unsigned long flags);
+/* The guest stays here: its state as before the migration. */
+void xenpvMigrationSrcRestoreState(virDomainObj *vm, bool wasPaused, int pausedReason);
+/* Has the source given the guest to the destination? */
+bool xenpvMigrationSrcCommitted(virDomainObj *vm);
+/* Tunnelled: the destination's Finish ran the guest; record it. */
+int xenpvMigrationSrcCommitTunnel(xenpvDriver *driver, virDomainObj *vm);
+
+/* Destination (xenpv_migration_dst.c). */
+int xenpvMigrationDstPrepare(xenpvDriver *driver, virConnectPtr dconn,
+                             const xenpvMigrationParams *mp, unsigned long flags,
+                             const char *domXML,
+                             const char *cookiein, int cookieinlen,
+                             char **cookieout, int *cookieoutlen,
+                             const char *uriIn, char **uriOut,
+                             virStreamPtr tunnel);
+virDomainPtr xenpvMigrationDstFinish(xenpvDriver *driver, virConnectPtr dconn,
+                                     const xenpvMigrationParams *mp, unsigned long flags,
+                                     const char *cookiein, int cookieinlen,
+                                     char **cookieout, int *cookieoutlen,
+                                     bool cancelled);
+
+/* The incoming guest is this host's: run it (unless @flags say PAUSED or
+ * it was paused at the source) and make it persistent (PERSIST_DEST, from
+ * @persistXml if given). */
+int xenpvMigrationDstRun(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
+                         bool sourcePaused, const char *persistXml);
+
+/* Preflight (xenpv_migration_preflight.c): can this host take the guest
+ * the source's cookie and @def describe?  Each refusal names its cause. */
+int xenpvMigrationPreflight(xenpvDriver *driver, virDomainDef *def,
+                            const xenpvMigrationCookie *src, unsigned long flags,
+                            const char *peer);
+
+/* Peer to peer (xenpv_migration_p2p.c): the whole sequence, from the
+ * source daemon, against @dconnuri. */
+int xenpvMigrationPeer2Peer(xenpvDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                            const char *dconnuri, virTypedParameterPtr params,
+                            int nparams, const xenpvMigrationParams *mp,
+                            unsigned long flags);
