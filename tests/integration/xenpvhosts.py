@@ -67,8 +67,9 @@ the host):
     .cut_link(mode='down'|'drop'), .restore_link(),
         .shape_link(rate=None, delay=None), .unshape_link()
     Host keyword arguments (host_defaults, host_args per name): memory_mib,
-        cpus, pv32, log_dirty, shutdown_ack_timeout, stock_drivers,
-        libvirtd_conf and xenpv_conf (extra lines for those files)
+        cpus, pv32, log_dirty, hvm (PVH containers, for the PV-shim),
+        shutdown_ack_timeout, stock_drivers, libvirtd_conf and xenpv_conf
+        (extra lines for those files)
 Stranger: .name .address, .run, .python, .spawn, .probe, .reaches, the link
     helpers (no libvirtd, no mount or UTS namespace of its own)
 Node.probe(address, port, data=b'', wait=1.0, timeout=5.0) -> Probe
@@ -470,11 +471,12 @@ class Host(Node, HostBase):
     restore_link, shape_link, unshape_link; simhost_log_tail."""
 
     def __init__(self, lab, name, address, link, memory_mib=4096, cpus=4, pv32=True,
-                 log_dirty=True, shutdown_ack_timeout=xenpvlab.SHUTDOWN_ACK_TIMEOUT,
+                 log_dirty=True, hvm=False, shutdown_ack_timeout=xenpvlab.SHUTDOWN_ACK_TIMEOUT,
                  stock_drivers=('secret',), libvirtd_conf='', xenpv_conf=''):
         Node.__init__(self, lab, name, address, link)
         HostBase.__init__(self, lab.tap, memory_mib=memory_mib, cpus=cpus, pv32=pv32,
-                          log_dirty=log_dirty, shutdown_ack_timeout=shutdown_ack_timeout,
+                          log_dirty=log_dirty, hvm=hvm,
+                          shutdown_ack_timeout=shutdown_ack_timeout,
                           stock_drivers=stock_drivers)
         self.host_uuid = str(uuid.uuid5(uuid.NAMESPACE_DNS, name + '.xenpv-lab'))
         self.remains = os.path.join(LAB_DIR, 'remains', name)
