@@ -34,6 +34,13 @@ try:
     if how == 'migrate3':
         ddom = dom.migrate3(libvirt.open(dest), params, flags)
         print(json.dumps({'ok': True, 'name': ddom.name()}))
+    elif how == 'migrate':
+        # The protocol's forms without parameters.
+        ddom = dom.migrate(libvirt.open(dest), flags, params.get('dname'), None, 0)
+        print(json.dumps({'ok': True, 'name': ddom.name()}))
+    elif how == 'migrateToURI':
+        dom.migrateToURI(dest, flags, None, 0)
+        print(json.dumps({'ok': True}))
     else:
         dom.migrateToURI3(dest, params, flags)
         print(json.dumps({'ok': True}))
@@ -92,6 +99,18 @@ def modes(tap, lab):
         g.name = 'mover'
         g.only_on(b, [a], 'python migrate3')
         g.intact_on(b, 'python migrate3')
+        # python: migrate (libvirt's client then calls the protocol's forms
+        # without parameters) and migrateToURI, peer to peer.
+        r = py_migrate(b, 'migrate', a.uri(), 'mover', {}, LIVE)
+        tap.ok(r.get('ok') and r.get('name') == 'mover',
+               'python migrate (Begin3, Prepare3, Perform3, Finish3, Confirm3)', repr(r))
+        g.only_on(a, [b], 'python migrate')
+        g.intact_on(a, 'python migrate')
+        r = py_migrate(a, 'migrateToURI', b.uri(), 'mover', {},
+                       LIVE | libvirt.VIR_MIGRATE_PEER2PEER)
+        tap.ok(r.get('ok'), 'python migrateToURI, peer to peer', repr(r))
+        g.only_on(b, [a], 'python migrateToURI')
+        g.intact_on(b, 'python migrateToURI')
         b.virsh('destroy', 'mover')
 
     # nova's call: migrateToURI3, peer to peer, persistent, source
