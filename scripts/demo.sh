@@ -101,6 +101,10 @@ If libvirtd was started before the xenpv driver was installed, restart it
 EOF
     exit 1
 else
+    # Outside systemd, libvirtd as a daemon logs to this directory and does
+    # not create it: libvirt-daemon-system ships it, a bare libvirt-daemon
+    # does not.
+    mkdir -p /var/log/libvirt
     if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] &&
        systemctl cat libvirtd.service >/dev/null 2>&1; then
         systemctl start libvirtd.service
