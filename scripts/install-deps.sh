@@ -20,8 +20,13 @@ while [ $# -gt 0 ]; do
         *) echo "usage: install-deps.sh [--with NAME]..." >&2; exit 2 ;;
     esac
 done
+# As root, directly; as another user, through sudo when there is one.
 sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null ||
+        { echo "install-deps: run me as root (there is no sudo here)" >&2; exit 1; }
+    sudo="sudo"
+fi
 
 src_list=/etc/apt/sources.list.d/xenpv-debian-src.sources
 if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then

@@ -18,6 +18,12 @@ summary() {  # summary PASSED FAILED SKIPPED
     echo "$line"
 }
 
+if [ "$(id -u)" != 0 ]; then
+    echo "run-tests: run me as root (sudo bash scripts/run-tests.sh): the tests build their labs out of namespaces and mounts" >&2
+    summary 0 1 0
+    exit 1
+fi
+
 if ! bash scripts/install-deps.sh; then
     echo "run-tests: installing the dependencies failed" >&2
     summary 0 1 0
