@@ -68,6 +68,8 @@ fi
 
 # --- on this machine ---
 [ "$(id -u)" = 0 ] || { echo "Bail out! the fresh-root test needs root (debootstrap, namespaces, mounts)"; exit 1; }
+# The checkout may belong to another user than root.
+git() { command git -c safe.directory="$src" "$@"; }
 commit=$(git -C "$src" rev-parse --short HEAD 2>/dev/null) ||
     { echo "1..0 # SKIP $src is not a git checkout: nothing to clone"; exit 0; }
 
