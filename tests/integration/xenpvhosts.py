@@ -485,7 +485,11 @@ class Host(Node, HostBase):
 
     # how the test process reaches the host -------------------------------
     def nsenter_flags(self):
-        return ['-n', '-m', '-u']
+        # -r: the anchor's root directory.  Entering a mount namespace
+        # otherwise puts the command at that namespace's own root, outside
+        # any chroot the lab runs in (the fresh-root test runs the suite in
+        # one).
+        return ['-n', '-m', '-u', '-r']
 
     def unshare_flags(self):
         return ['--net', '--mount', '--uts', '--propagation', 'private']
