@@ -276,7 +276,12 @@ class Tap:
                 raise Bail('python3-libvirt is missing for %s' % sys.executable)
             main(self)
         except Bail as e:
-            self._emit('Bail out! %s' % e)
+            # One TAP line: the reason's further lines go before it as
+            # comments (meson refuses lines that are not TAP).
+            first, _, rest = str(e).partition('\n')
+            if rest:
+                self.diag(rest)
+            self._emit('Bail out! %s' % first)
             status = 1
         except Exception:
             self.ok(False, 'test body ran to its end', traceback.format_exc())
