@@ -180,8 +180,12 @@ static char *
 readLine(xenpvSimClient *client, gint64 deadline, GError **error)
 {
     for (;;) {
-        guint8 *nl = memchr(client->inbuf->data, '\n', client->inbuf->len);
+        guint8 *nl = NULL;
 
+        /* An empty GByteArray has no data at all (NULL): memchr must not
+         * be given that. */
+        if (client->inbuf->len > 0)
+            nl = memchr(client->inbuf->data, '\n', client->inbuf->len);
         if (nl) {
             size_t len = nl - client->inbuf->data;
             char *line = g_strndup((char *)client->inbuf->data, len);
