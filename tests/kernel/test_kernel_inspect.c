@@ -348,6 +348,25 @@ noteValueOffset(const guint8 *p, gsize len, guint32 type, guint32 descsz)
 }
 
 
+/* Little-endian stores at any offset: note values in a kernel image are
+ * only 4-byte aligned, so an 8-byte value cannot be stored through a
+ * guint64 pointer. */
+static void
+putLe32(guint8 *at, guint32 value)
+{
+    value = GUINT32_TO_LE(value);
+    memcpy(at, &value, sizeof(value));
+}
+
+
+static void
+putLe64(guint8 *at, guint64 value)
+{
+    value = GUINT64_TO_LE(value);
+    memcpy(at, &value, sizeof(value));
+}
+
+
 /* Damage one field at a time and check the error says so. */
 static void
 testTargetedCorruption(void)
@@ -400,7 +419,7 @@ testTargetedCorruption(void)
     RESTORE();
 
     /* The first note's name size points past the note segment. */
-    *(guint32 *)(p + note->p_offset) = 0xfffffff0;
+    putLe32(p + note->p_offset, 0xfffffff0);
     expectError(p, len, XENPV_KERNEL_ERROR_CORRUPT, "note");
     RESTORE();
 
@@ -427,19 +446,19 @@ testTargetedCorruption(void)
 
     /* ENTRY before the image. */
     off = noteValueOffset(p, len, 1, 8);
-    *(guint64 *)(p + off) = BASE_64 - 0x1000;
+    putLe64(p + off, BASE_64 - 0x1000);
     expectError(p, len, XENPV_KERNEL_ERROR_CORRUPT, "entry point");
     RESTORE();
 
     /* HYPERCALL_PAGE far past the image. */
     off = noteValueOffset(p, len, 2, 8);
-    *(guint64 *)(p + off) = BASE_64 + 0x10000000;
+    putLe64(p + off, BASE_64 + 0x10000000);
     expectError(p, len, XENPV_KERNEL_ERROR_CORRUPT, "hypercall page");
     RESTORE();
 
     /* VIRT_BASE as a 3-byte number. */
     off = noteValueOffset(p, len, 3, 8);
-    *(guint32 *)(p + off - 12) = GUINT32_TO_LE(3);
+    putLe32(p + off - 12, 3);
     expectError(p, len, XENPV_KERNEL_ERROR_CORRUPT, "3-byte number");
     RESTORE();
 

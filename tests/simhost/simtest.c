@@ -270,7 +270,9 @@ simTestWriteKernel(const char *path, xenpvGuestAbi abi, gboolean pv)
         ph[1].p_filesz = ph[1].p_memsz = notes->len;
         ph[1].p_align = 4;
     }
-    memcpy(img->data + notesOff, notes->data, notes->len);
+    /* A non-PV kernel has no notes, and an empty array no data. */
+    if (notes->len)
+        memcpy(img->data + notesOff, notes->data, notes->len);
     return g_file_set_contents(path, (const char *)img->data, img->len, NULL);
 }
 

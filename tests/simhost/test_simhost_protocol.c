@@ -131,8 +131,9 @@ test_malformed_requests(void)
 
     for (i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree char *reply = rawCall(fd, bad[i], strlen(bad[i]));
+        g_autofree char *request = g_strchomp(g_strdup(bad[i]));
 
-        g_test_message("%s -> %s", g_strchomp(g_strdup(bad[i])), reply);
+        g_test_message("%s -> %s", request, reply);
         g_assert_true(g_str_has_prefix(reply, "ERR E"));
     }
     {
