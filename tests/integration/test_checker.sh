@@ -68,10 +68,14 @@ cleanup() {
     [ -n "$event_pid" ] && stop_pid "$event_pid"
     [ -f "$lvd_pidfile" ] && stop_pid "$(cat "$lvd_pidfile")"
     [ -f "$sim_pidfile" ] && stop_pid "$(cat "$sim_pidfile")"
+    event_pid=
+    rm -f "$lvd_pidfile" "$sim_pidfile"
 }
 trap cleanup EXIT
 
 [ "${XENPV_IN_LAB:-}" = 1 ] && [ $$ = 1 ] || bail "not inside tests/lab/enter.sh"
+. "$src/tests/lab/sanitizers.sh"
+sanitizers_init
 
 # --- the host, as an administrator sets it up -----------------------------
 for f in "$build/src/driver/libvirt_driver_libxl.so" "$build/src/simhost/xenpv-simhost" \
@@ -98,8 +102,10 @@ EOF
 timeout=10 poll test -S "$sim_sock" || bail "no simhost socket $sim_sock"
 
 start_libvirtd() {
-    LIBVIRT_DRIVER_DIR=$drivers /usr/sbin/libvirtd --daemon --pid-file "$lvd_pidfile" &&
-        timeout=30 poll sock_up
+    LIBVIRT_DRIVER_DIR=$drivers sanitized_libvirt \
+        /usr/sbin/libvirtd --daemon --pid-file "$lvd_pidfile" &&
+        timeout=30 poll sock_up &&
+        sanitizer_runtime_loaded "$(cat "$lvd_pidfile")"
 }
 start_libvirtd || bail "libvirtd did not come up: $(tail -n 20 "$lvd_log" 2>/dev/null)"
 
@@ -184,6 +190,14 @@ ok $? "$name is running after the restart" "$(vsh list --all 2>&1)"
 ok $? "$name has the same domain id ($id) after the restart"
 check "destroy after the restart" vsh destroy "$name"
 check "undefine after the restart" vsh undefine "$name"
+
+# Stopped first: what the daemons report at exit counts too.
+cleanup
+if [ -n "${XENPV_SANITIZERS:-}" ]; then
+    reports=$(sanitizer_reports)
+    [ -z "$reports" ]
+    ok $? "no $XENPV_SANITIZERS report from any program of the lab" "$reports"
+fi
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -41,6 +41,13 @@ cleanup() {
 trap cleanup EXIT
 
 [ "${XENPV_IN_LAB:-}" = 1 ] && [ $$ = 1 ] || bail "not inside tests/lab/enter.sh"
+if [ -n "${XENPV_SANITIZERS:-}" ]; then
+    # The demo installs the module and starts libvirtd as a user does, and a
+    # user's libvirtd has no sanitizer runtime to load an instrumented module
+    # with; the daemon's work is what the other integration tests check.
+    echo "1..0 # SKIP the demo installs a normal build, not a $XENPV_SANITIZERS one"
+    exit 0
+fi
 
 # A fresh /run (no dbus, no systemd, no host pid files) ...
 mount -t tmpfs -o mode=0755 tmpfs /run || bail "cannot mount /run"

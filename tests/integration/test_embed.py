@@ -17,7 +17,7 @@ EMBED_URI = 'xen:///embed?root=%s' % ROOT
 
 
 def embed_env():
-    env = dict(os.environ)
+    env = xenpvlab.sanitizer_env(dict(os.environ), libvirt_process=True)
     env['LIBVIRT_DRIVER_DIR'] = xenpvlab.DRIVER_DIR
     return env
 
@@ -159,4 +159,4 @@ def body(tap, lab):
 
 
 if __name__ == '__main__':
-    xenpvlab.main(body, libvirtd=False)
+    xenpvlab.main(body, libvirtd=False, in_process_driver=True)

@@ -64,6 +64,18 @@ DOMAIN_RNG = '/usr/share/libvirt/schemas/domain.rng'
 URI = 'xen:///system'
 SHUTDOWN_ACK_TIMEOUT = 3
 
+# A sanitizer build (meson's test setup says so, tests/meson.build): the
+# sanitizers' names, and the ASan runtime of the compiler that built it, to
+# preload into the programs that load our module (libvirtd, virsh or python
+# on xen:///embed); the module brings UBSan's runtime in itself.  Every
+# program writes its reports under SANITIZER_LOG_DIR, in the host it runs in;
+# a test checks them once its body and clean-up are over.
+SANITIZERS = os.environ.get('XENPV_SANITIZERS', '')
+SANITIZER_PRELOAD = [p for p in os.environ.get('XENPV_SANITIZER_PRELOAD', '').split(':') if p]
+SANITIZER_LOG_DIR = '/var/log/xenpv/sanitizers'
+# The options meson's test setup gives, before the lab adds to them.
+SANITIZER_OPTIONS = {k: os.environ.get(k, '') for k in ('ASAN_OPTIONS', 'UBSAN_OPTIONS')}
+
 
 class Result:
     """What a command did: rc, stdout, stderr (and the argv, for diagnostics)."""
@@ -186,6 +198,98 @@ def log_errors(lines=8, path=LIBVIRTD_LOG):
               if (': error : ' in line or ': warning : ' in line)
               and not any(n in line for n in NOISE)]
     return 'libvirtd log, last errors:\n' + '\n'.join(picked[-lines:])
+
+
+# --- sanitizer builds ---------------------------------------------------------
+
+def sanitizer_vars(libvirt_process=False, leaks=True):
+    """The environment variables of a program of a sanitizer build ({} in
+    another build): each report goes to a file under SANITIZER_LOG_DIR whose
+    name ends in the process id.  A @libvirt_process (libvirtd, or a program
+    that loads the module on xen:///embed) is not instrumented itself: it
+    gets the ASan runtime preloaded, and unwinds allocation stacks by frame
+    pointers (ten times faster in libvirt; the stack of a bad access itself
+    is always complete) unless XENPV_SANITIZER_FULL_STACKS=1 asks for full
+    ones.  Without @leaks, no leak check at exit (for python, whose own
+    allocations alive at exit would drown the module's)."""
+    if not SANITIZERS:
+        return {}
+    asan = [SANITIZER_OPTIONS['ASAN_OPTIONS'], 'log_path=%s/asan' % SANITIZER_LOG_DIR]
+    ubsan = [SANITIZER_OPTIONS['UBSAN_OPTIONS'], 'log_path=%s/ubsan' % SANITIZER_LOG_DIR]
+    env = {}
+    if libvirt_process:
+        env['LD_PRELOAD'] = ':'.join(SANITIZER_PRELOAD)
+        if os.environ.get('XENPV_SANITIZER_FULL_STACKS') != '1':
+            asan.append('fast_unwind_on_malloc=1')
+    if not leaks:
+        asan.append('detect_leaks=0')
+    env['ASAN_OPTIONS'] = ':'.join(o for o in asan if o)
+    env['UBSAN_OPTIONS'] = ':'.join(o for o in ubsan if o)
+    return env
+
+
+def sanitizer_env(env, libvirt_process=False, leaks=True):
+    """@env (a dict, changed and returned) with sanitizer_vars()."""
+    env.update(sanitizer_vars(libvirt_process, leaks))
+    return env
+
+
+def sanitized_argv(argv):
+    """@argv of libvirtd, made to start with sanitizer_vars() in a sanitizer
+    build.  Through env(1) in front of it: a wrapper such as nsenter would
+    take the preload off its own environment before it got there."""
+    sanitizer = sanitizer_vars(libvirt_process=True)
+    if not sanitizer:
+        return list(argv)
+    return ['env'] + ['%s=%s' % kv for kv in sorted(sanitizer.items())] + list(argv)
+
+
+def sanitizer_reports(log_dir=SANITIZER_LOG_DIR):
+    """Every sanitizer report in @log_dir, as one text ('' if none)."""
+    try:
+        names = sorted(os.listdir(log_dir))
+    except OSError:
+        return ''
+    texts = []
+    for name in names:
+        text = read_file(os.path.join(log_dir, name)).strip()
+        if text:
+            texts.append('== %s\n%s' % (name, text))
+    return '\n'.join(texts)
+
+
+def sanitizer_runtime_loaded(pid):
+    """Does process @pid have the runtime of every sanitizer mapped?"""
+    maps = read_file('/proc/%d/maps' % pid)
+    libs = [os.path.basename(os.path.realpath(p)) for p in SANITIZER_PRELOAD]
+    if 'undefined' in SANITIZERS:
+        libs.append('libubsan.so')
+    return all(lib in maps for lib in libs)
+
+
+def sanitizers_init():
+    """In a sanitizer build, once in the test process: the runtime exists,
+    and the instrumented programs the test runs (the simulated host,
+    xenpv-simctl) inherit where to write their reports."""
+    if not SANITIZERS:
+        return
+    missing = [p for p in SANITIZER_PRELOAD if not os.path.exists(p)]
+    if missing:
+        raise Bail('the sanitizer runtime %s is missing' % ':'.join(missing))
+    os.makedirs(SANITIZER_LOG_DIR, exist_ok=True)
+    sanitizer_env(os.environ)
+
+
+def reexec_with_sanitizer_runtime():
+    """Run this test again in a process that has the ASan runtime
+    preloaded, for a test that loads the module into its own interpreter
+    (xen:///embed).  Keeps the process id: the test stays PID 1 of its lab."""
+    if not SANITIZERS or os.environ.get('XENPV_SANITIZER_PRELOADED') == '1':
+        return
+    env = sanitizer_env(dict(os.environ), libvirt_process=True, leaks=False)
+    env['XENPV_SANITIZER_PRELOADED'] = '1'
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 # --- TAP -------------------------------------------------------------------
@@ -506,6 +610,8 @@ class HostBase:
         """What is the host's own: /boot, directories, the driver module."""
         for d in (DRIVER_DIR, CONSOLE_DIR, '/var/lib/xenpv/save'):
             os.makedirs(self.path(d), exist_ok=True)
+        if SANITIZERS:
+            os.makedirs(self.path(SANITIZER_LOG_DIR), exist_ok=True)
         # The DVD Store guest boots a "2.6 xenU" kernel from /boot: the lab's
         # /boot is a tmpfs, so give it the 64-bit test kernel under that name.
         shutil.copy(TEST_KERNELS['x86_64'], self.path(DVDSTORE_KERNEL))
@@ -595,7 +701,7 @@ class HostBase:
         return argv
 
     def start_libvirtd(self, timeout=None, expect_up=True):
-        res = run_daemon(self.command(self.libvirtd_argv(timeout)),
+        res = run_daemon(self.command(sanitized_argv(self.libvirtd_argv(timeout))),
                          self.path('/var/log/libvirt/libvirtd-start.log'),
                          env=self.libvirtd_env())
         if res.rc != 0:
@@ -606,6 +712,8 @@ class HostBase:
         if not up and expect_up:
             raise Bail(self._what('libvirtd: socket %s not accepting within 30s\n%s'
                                   % (LIBVIRT_SOCK, self.log_tail())))
+        if up and SANITIZERS and not sanitizer_runtime_loaded(self.libvirtd_pid):
+            raise Bail(self._what('libvirtd runs without the runtime of %s' % SANITIZERS))
         return self.libvirtd_pid
 
     def libvirtd_running(self):
@@ -772,6 +880,11 @@ class HostBase:
         ok = wait_for(check, timeout, 0.25)
         return bool(ok), last.get('v')
 
+    def sanitizer_reports(self):
+        """What the host's programs reported in a sanitizer build ('' if
+        nothing)."""
+        return sanitizer_reports(self.path(SANITIZER_LOG_DIR))
+
     def cleanup(self):
         self.close_conn()
         self.stop_libvirtd()
@@ -855,16 +968,36 @@ def supports_feature(conn, feature):
     return fn(conn.c_pointer(), feature)
 
 
-def main(body, lab_class=None, **lab_args):
+def check_sanitizer_reports(tap, lab):
+    """In a sanitizer build, the test fails if any program of the lab or of
+    its hosts wrote a report, crash or not: leaks are reported at exit,
+    UBSan's findings as they happen."""
+    if not SANITIZERS:
+        return
+    reports = [sanitizer_reports()]
+    for host in getattr(lab, 'hosts', []):
+        reports.append(host.sanitizer_reports())
+    text = '\n'.join(r for r in reports if r)
+    tap.ok(not text, 'no %s report from any program of the lab' % SANITIZERS, text)
+
+
+def main(body, lab_class=None, in_process_driver=False, **lab_args):
     """Entry point of a test file: @body(tap, lab) inside a fresh lab, a
-    @lab_class (Lab by default) made with @lab_args, set up and cleaned up."""
+    @lab_class (Lab by default) made with @lab_args, set up and cleaned up.
+    A test whose own interpreter loads the module (@in_process_driver) runs
+    with the ASan runtime preloaded in a sanitizer build."""
+    if in_process_driver:
+        reexec_with_sanitizer_runtime()
     tap = Tap()
 
     def wrapped(t):
+        sanitizers_init()
         lab = (lab_class or Lab)(t, **lab_args)
         try:
             lab.setup()
             body(t, lab)
         finally:
             lab.cleanup()
+            # After clean-up: what the daemons report at exit counts too.
+            check_sanitizer_reports(t, lab)
     tap.run(wrapped)
