@@ -135,6 +135,7 @@ xenpvHotplugConfigDetach(virDomainDef *vmdef, virDomainDeviceDef *dev)
 static int
 xenpvHotplugConfigUpdate(virDomainDef *vmdef, virDomainDeviceDef *dev)
 {
+    virDomainNetDef *old;
     int idx;
 
     if (dev->type == VIR_DOMAIN_DEVICE_DISK) {
@@ -150,8 +151,11 @@ xenpvHotplugConfigUpdate(virDomainDef *vmdef, virDomainDeviceDef *dev)
     }
     if ((idx = virDomainNetFindIdx(vmdef, dev->data.net)) < 0)
         return -1;
+    old = vmdef->nets[idx];
     if (virDomainNetUpdate(vmdef, idx, dev->data.net) < 0)
         return -1;
+    /* libvirt puts the new one in place and leaves the old one to us. */
+    virDomainNetDefFree(old);
     dev->data.net = NULL;
     return 0;
 }
