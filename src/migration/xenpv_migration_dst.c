@@ -428,10 +428,14 @@ xenpvMigrationDstPrepare(xenpvDriver *driver, virConnectPtr dconn,
     if (xenpvMigrationCookieBake(&out, cookieout, cookieoutlen) < 0)
         goto endjob;
     /* libvirt's client wants a URI even from an offline Prepare, where
-     * nothing will connect to it. */
-    if (uriOut && offline && !uriIn)
+     * nothing will connect to it.  A URI the source gave comes back as it
+     * came: libvirtd 9.0 leaks the holder of a URI a Prepare leaves
+     * unset. */
+    if (uriOut && uriIn)
+        *uriOut = g_strdup(uriIn);
+    else if (uriOut && offline)
         *uriOut = g_strdup_printf("tcp://%s", out.hostname);
-    else if (uriOut && !tunnel && !uriIn)
+    else if (uriOut && !tunnel)
         *uriOut = g_strdup_printf("tcp://%s:%u", address, port);
 
     virCloseCallbacksDomainAdd(vm, dconn, xenpvMigrationDstClientGone);
