@@ -20,15 +20,21 @@
 VIR_LOG_INIT("xenpv.domain_abi");
 
 
-/* The PV ABI of the kernel at @path (@what names it for the user). */
+/* The PV ABI of the kernel at @path (@what names it for the user); with
+ * @image, also the ELF image decompressed from it (NULL if it is none). */
 static int
-xenpvDomainAbiInspect(const char *path, const char *what, xenpvGuestAbi *abi)
+xenpvDomainAbiInspect(const char *path, const char *what, xenpvGuestAbi *abi,
+                      GBytes **image)
 {
     g_autoptr(GError) err = NULL;
     xenpvKernelInfo info = { 0 };
+    gboolean ok;
     int ret = -1;
 
-    if (!xenpvKernelInspectFile(path, &info, &err)) {
+    VIR_DEBUG("inspecting %s", what);
+    ok = image ? xenpvKernelInspectFileImage(path, &info, &err)
+               : xenpvKernelInspectFile(path, &info, &err);
+    if (!ok) {
         /* A path that cannot be read is a bad argument; a file that is no
          * PV kernel is a configuration this driver cannot run. */
         virReportError(err->code == XENPV_KERNEL_ERROR_IO ?
@@ -37,6 +43,9 @@ xenpvDomainAbiInspect(const char *path, const char *what, xenpvGuestAbi *abi)
         goto cleanup;
     }
     *abi = info.abi;
+    if (image)
+        *image = g_steal_pointer(&info.image);
+    VIR_DEBUG("%s is %s", what, NULLSTR(xenpvGuestAbiToCaps(info.abi)));
     ret = 0;
 
  cleanup:
@@ -99,9 +108,19 @@ xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def, bool archFromK
     }
 
     what = g_strdup_printf(_("kernel %s"), def->os.kernel);
-    if (xenpvDomainAbiInspect(def->os.kernel, what, &abi) < 0)
+    if (xenpvDomainAbiInspect(def->os.kernel, what, &abi, NULL) < 0)
         return -1;
     return xenpvDomainAbiCheck(driver, def, archFromKernel, abi, what);
+}
+
+
+int
+xenpvDomainAbiCheckCreate(xenpvDriver *driver, const virDomainDef *def, bool archFromKernel)
+{
+    if (archFromKernel)
+        return 0;
+    return xenpvCapabilitiesCheckArch(&driver->hostInfo, &driver->shim,
+                                      xenpvDomainDefPvshimMode(def), def->os.arch);
 }
 
 
@@ -124,7 +143,9 @@ xenpvDomainAbiForStart(xenpvDriver *driver,
         what = g_strdup_printf(_("kernel %s"), spec->kernel);
     }
 
-    if (xenpvDomainAbiInspect(spec->kernel, what, &abi) < 0 ||
+    /* The decompressed image goes to the builder, which then reads the
+     * kernel from memory instead of decompressing it once more. */
+    if (xenpvDomainAbiInspect(spec->kernel, what, &abi, &spec->kernelImage) < 0 ||
         xenpvDomainAbiCheckRun(driver, def, archFromKernel, abi, what, &spec->container) < 0)
         goto cleanup;
     spec->abi = abi;

@@ -19,6 +19,12 @@
 int xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def,
                               bool archFromKernel);
 
+/* At create (a domain started at once): only a named arch is checked
+ * against the host.  The kernel is inspected once, by the start, which
+ * hands the image it decompressed to the builder. */
+int xenpvDomainAbiCheckCreate(xenpvDriver *driver, const virDomainDef *def,
+                              bool archFromKernel);
+
 /* At start, before anything is built: find the kernel (running the
  * bootloader when the definition has one, or has no kernel either, which
  * sets spec->kernel, spec->ramdisk and spec->cmdline), read its ABI into

@@ -59,7 +59,7 @@ xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
     if (xenpvDomainDefCheckRunnable(def) < 0 ||
-        xenpvDomainAbiCheckDefine(driver, def, archFromKernel) < 0 ||
+        xenpvDomainAbiCheckCreate(driver, def, archFromKernel) < 0 ||
         xenpvGraphicsCheckDefine(driver, def) < 0)
         return NULL;
 

@@ -139,12 +139,16 @@ xenpvXenDomainFinish(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *s
                      unsigned int storePort, unsigned long storeMfn,
                      unsigned int consolePort, unsigned long consoleMfn)
 {
+    VIR_DEBUG("domain '%s' (%u): store entries", spec->name, domid);
     if (xenpvXenStoreWriteEntries(priv, domid, spec, storePort, storeMfn,
                                   consolePort, consoleMfn) < 0)
         return -1;
     /* The console entries are in place: xenconsoled attaches on this. */
+    VIR_DEBUG("domain '%s' (%u): introduction to xenstored", spec->name, domid);
     if (xenpvXenStoreIntroduce(priv, domid, storeMfn, storePort) < 0)
         return -1;
+    VIR_DEBUG("domain '%s' (%u): %zu disks, %zu network interfaces",
+              spec->name, domid, spec->ndisks, spec->nnics);
     return xenpvXenDevicesAdd(priv, domid, spec);
 }
 
@@ -195,27 +199,23 @@ int
 xenpvXenDomBuild(xenpvXenPriv *priv, struct xc_dom_image *dom, uint32_t domid,
                  unsigned int memMiB, const char **step)
 {
-    *step = "xc_dom_boot_xen_init";
-    if (xc_dom_boot_xen_init(dom, priv->xch, domid) != 0)
-        return -1;
-    *step = "xc_dom_parse_image";
-    if (xc_dom_parse_image(dom) != 0)
-        return -1;
-    *step = "xc_dom_mem_init";
-    if (xc_dom_mem_init(dom, memMiB) != 0)
-        return -1;
-    *step = "xc_dom_boot_mem_init";
-    if (xc_dom_boot_mem_init(dom) != 0)
-        return -1;
-    *step = "xc_dom_build_image";
-    if (xc_dom_build_image(dom) != 0)
-        return -1;
-    *step = "xc_dom_boot_image";
-    if (xc_dom_boot_image(dom) != 0)
-        return -1;
-    *step = "xc_dom_gnttab_init";
-    if (xc_dom_gnttab_init(dom) != 0)
-        return -1;
+    /* Each step is logged: where a slow build spends its time. */
+#define XENPV_XEN_DOM_STEP(stepName, call) \
+    do { \
+        *step = (stepName); \
+        VIR_DEBUG("domain %u: %s", domid, *step); \
+        if ((call) != 0) \
+            return -1; \
+    } while (0)
+
+    XENPV_XEN_DOM_STEP("xc_dom_boot_xen_init", xc_dom_boot_xen_init(dom, priv->xch, domid));
+    XENPV_XEN_DOM_STEP("xc_dom_parse_image", xc_dom_parse_image(dom));
+    XENPV_XEN_DOM_STEP("xc_dom_mem_init", xc_dom_mem_init(dom, memMiB));
+    XENPV_XEN_DOM_STEP("xc_dom_boot_mem_init", xc_dom_boot_mem_init(dom));
+    XENPV_XEN_DOM_STEP("xc_dom_build_image", xc_dom_build_image(dom));
+    XENPV_XEN_DOM_STEP("xc_dom_boot_image", xc_dom_boot_image(dom));
+    XENPV_XEN_DOM_STEP("xc_dom_gnttab_init", xc_dom_gnttab_init(dom));
+#undef XENPV_XEN_DOM_STEP
     return 0;
 }
 
@@ -235,8 +235,20 @@ xenpvXenBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spe
         return -1;
     dom->flags = 0;
 
-    if (xc_dom_kernel_file(dom, spec->kernel) != 0)
-        goto error;
+    /* The image the driver decompressed to read the kernel's notes, or
+     * else the file (which the builder would decompress once more). */
+    if (spec->kernelImage) {
+        gsize size = 0;
+        const void *image = g_bytes_get_data(spec->kernelImage, &size);
+
+        VIR_DEBUG("domain '%s' (%u): kernel image of %zu bytes", spec->name, domid, size);
+        if (xc_dom_kernel_mem(dom, image, size) != 0)
+            goto error;
+    } else {
+        VIR_DEBUG("domain '%s' (%u): kernel %s", spec->name, domid, spec->kernel);
+        if (xc_dom_kernel_file(dom, spec->kernel) != 0)
+            goto error;
+    }
     step = "ramdisk";
     if (spec->ramdisk && *spec->ramdisk &&
         xc_dom_module_file(dom, spec->ramdisk, NULL) != 0)

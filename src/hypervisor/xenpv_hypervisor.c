@@ -38,6 +38,8 @@ xenpvBuildSpecClear(xenpvBuildSpec *spec)
         return;
     g_free(spec->name);
     g_free(spec->kernel);
+    if (spec->kernelImage)
+        g_bytes_unref(spec->kernelImage);
     g_free(spec->ramdisk);
     g_free(spec->cmdline);
     for (i = 0; i < spec->ndisks; i++)

@@ -17,6 +17,7 @@
  */
 #pragma once
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -200,6 +201,9 @@ struct _xenpvBuildSpec {
     unsigned int maxVcpus;
     unsigned int vcpus;     /* online at boot */
     char *kernel;
+    /* The kernel's ELF image as the driver decompressed it to read its
+     * notes, so that the builder need not do it again; NULL: read @kernel. */
+    GBytes *kernelImage;
     char *ramdisk;
     char *cmdline;
     xenpvGuestAbi abi;      /* from the kernel's ELF notes */

@@ -43,6 +43,8 @@ xenpvKernelInfoClear(xenpvKernelInfo *info)
     g_free(info->paeMode);
     g_free(info->features);
     g_free(info->bsdSymtab);
+    if (info->image)
+        g_bytes_unref(info->image);
     memset(info, 0, sizeof(*info));
 }
 
@@ -298,7 +300,7 @@ decidePvh(const char *name, const xenpvKernelInfo *info, const xenpvElfLayout *l
 
 static gboolean
 inspectNamed(const char *name, const guint8 *data, gsize len, inspectKind kind,
-             xenpvKernelInfo *info, GError **error)
+             gboolean keepImage, xenpvKernelInfo *info, GError **error)
 {
     g_autofree guint8 *decompressed = NULL;
     const guint8 *elf = data;
@@ -338,7 +340,11 @@ inspectNamed(const char *name, const guint8 *data, gsize len, inspectKind kind,
             goto error;
         }
         if (comp != XENPV_KERNEL_COMP_NONE) {
-            if (!xenpvKernelDecompress(name, comp, elf, elfLen, XENPV_KERNEL_MAX_IMAGE,
+            /* The Linux build appends the decompressed size to a
+             * bzImage's payload. */
+            gsize sizeHint = bzImage && elfLen >= 4 ? rd32(elf + elfLen - 4) : 0;
+
+            if (!xenpvKernelDecompress(name, comp, elf, elfLen, XENPV_KERNEL_MAX_IMAGE, sizeHint,
                                        &decompressed, &elfLen, error))
                 goto error;
             elf = decompressed;
@@ -358,6 +364,8 @@ inspectNamed(const char *name, const guint8 *data, gsize len, inspectKind kind,
         goto error;
     info->compression = g_strdup(xenpvKernelCompressionName(comp));
     info->bzImage = bzImage;
+    if (keepImage && decompressed)
+        info->image = g_bytes_new_take(g_steal_pointer(&decompressed), elfLen);
     return TRUE;
 
  error:
@@ -370,12 +378,13 @@ gboolean
 xenpvKernelInspectBuffer(const guint8 *data, gsize len, xenpvKernelInfo *info,
                          GError **error)
 {
-    return inspectNamed("kernel image", data, len, INSPECT_PV, info, error);
+    return inspectNamed("kernel image", data, len, INSPECT_PV, FALSE, info, error);
 }
 
 
 static gboolean
-inspectFile(const char *path, inspectKind kind, xenpvKernelInfo *info, GError **error)
+inspectFile(const char *path, inspectKind kind, gboolean keepImage, xenpvKernelInfo *info,
+            GError **error)
 {
     g_autofree guint8 *data = NULL;
     gsize got = 0;
@@ -427,7 +436,7 @@ inspectFile(const char *path, inspectKind kind, xenpvKernelInfo *info, GError **
         got += n;
     }
 
-    ret = inspectNamed(path, data, got, kind, info, error);
+    ret = inspectNamed(path, data, got, kind, keepImage, info, error);
 
  cleanup:
     close(fd);
@@ -438,12 +447,19 @@ inspectFile(const char *path, inspectKind kind, xenpvKernelInfo *info, GError **
 gboolean
 xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError **error)
 {
-    return inspectFile(path, INSPECT_PV, info, error);
+    return inspectFile(path, INSPECT_PV, FALSE, info, error);
 }
 
 
 gboolean
 xenpvKernelInspectPvhFile(const char *path, xenpvKernelInfo *info, GError **error)
 {
-    return inspectFile(path, INSPECT_PVH, info, error);
+    return inspectFile(path, INSPECT_PVH, FALSE, info, error);
+}
+
+
+gboolean
+xenpvKernelInspectFileImage(const char *path, xenpvKernelInfo *info, GError **error)
+{
+    return inspectFile(path, INSPECT_PV, TRUE, info, error);
 }

@@ -67,6 +67,10 @@ struct _xenpvKernelInfo {
     char *bsdSymtab;                /* XEN_ELFNOTE_BSD_SYMTAB */
     guint64 virtKernelStart;        /* where the loaded image starts and ends */
     guint64 virtKernelEnd;          /* in the guest's virtual address space */
+
+    /* xenpvKernelInspectFileImage only: the ELF image inspected, when it
+     * had to be decompressed (NULL when the file is a plain ELF). */
+    GBytes *image;
 };
 
 /* The largest image, compressed or decompressed, the inspector reads. */
@@ -82,6 +86,11 @@ void xenpvKernelInfoClear(xenpvKernelInfo *info);
  * UNSUPPORTED itself is returned for ELF images that are not x86 or not
  * little endian.  @info is cleared first and filled on success only. */
 gboolean xenpvKernelInspectFile(const char *path, xenpvKernelInfo *info, GError **error);
+/* The same, keeping in info->image the ELF image decompressed from the
+ * file (if it was compressed): a domain builder handed it need not
+ * decompress the kernel a second time, which for a distribution's kernel
+ * under emulation takes seconds. */
+gboolean xenpvKernelInspectFileImage(const char *path, xenpvKernelInfo *info, GError **error);
 /* The same for an image already in memory (the fuzz target's entry point). */
 gboolean xenpvKernelInspectBuffer(const guint8 *data, gsize len, xenpvKernelInfo *info,
                                   GError **error);

@@ -30,6 +30,12 @@
 
 /* zlib and libbz2 count input in unsigned int: feed them in slices. */
 #define INPUT_SLICE ((gsize)1 << 30)
+/* A size hint above this many times the compressed size is not believed
+ * (kernels compress about 4:1 to 10:1). */
+#define HINT_MAX_RATIO 32
+/* Room past the hinted size, so that the end of the stream is read
+ * without growing the buffer. */
+#define HINT_SLACK (64u << 10)
 
 typedef struct {
     guint8 *buf;
@@ -490,6 +496,7 @@ xenpvKernelDecompress(const char *name,
                       xenpvKernelCompression comp,
                       const guint8 *data, gsize len,
                       gsize maxOut,
+                      gsize sizeHint,
                       guint8 **out, gsize *outLen,
                       GError **error)
 {
@@ -498,6 +505,11 @@ xenpvKernelDecompress(const char *name,
 
     *out = NULL;
     *outLen = 0;
+
+    if (sizeHint > 0 && sizeHint / HINT_MAX_RATIO <= len) {
+        o.alloc = MIN(sizeHint + HINT_SLACK, maxOut);
+        o.buf = g_malloc(o.alloc);
+    }
 
     switch (comp) {
     case XENPV_KERNEL_COMP_GZIP:

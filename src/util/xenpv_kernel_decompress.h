@@ -30,11 +30,16 @@ const char *xenpvKernelCompressionName(xenpvKernelCompression comp);
 /* Decompress the first stream in @data (bytes after its end, such as the
  * size word the Linux build appends, are ignored).  Fails with
  * XENPV_KERNEL_ERROR_CORRUPT if the data is truncated or damaged or would
- * decompress to more than @maxOut bytes.  @name names the image in
- * messages.  On success *out is owned by the caller (g_free). */
+ * decompress to more than @maxOut bytes.  @sizeHint, if not 0, is the size
+ * the data claims to decompress to (that size word): the output is then
+ * allocated once, which spares a kernel's worth of page faults in a Xen
+ * dom0; a hint that is wrong only costs memory, within reason (at most a
+ * ratio a real kernel never reaches is believed).  @name names the image
+ * in messages.  On success *out is owned by the caller (g_free). */
 gboolean xenpvKernelDecompress(const char *name,
                                xenpvKernelCompression comp,
                                const guint8 *data, gsize len,
                                gsize maxOut,
+                               gsize sizeHint,
                                guint8 **out, gsize *outLen,
                                GError **error);
