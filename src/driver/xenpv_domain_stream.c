@@ -52,6 +52,16 @@ xenpvDomainStreamProgress(void *opaque, uint64_t sentPages,
 }
 
 
+static void
+xenpvDomainStreamConverge(void *opaque, const xenpvSaveRound *round)
+{
+    xenpvDomainStreamCtx *ctx = opaque;
+
+    if (ctx->tuning && ctx->tuning->converge)
+        ctx->tuning->converge(ctx->tuning->opaque, round);
+}
+
+
 int
 xenpvDomainStreamOut(xenpvDriver *driver,
                      virDomainObj *vm,
@@ -88,6 +98,7 @@ xenpvDomainStreamOut(xenpvDriver *driver,
         params = *tuning;
     params.suspend = xenpvDomainStreamSuspend;
     params.progress = xenpvDomainStreamProgress;
+    params.converge = xenpvDomainStreamConverge;
     params.opaque = &ctx;
 
     /* Queries go on while the memory is written; the job keeps others out. */

@@ -9,10 +9,10 @@
 #include "xenpv_domain.h"
 
 /* Write the save stream of running or paused @vm to @fd.  @tuning (may be
- * NULL) gives live rounds, downtime, bandwidth and a progress callback as
- * the back end takes them; its suspend callback is ignored: the guest is
- * asked through control/shutdown (a paused guest is unpaused first so
- * that it can answer).  Called with @vm locked and a job held; the lock is
+ * NULL) gives live rounds, downtime, bandwidth, the progress and converge
+ * callbacks as the back end takes them; its suspend callback is ignored:
+ * the guest is asked through control/shutdown (a paused guest is unpaused
+ * first so that it can answer).  Called with @vm locked and a job held; the lock is
  * dropped while the stream is written.
  *
  * On success the domain is left suspended in the hypervisor, its libvirt

@@ -14,16 +14,24 @@
  * file, the vif port in a bridge) and writes hotplug-status "connected".
  * At teardown the toolstack takes the device offline and removes the
  * frontend, the backend closes (6) and lets go of the guest's pages, the
- * script undoes its work, and the backend directory goes.
+ * script undoes its work, and the backend directory goes.  Once a guest
+ * is suspended for a save or a migration, the dom0 devices behind its
+ * disks are flushed, so that another host reading the same storage sees
+ * every write the guest completed; they are torn down only when the
+ * domain is destroyed (after a migration, once the destination has it).
  *
  * Everything teardown needs is read back from xenstore, so a daemon that
  * did not create the domain tears it down the same way.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "virerror.h"
+#include "virfile.h"
 #include "virlog.h"
 #include "vircommand.h"
 
@@ -385,6 +393,75 @@ xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spe
     if (spec->vfb && xenpvXenDeviceModelStart(priv, domid, spec) < 0)
         return -1;
     return 0;
+}
+
+
+/* The dom0 block device behind a vbd backend ("major:minor" in hex, as
+ * blkback writes physical-device), by its name in /dev. */
+static char *
+xenpvXenBackendDevicePath(const char *physicalDevice)
+{
+    unsigned int major = 0;
+    unsigned int minor = 0;
+    g_autofree char *uevent = NULL;
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    char **line;
+
+    if (sscanf(physicalDevice, "%x:%x", &major, &minor) != 2)
+        return NULL;
+    uevent = g_strdup_printf("/sys/dev/block/%u:%u/uevent", major, minor);
+    if (!g_file_get_contents(uevent, &text, NULL, NULL))
+        return NULL;
+    lines = g_strsplit(text, "\n", -1);
+    for (line = lines; *line; line++) {
+        if (g_str_has_prefix(*line, "DEVNAME="))
+            return g_strdup_printf("/dev/%s", *line + strlen("DEVNAME="));
+    }
+    return NULL;
+}
+
+
+int
+xenpvXenDevicesFlush(xenpvXenPriv *priv, uint32_t domid)
+{
+    g_autofree char *dir = g_strdup_printf("/local/domain/0/backend/vbd/%u", domid);
+    unsigned int n = 0;
+    char **devs = xs_directory(priv->xsh, XBT_NULL, dir, &n);
+    unsigned int i;
+    int ret = 0;
+
+    for (i = 0; devs && i < n; i++) {
+        g_autofree char *physical = xenpvXenStoreReadStr(priv, "%s/%s/physical-device", dir, devs[i]);
+        g_autofree char *path = physical ? xenpvXenBackendDevicePath(physical) : NULL;
+        int fd;
+
+        /* A device its backend never opened holds no writes. */
+        if (!physical)
+            continue;
+        if (!path) {
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("cannot find the dom0 device %s of disk %s of domain %u to flush it"),
+                           physical, devs[i], domid);
+            ret = -1;
+            continue;
+        }
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+            virReportSystemError(errno, _("cannot open the dom0 device %s of disk %s of domain %u to flush it"),
+                                 path, devs[i], domid);
+            ret = -1;
+            continue;
+        }
+        if (fsync(fd) < 0) {
+            virReportSystemError(errno, _("cannot flush the dom0 device %s of disk %s of domain %u"),
+                                 path, devs[i], domid);
+            ret = -1;
+        }
+        VIR_FORCE_CLOSE(fd);
+        VIR_DEBUG("disk %s of domain %u: %s flushed", devs[i], domid, path);
+    }
+    free(devs);
+    return ret;
 }
 
 

@@ -112,6 +112,9 @@ void xenpvXenDeviceRemove(xenpvXenPriv *priv, uint32_t domid, const char *kind,
 int xenpvXenWaitBackendState(xenpvXenPriv *priv, const char *be, int want, unsigned int ms);
 int xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
 void xenpvXenDevicesRemove(xenpvXenPriv *priv, uint32_t domid);
+/* Flush the dom0 block devices behind the domain's disks (a loop device's
+ * file included) to their storage. */
+int xenpvXenDevicesFlush(xenpvXenPriv *priv, uint32_t domid);
 /* The device id of the domain's interface with MAC @mac, or -1 with
  * VIR_ERR_INVALID_ARG. */
 int xenpvXenNicFind(xenpvXenPriv *priv, uint32_t domid, const char *mac);
@@ -182,6 +185,21 @@ int xenpvXenPvhBuildImage(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSp
                           unsigned int consolePort, unsigned long *consoleGfn);
 
 /* xenpv_hyp_xen_save.c */
+/* What a live save's policy remembers between libxenguest's calls. */
+typedef struct _xenpvXenPrecopy xenpvXenPrecopy;
+struct _xenpvXenPrecopy {
+    const xenpvSaveParams *params;
+    gint64 roundStartUs;
+    uint64_t roundStartSent;    /* pages written before the round */
+    uint64_t lastDirty;         /* the last count of pages to send */
+};
+/* One call of libxenguest's precopy_policy at monotonic time @nowUs;
+ * @peeked is the count of dirty pages when stats.dirty_count is -1 (-1 if
+ * unknown).  Reports progress, decides with xenpvPrecopyShouldStop, calls
+ * the converge hook; returns an XGS_POLICY_* value. */
+int xenpvXenPrecopyDecide(xenpvXenPrecopy *p, struct precopy_stats stats,
+                          gint64 nowUs, int64_t peeked);
+
 int xenpvXenDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
                        const xenpvSaveParams *params);
 int xenpvXenDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,

@@ -5,7 +5,9 @@
  *
  * Save: the driver asks the guest to suspend through our callback; a live
  * save first copies memory while the guest runs, which needs log-dirty
- * mode (refused up front where the hypervisor lacks it).  Restore: an
+ * mode (refused up front where the hypervisor lacks it), for as many
+ * rounds as the pre-copy policy (xenpv_precopy.h) finds worth it; once
+ * the stream is written the guest's disks are flushed.  Restore: an
  * empty domain made from the definition, filled from the stream, then the
  * same store entries, devices and introduction as a freshly built guest,
  * with the store and console pages the stream says the guest uses.  A
@@ -20,22 +22,19 @@
 #include "virlog.h"
 
 #include "xenpv_hyp_xen_priv.h"
+#include "xenpv_precopy.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
 VIR_LOG_INIT("xenpv.hyp_xen_save");
 
-/* Without a budget from the caller: a few rounds, then stop and copy. */
-#define XENPV_XEN_DEFAULT_ITERATIONS 5
-/* Pages still dirty below which another round is not worth it. */
-#define XENPV_XEN_FEW_DIRTY_PAGES 50
-
 typedef struct {
     xenpvXenPriv *priv;
     uint32_t domid;
     const xenpvSaveParams *params;
-    gint64 startUs;
+    xenpvXenPrecopy precopy;
     bool suspendFailed;
+    bool peekFailed;
 } xenpvXenSaveCtx;
 
 
@@ -77,33 +76,84 @@ xenpvXenSaveCanTrack(xenpvXenPriv *priv, uint32_t domid)
 }
 
 
-/* Decide after each round of a live save whether to go on copying. */
+/* libxenguest calls its policy twice a round: before sending what is dirty
+ * (@stats.dirty_count pages), and after with dirty_count -1, not yet having
+ * looked at what the guest dirtied meanwhile.  That second call is where
+ * the round is judged, on @peeked: the pages dirty now (-1 if unknown). */
+int
+xenpvXenPrecopyDecide(xenpvXenPrecopy *p, struct precopy_stats stats,
+                      gint64 nowUs, int64_t peeked)
+{
+    const xenpvSaveParams *params = p->params;
+    xenpvSaveRound round = { 0 };
+    double seconds;
+
+    if (stats.dirty_count >= 0) {
+        /* A round begins: everything on the first, what got dirty after. */
+        p->roundStartUs = nowUs;
+        p->roundStartSent = stats.total_written;
+        p->lastDirty = stats.dirty_count;
+        if (params->progress &&
+            params->progress(params->opaque, stats.total_written, stats.dirty_count,
+                             stats.iteration) != 0)
+            return XGS_POLICY_ABORT;
+        return XGS_POLICY_CONTINUE_PRECOPY;
+    }
+
+    /* Not knowing, the last count is the best guess (and never "0 left"). */
+    if (peeked >= 0)
+        p->lastDirty = peeked;
+    seconds = MAX(nowUs - p->roundStartUs, 1000) / 1e6;
+    round.iteration = stats.iteration;
+    round.sentPages = stats.total_written;
+    round.dirtyPages = p->lastDirty;
+    round.sendRate = (stats.total_written - p->roundStartSent) / seconds;
+    round.dirtyRate = round.dirtyPages / seconds;
+
+    if (params->progress &&
+        params->progress(params->opaque, round.sentPages, round.dirtyPages, round.iteration) != 0)
+        return XGS_POLICY_ABORT;
+    if (xenpvPrecopyShouldStop(params, &round))
+        return XGS_POLICY_STOP_AND_COPY;
+    if (params->converge)
+        params->converge(params->opaque, &round);
+    return XGS_POLICY_CONTINUE_PRECOPY;
+}
+
+
+/* The pages the guest has dirtied since libxenguest last collected them,
+ * without collecting them (a peek with no bitmap: counts only). */
+static int64_t
+xenpvXenSavePeekDirty(xenpvXenSaveCtx *ctx)
+{
+    xc_shadow_op_stats_t stats = { 0 };
+
+    if (xc_logdirty_control(ctx->priv->xch, ctx->domid, XEN_DOMCTL_SHADOW_OP_PEEK,
+                            NULL, 0, 0, &stats) < 0) {
+        if (!ctx->peekFailed)
+            VIR_WARN("cannot count the dirty pages of domain %u: %s", ctx->domid,
+                     NULLSTR(xenpvXenLastError()));
+        ctx->peekFailed = true;
+        xenpvXenClearLastError();
+        return -1;
+    }
+    return stats.dirty_count;
+}
+
+
 static int
 xenpvXenSavePolicy(struct precopy_stats stats, void *data)
 {
     xenpvXenSaveCtx *ctx = data;
-    const xenpvSaveParams *params = ctx->params;
-    unsigned int maxIterations = params->maxIterations ? params->maxIterations
-                                                       : XENPV_XEN_DEFAULT_ITERATIONS;
-    uint64_t remaining = stats.dirty_count < 0 ? 0 : (uint64_t)stats.dirty_count;
+    int64_t peeked = stats.dirty_count < 0 ? xenpvXenSavePeekDirty(ctx) : -1;
+    int decision = xenpvXenPrecopyDecide(&ctx->precopy, stats, g_get_monotonic_time(), peeked);
 
-    if (params->progress &&
-        params->progress(params->opaque, stats.total_written, remaining, stats.iteration) != 0)
-        return XGS_POLICY_ABORT;
-    if (stats.dirty_count < 0)
-        return XGS_POLICY_CONTINUE_PRECOPY;     /* first round: everything is dirty */
-    if (stats.iteration >= maxIterations || remaining <= XENPV_XEN_FEW_DIRTY_PAGES)
-        return XGS_POLICY_STOP_AND_COPY;
-    if (params->maxDowntimeMs) {
-        /* The rate so far, or the caller's limit, says how long the rest takes. */
-        double elapsedS = (g_get_monotonic_time() - ctx->startUs) / 1e6;
-        double bps = params->bandwidthBps ? (double)params->bandwidthBps :
-                     elapsedS > 0 ? stats.total_written * (double)XENPV_PAGE_SIZE / elapsedS : 0;
-
-        if (bps > 0 && remaining * (double)XENPV_PAGE_SIZE * 1000.0 / bps <= params->maxDowntimeMs)
-            return XGS_POLICY_STOP_AND_COPY;
-    }
-    return XGS_POLICY_CONTINUE_PRECOPY;
+    VIR_DEBUG("domain %u: round %u, %llu pages sent, %lld dirty: %s", ctx->domid,
+              stats.iteration, (unsigned long long)stats.total_written,
+              (long long)(stats.dirty_count >= 0 ? stats.dirty_count : peeked),
+              decision == XGS_POLICY_CONTINUE_PRECOPY ? "continue" :
+              decision == XGS_POLICY_STOP_AND_COPY ? "stop and copy" : "abort");
+    return decision;
 }
 
 
@@ -133,7 +183,7 @@ xenpvXenDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
     callbacks.precopy_policy = xenpvXenSavePolicy;
     callbacks.switch_qemu_logdirty = xenpvXenSaveNoDeviceModel;
     callbacks.data = &ctx;
-    ctx.startUs = g_get_monotonic_time();
+    ctx.precopy.params = params;
 
     xenpvXenClearLastError();
     if (xc_domain_save(priv->xch, fd, domid, params->live ? XCFLAGS_LIVE : 0,
@@ -145,8 +195,12 @@ xenpvXenDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
                             _("cannot save domain %u"), domid);
         return -1;
     }
-    VIR_DEBUG("domain %u saved in %.2f s", domid,
-              (g_get_monotonic_time() - ctx.startUs) / 1e6);
+    /* What the guest wrote must be on the storage before it runs again
+     * elsewhere (or is restored from this image): a loop device's writes
+     * may still be in dom0's page cache. */
+    if (xenpvXenDevicesFlush(priv, domid) < 0)
+        return -1;
+    VIR_DEBUG("domain %u saved", domid);
     return 0;
 }
 

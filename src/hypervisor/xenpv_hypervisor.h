@@ -236,16 +236,34 @@ void xenpvBuildSpecClear(xenpvBuildSpec *spec);
 void xenpvDiskSpecClear(xenpvDiskSpec *disk);
 void xenpvNicSpecClear(xenpvNicSpec *nic);
 
+/* A live save at the end of one pre-copy round (a round copies what was
+ * dirty when it began while the guest runs on). */
+typedef struct _xenpvSaveRound xenpvSaveRound;
+struct _xenpvSaveRound {
+    unsigned int iteration;     /* rounds done: 1 once all memory was copied once */
+    uint64_t sentPages;         /* pages written so far, all rounds together */
+    uint64_t dirtyPages;        /* dirtied since the round began: still to send */
+    double sendRate;            /* pages per second the round was written at */
+    double dirtyRate;           /* pages per second the guest dirtied meanwhile */
+};
+
 /* Progress and control of a save stream (used by save, and by migration). */
 typedef struct _xenpvSaveParams xenpvSaveParams;
 struct _xenpvSaveParams {
     bool live;              /* iterate with log-dirty while the guest runs */
+    /* Most pre-copy rounds; 0: a default (xenpv_precopy.h). */
     unsigned int maxIterations;
     uint64_t maxDowntimeMs; /* stop-and-copy once the rest fits in this */
     uint64_t bandwidthBps;  /* 0: unlimited */
-    /* Called from the saving thread; nonzero return aborts the save. */
+    /* Called from the saving thread; nonzero return aborts the save.
+     * @remainingPages is what is still to be sent as far as the back end
+     * knows: after a live round, the pages the guest dirtied during it. */
     int (*progress)(void *opaque, uint64_t sentPages, uint64_t remainingPages,
                     unsigned int iteration);
+    /* Live saves, from the saving thread, after each round the policy
+     * (xenpv_precopy.h) did not stop at: the driver may slow the guest
+     * down so that a later round converges (auto-converge).  May be NULL. */
+    void (*converge)(void *opaque, const xenpvSaveRound *round);
     /* Ask the guest to suspend itself and wait until it has (required). */
     int (*suspend)(void *opaque);
     void *opaque;
