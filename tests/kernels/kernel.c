@@ -8,6 +8,14 @@
  * migration work) and after a suspend says "resumed".  Between requests
  * it blocks in Xen (SCHEDOP_block) until an event channel fires.
  *
+ * With "heartbeat=MS" on its command line it also prints, every MS
+ * milliseconds of Xen's system time, "xenpv-test: beat N, memory ok": N
+ * counts on across save, restore and migration, and the memory check
+ * reads back a region filled at boot, so that a test sees the guest carry
+ * on where it was (no new "hello") and can time how long it was stopped.
+ * "dirty=N" rewrites N pages of that region every beat: a guest dirtying
+ * memory while it is migrated live.
+ *
  * Memory: Xen maps the image, start_info, the p2m list, the xenstore and
  * console rings and the boot page tables contiguously from VIRT_BASE, so
  * guest page frame N is at VIRT_BASE + N * 4 KiB.  Event upcalls stay
@@ -69,6 +77,24 @@ static unsigned long consolePfn;
 static struct xenstore_domain_interface *store;
 static evtchn_port_t storePort;
 static unsigned long storePfn;
+
+/* The heartbeat (see the top): its period, the next beat (Xen system time,
+ * ns), the beat count, and the memory region it checks: each page holds
+ * its generation in word 0 and a pattern of (seed, generation, page) in
+ * the rest. */
+#define REGION_PAGES 256
+#define REGION_WORDS (PAGE_SIZE / sizeof(uint32_t))
+/* A beat checks this many pages, in turn. */
+#define CHECK_PAGES 32
+static uint64_t beatNs;
+static uint64_t nextBeat;
+static unsigned long beats;
+static unsigned long dirtyPerBeat;
+static unsigned long dirtyNext;
+static unsigned long checkNext;
+static uint32_t seed;
+static int memoryBad;
+static uint32_t region[REGION_PAGES][REGION_WORDS] __attribute__((aligned(PAGE_SIZE)));
 
 static uint32_t xsReqId;
 static int watchFired;
@@ -288,11 +314,26 @@ clear_events(void)
     mb();
 }
 
+static void heartbeat(void);
+
 /* Sleep in Xen until an event arrives.  SCHEDOP_block unmasks upcalls
- * atomically with going to sleep; the upcall masks them again. */
+ * atomically with going to sleep; the upcall masks them again.  With a
+ * heartbeat, SCHEDOP_poll on the store's port instead, which also wakes at
+ * the next beat (and needs no timer interrupt, so nothing to rebind after
+ * a migration). */
 static void
 block(void)
 {
+    if (beatNs) {
+        struct sched_poll poll = { .nr_ports = 1 };
+        evtchn_port_t port = storePort;
+
+        heartbeat();
+        set_xen_guest_handle(poll.ports, &port);
+        poll.timeout = nextBeat;
+        hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, &poll);
+        return;
+    }
     hypercall2(__HYPERVISOR_sched_op, SCHEDOP_block, 0);
     WRITE_ONCE(shared->vcpu_info[0].evtchn_upcall_mask, 1);
     barrier();
@@ -499,6 +540,155 @@ publish_p2m(void)
 }
 
 
+static uint64_t
+rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* Xen's system time in ns, from the vcpu_time_info Xen keeps up to date:
+ * its last system time plus the TSC ticks since, scaled. */
+static uint64_t
+system_time(void)
+{
+    struct vcpu_time_info *t = &shared->vcpu_info[0].time;
+    uint32_t version;
+    uint64_t ns;
+
+    do {
+        uint64_t delta;
+        uint32_t mul;
+
+        version = READ_ONCE(t->version);
+        mb();
+        delta = rdtsc() - t->tsc_timestamp;
+        if (t->tsc_shift < 0)
+            delta >>= -t->tsc_shift;
+        else
+            delta <<= t->tsc_shift;
+        mul = t->tsc_to_system_mul;
+        /* (delta * mul) >> 32 without a 128-bit product. */
+        ns = t->system_time + (((delta & 0xffffffffULL) * mul) >> 32) + (delta >> 32) * mul;
+        mb();
+    } while ((version & 1) || version != READ_ONCE(t->version));
+    return ns;
+}
+
+static uint32_t
+pattern(uint32_t generation, unsigned long page, unsigned long word)
+{
+    uint32_t x = seed ^ (generation * 0x9e3779b1U) ^ (page * 0x85ebca6bU) ^ (word * 0xc2b2ae35U);
+
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static void
+fill_page(unsigned long page, uint32_t generation)
+{
+    unsigned long w;
+
+    region[page][0] = generation;
+    for (w = 1; w < REGION_WORDS; w++)
+        region[page][w] = pattern(generation, page, w);
+}
+
+static int
+page_ok(unsigned long page)
+{
+    uint32_t generation = region[page][0];
+    unsigned long w;
+
+    for (w = 1; w < REGION_WORDS; w++) {
+        if (region[page][w] != pattern(generation, page, w))
+            return 0;
+    }
+    return 1;
+}
+
+/* "name=N" from start_info's command line, or 0. */
+static unsigned long
+cmdline_number(const char *name)
+{
+    const char *p = (const char *)start->cmd_line;
+    size_t len = str_len(name);
+
+    while (*p) {
+        size_t i = 0;
+
+        while (i < len && p[i] == name[i])
+            i++;
+        if (i == len && p[i] == '=') {
+            unsigned long v = 0;
+
+            for (p += len + 1; *p >= '0' && *p <= '9'; p++)
+                v = v * 10 + (*p - '0');
+            return v;
+        }
+        while (*p && *p != ' ')
+            p++;
+        while (*p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+static void
+heartbeat_init(void)
+{
+    unsigned long page;
+
+    beatNs = (uint64_t)cmdline_number("heartbeat") * 1000000;
+    dirtyPerBeat = cmdline_number("dirty");
+    if (dirtyPerBeat > REGION_PAGES)
+        dirtyPerBeat = REGION_PAGES;
+    if (!beatNs)
+        return;
+    seed = (uint32_t)rdtsc();
+    for (page = 0; page < REGION_PAGES; page++)
+        fill_page(page, 0);
+    nextBeat = system_time() + beatNs;
+}
+
+/* A beat when one is due: check part of the region, dirty some of it. */
+static void
+heartbeat(void)
+{
+    uint64_t now = system_time();
+    unsigned long i;
+
+    /* Another host's system time (after a migration) may be behind ours. */
+    if (nextBeat > now + beatNs)
+        nextBeat = now;
+    if (now < nextBeat)
+        return;
+    for (i = 0; i < CHECK_PAGES; i++) {
+        if (!page_ok(checkNext))
+            memoryBad = 1;
+        checkNext = (checkNext + 1) % REGION_PAGES;
+    }
+    for (i = 0; i < dirtyPerBeat; i++) {
+        fill_page(dirtyNext, region[dirtyNext][0] + 1);
+        dirtyNext = (dirtyNext + 1) % REGION_PAGES;
+    }
+    beats++;
+    print("xenpv-test: beat ");
+    print_dec(beats);
+    print(memoryBad ? ", memory CORRUPT\n" : ", memory ok\n");
+    /* Beats missed while stopped are not made up for: the gap shows. */
+    nextBeat += beatNs;
+    if (nextBeat <= now)
+        nextBeat = now + beatNs;
+}
+
+
 static void
 shutdown(unsigned int reason)
 {
@@ -598,6 +788,7 @@ kernel_main(start_info_t *si)
     print_hex((unsigned long)si);
     print("\n");
 
+    heartbeat_init();
     xs_watch_shutdown();
     for (;;) {
         if (watchFired) {
