@@ -71,3 +71,25 @@ int xenpvSimDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
                        const xenpvSaveParams *params);
 int xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
                           int fd, uint32_t *domid);
+
+/* The stream's header as it is on the wire (little-endian hosts only). */
+typedef struct {
+    char magic[8];
+    uint32_t version;
+    uint32_t headerSize;
+    char abi[16];
+    uint32_t pageSize;
+    uint32_t maxVcpus;
+    uint64_t memPages;                  /* size of guest memory */
+    uint64_t nrPages;                   /* pages allocated (accounting) */
+    uint32_t onlineVcpus;
+    uint32_t crc;                       /* of everything before it */
+} xenpvSimSaveHeader;
+
+/* The reading half of domainRestore, apart from the simulated host (and
+ * fuzzed on its own, tests/fuzz): read and check the stream's header from
+ * @fd, with the guest ABI it names; then apply its records to the guest
+ * memory @mem of @memPages pages that @memfd backs, up to the end record.
+ * Each reports an error that names what is wrong with the stream. */
+int xenpvSimStreamReadHeader(int fd, xenpvSimSaveHeader *hdr, xenpvGuestAbi *abi);
+int xenpvSimStreamReadRecords(int fd, int memfd, uint8_t *mem, uint64_t memPages);

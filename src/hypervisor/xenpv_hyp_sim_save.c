@@ -34,19 +34,6 @@ enum {
 };
 
 typedef struct {
-    char magic[8];
-    uint32_t version;
-    uint32_t headerSize;
-    char abi[16];
-    uint32_t pageSize;
-    uint32_t maxVcpus;
-    uint64_t memPages;                  /* size of guest memory */
-    uint64_t nrPages;                   /* pages allocated (accounting) */
-    uint32_t onlineVcpus;
-    uint32_t crc;                       /* of everything before it */
-} xenpvSimSaveHeader;
-
-typedef struct {
     uint32_t type;
     uint32_t count;
     uint32_t length;
@@ -439,8 +426,8 @@ xenpvSimStreamError(const char *fmt, ...)
     return -1;
 }
 
-static int
-xenpvSimRestoreHeader(int fd, xenpvSimSaveHeader *hdr, xenpvGuestAbi *abi)
+int
+xenpvSimStreamReadHeader(int fd, xenpvSimSaveHeader *hdr, xenpvGuestAbi *abi)
 {
     int rc = readAll(fd, hdr, sizeof(*hdr));
 
@@ -464,9 +451,8 @@ xenpvSimRestoreHeader(int fd, xenpvSimSaveHeader *hdr, xenpvGuestAbi *abi)
     return 0;
 }
 
-/* Apply records until the end record. */
-static int
-xenpvSimRestoreRecords(int fd, int memfd, uint8_t *mem, uint64_t memPages)
+int
+xenpvSimStreamReadRecords(int fd, int memfd, uint8_t *mem, uint64_t memPages)
 {
     uint64_t pages = 0;
     uint64_t records = 0;
@@ -541,7 +527,7 @@ xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
     int rc;
     int ret = -1;
 
-    if (xenpvSimRestoreHeader(fd, &hdr, &abi) < 0)
+    if (xenpvSimStreamReadHeader(fd, &hdr, &abi) < 0)
         return -1;
     if (spec->abi != XENPV_GUEST_ABI_UNKNOWN && spec->abi != abi) {
         return xenpvSimStreamError(_("it holds a %s guest but the domain is defined as %s"),
@@ -569,7 +555,7 @@ xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
                              (unsigned long long)id);
         goto cleanup;
     }
-    if (xenpvSimRestoreRecords(fd, memfd, mem, MIN(hdr.memPages, memBytes / XENPV_PAGE_SIZE)) < 0)
+    if (xenpvSimStreamReadRecords(fd, memfd, mem, MIN(hdr.memPages, memBytes / XENPV_PAGE_SIZE)) < 0)
         goto cleanup;
     /* The memory was written through a mapping that outlives the host:
      * the restore is done only if the host still has the domain. */

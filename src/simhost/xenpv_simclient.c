@@ -25,7 +25,6 @@ xenpvSimClient *
 xenpvSimClientConnect(const char *path, GError **error)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    xenpvSimClient *client;
     int fd;
 
     if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -44,7 +43,14 @@ xenpvSimClientConnect(const char *path, GError **error)
                     "cannot connect to %s: %s", path, g_strerror(err));
         return NULL;
     }
-    client = g_new0(xenpvSimClient, 1);
+    return xenpvSimClientAdopt(fd);
+}
+
+xenpvSimClient *
+xenpvSimClientAdopt(int fd)
+{
+    xenpvSimClient *client = g_new0(xenpvSimClient, 1);
+
     client->fd = fd;
     client->timeoutSec = 60;
     client->inbuf = g_byte_array_new();

@@ -78,6 +78,8 @@ void xenpvSimUuidFormat(const unsigned char uuid[16], char out[37]);
 typedef struct _xenpvSimClient xenpvSimClient;
 
 xenpvSimClient *xenpvSimClientConnect(const char *path, GError **error);
+/* A client on the stream socket @fd, connected already; it owns @fd. */
+xenpvSimClient *xenpvSimClientAdopt(int fd);
 void xenpvSimClientFree(xenpvSimClient *client);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xenpvSimClient, xenpvSimClientFree);
 int xenpvSimClientFd(xenpvSimClient *client);
