@@ -45,6 +45,12 @@ struct _xenpvDriver {
     char *stateDir;                 /* status XML of running domains */
     char *saveDir;                  /* managed save images */
     char *logDir;
+    /* System daemon only (NULL when embedded): the directory of an earlier
+     * version's definitions, and libvirt's libxl driver's status and
+     * managed save directories (xenpv_dirs.c). */
+    char *oldConfigDir;
+    char *libxlStateDir;
+    char *libxlSaveDir;
 
     /* Tell the daemon not to exit on idle while domains run. */
     virStateInhibitCallback inhibitCallback;

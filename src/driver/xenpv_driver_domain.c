@@ -14,6 +14,7 @@
 #include "virlog.h"
 #include "viruuid.h"
 
+#include "xenpv_dirs.h"
 #include "xenpv_domain.h"
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
@@ -186,7 +187,8 @@ xenpvDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flag
         archFromKernel = xenpvDomainArchStillFromKernel(driver, def);
     if (xenpvDomainDefCheckRunnable(def) < 0 ||
         xenpvDomainAbiCheckDefine(driver, def, archFromKernel) < 0 ||
-        xenpvGraphicsCheckDefine(driver, def) < 0)
+        xenpvGraphicsCheckDefine(driver, def) < 0 ||
+        xenpvDirsCheckDefinable(driver, def->name) < 0)
         return NULL;
 
     if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt, 0, &oldDef)))

@@ -12,6 +12,7 @@
 #include "viruuid.h"
 
 #include "xenpv_bootloader.h"
+#include "xenpv_dirs.h"
 #include "xenpv_network.h"
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
@@ -143,6 +144,8 @@ xenpvProcessStart(xenpvDriver *driver,
                        _("domain '%s' is already running"), vm->def->name);
         return -1;
     }
+    if (xenpvDirsCheckLibxlStatus(driver, vm->def->name) < 0)
+        return -1;
     if (restoreFd >= 0 ? !XENPV_HYP_HAS(driver, domainRestore)
                        : !XENPV_HYP_HAS(driver, domainCreate))
         goto cleanup;

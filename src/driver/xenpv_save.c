@@ -18,6 +18,7 @@
 #include "virfile.h"
 #include "virlog.h"
 
+#include "xenpv_dirs.h"
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_domain_stream.h"
@@ -357,6 +358,8 @@ xenpvSaveStartDomain(xenpvDriver *driver,
     int ret = -1;
 
     *event = NULL;
+    if (xenpvDirsCheckLibxlManagedSave(driver, vm->def->name, forceBoot) < 0)
+        return -1;
     if (virFileExists(path)) {
         if (forceBoot) {
             if (unlink(path) < 0) {

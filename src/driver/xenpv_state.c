@@ -3,8 +3,6 @@
  * starts (configuration, hypervisor back end, directories, domains found
  * again after a restart, autostart) and down when it stops.
  */
-#include <sys/stat.h>
-
 #include "xenpv_driver.h"
 
 #include "domain_event.h"
@@ -15,6 +13,7 @@
 #include "viruuid.h"
 
 #include "xenpv_capabilities.h"
+#include "xenpv_dirs.h"
 #include "xenpv_domain.h"
 #include "xenpv_domain_graphics.h"
 #include "xenpv_domain_xmlopt.h"
@@ -64,54 +63,10 @@ xenpvDriverFree(xenpvDriver *driver)
     g_free(driver->stateDir);
     g_free(driver->saveDir);
     g_free(driver->logDir);
+    g_free(driver->oldConfigDir);
+    g_free(driver->libxlStateDir);
+    g_free(driver->libxlSaveDir);
     g_free(driver);
-}
-
-
-/* Where everything lives: the system paths, or their counterparts under
- * the root of an embedded driver. */
-static void
-xenpvDriverSetPaths(xenpvDriver *driver, const char *root)
-{
-    if (root) {
-        driver->configFile = g_strdup_printf("%s/etc/xenpv.conf", root);
-        driver->configDir = g_strdup_printf("%s/etc/xenpv", root);
-        driver->autostartDir = g_strdup_printf("%s/etc/xenpv/autostart", root);
-        driver->stateDir = g_strdup_printf("%s/run/xenpv", root);
-        driver->saveDir = g_strdup_printf("%s/lib/xenpv/save", root);
-        driver->logDir = g_strdup_printf("%s/log/xenpv", root);
-    } else {
-        driver->configFile = g_strdup("/etc/libvirt/xenpv.conf");
-        driver->configDir = g_strdup("/etc/libvirt/xenpv");
-        driver->autostartDir = g_strdup("/etc/libvirt/xenpv/autostart");
-        driver->stateDir = g_strdup("/run/libvirt/xenpv");
-        driver->saveDir = g_strdup("/var/lib/libvirt/xenpv/save");
-        driver->logDir = g_strdup("/var/log/libvirt/xenpv");
-    }
-}
-
-
-static int
-xenpvDriverMakeDirs(xenpvDriver *driver)
-{
-    const char *dirs[] = {
-        driver->configDir, driver->autostartDir, driver->stateDir,
-        driver->saveDir, driver->logDir,
-    };
-    size_t i;
-
-    for (i = 0; i < G_N_ELEMENTS(dirs); i++) {
-        if (g_mkdir_with_parents(dirs[i], 0755) < 0) {
-            virReportSystemError(errno, _("cannot create directory '%s'"), dirs[i]);
-            return -1;
-        }
-    }
-    /* Save images hold guest memory. */
-    if (chmod(driver->saveDir, 0700) < 0) {
-        virReportSystemError(errno, _("cannot restrict access to '%s'"), driver->saveDir);
-        return -1;
-    }
-    return 0;
 }
 
 
@@ -280,7 +235,7 @@ xenpvStateInitialize(bool privileged,
     driver->inhibitOpaque = opaque;
     driver->eventWatch = -1;
     xenpvDriverChangesInit(driver);
-    xenpvDriverSetPaths(driver, root);
+    xenpvDirsSet(driver, root);
 
     driver->config = xenpvDriverConfigNew(driver->configFile);
     if (xenpvDriverConfigLoadFile(driver->config, driver->configFile) < 0) {
@@ -295,7 +250,7 @@ xenpvStateInitialize(bool privileged,
         goto cleanup;
     }
 
-    if (xenpvDriverMakeDirs(driver) < 0 ||
+    if (xenpvDirsMake(driver) < 0 ||
         xenpvMigrationInit(driver) < 0)
         goto cleanup;
 
@@ -326,6 +281,7 @@ xenpvStateInitialize(bool privileged,
                   virGetLastErrorMessage());
     xenpvDriverForEachDomain(driver, xenpvDriverReconnectOne);
 
+    xenpvDirsAdoptOldConfigs(driver);
     if (virDomainObjListLoadAllConfigs(driver->domains, driver->configDir,
                                        driver->autostartDir, false, driver->xmlopt,
                                        xenpvDriverLoadNotify, driver) < 0)
