@@ -3,10 +3,12 @@
 # run the in-dom0 suite (Debian's libvirtd + virsh against real PV guests),
 # and print one clean TAP stream ending with "N passed, N failed".
 #
-# Usage: run-tier.sh [--hypervisor rebuilt|stock|both] [--driver libxl|xenpv|both]
+# Usage: run-tier.sh [--hypervisor stock|stock-hvm|rebuilt|all] [--driver libxl|xenpv|both]
 #                    [--keep] [--timeout SECONDS]
-#   --hypervisor  which Xen to boot (default both: Debian's stock build, and
-#                 the same source rebuilt with CONFIG_PV32 and SHADOW_PAGING)
+#   --hypervisor  which Xen to boot (default all, one boot each: Debian's
+#                 stock build; the same on a CPU with HVM, for the PV-shim
+#                 checks; and the same source rebuilt with CONFIG_PV32 and
+#                 SHADOW_PAGING.  "both", the older name, means all)
 #   --driver      which libvirt Xen driver the suite drives (default libxl,
 #                 Debian's own; xenpv is this project's module, configured
 #                 for the real Xen back end)
@@ -15,7 +17,9 @@
 # Environment: XEN_TIER_CACHE (default /var/cache/xenpv/xen-tier),
 #              XEN_TIER_BUILD (the project's build directory, default ./build),
 #              XEN_TIER_STALL_TIMEOUT (seconds of serial silence taken for a
-#              stall, default 240)
+#              stall, default 240),
+#              XEN_TIER_CPU_HVM (QEMU's -cpu for the stock-hvm boot, default
+#              qemu64,+svm,+npt,family=23,model=1)
 #
 # QEMU runs with no network device; nothing here touches the network apart
 # from build-images.sh fetching from the distribution archive on the host.
@@ -25,14 +29,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${XEN_TIER_CACHE:-/var/cache/xenpv/xen-tier}
 build=${XEN_TIER_BUILD:-$top/build}
-hypervisors="stock rebuilt" drivers=libxl keep=0 boot_timeout=900
+all_hypervisors="stock stock-hvm rebuilt"
+hypervisors=$all_hypervisors drivers=libxl keep=0 boot_timeout=900
 # No serial output for this long means the boot stalled.
 stall_timeout=${XEN_TIER_STALL_TIMEOUT:-240}
+# QEMU's CPU.  An Intel model (XPTI off on Xen's command line) for the
+# stock and rebuilt boots: libvirt's CPU code refuses AMD-flavoured emulated
+# CPUs ("Cannot find suitable CPU model for given data"), and then Debian's
+# libxl driver does not start.  TCG emulates AMD's SVM with nested paging,
+# not Intel's VMX, so the stock-hvm boot, which needs HVM for Xen's PV-shim,
+# runs on an AMD model (family 23: the shim faults on family 15's K8
+# workaround; SMAP, SMEP and MONITOR would crash dom0 or Xen) with only
+# what runs there: xl and this project's driver.
+cpu_plain=Westmere
+cpu_hvm=${XEN_TIER_CPU_HVM:-qemu64,+svm,+npt,family=23,model=1}
 
 while [ $# -gt 0 ]; do
     case $1 in
-        --hypervisor) case $2 in both) hypervisors="stock rebuilt" ;; stock|rebuilt) hypervisors=$2 ;;
-                      *) echo "run-tier: --hypervisor rebuilt|stock|both" >&2; exit 2 ;; esac; shift 2 ;;
+        --hypervisor) case $2 in all|both) hypervisors=$all_hypervisors ;; stock|stock-hvm|rebuilt) hypervisors=$2 ;;
+                      *) echo "run-tier: --hypervisor stock|stock-hvm|rebuilt|all" >&2; exit 2 ;; esac; shift 2 ;;
         --driver) case $2 in both) drivers="libxl xenpv" ;; libxl|xenpv) drivers=$2 ;;
                   *) echo "run-tier: --driver libxl|xenpv|both" >&2; exit 2 ;; esac; shift 2 ;;
         --keep) keep=1; shift ;;
@@ -100,6 +115,11 @@ prepare_images() {
     fi
     cp "$DOM0_KERNEL" "$dir/linux-x86_64"
     cp "$GUEST_INITRD" "$dir/linux-x86_64.initrd"
+    # GRUB for 32-bit PV, for the PV-shim checks (grub-xen-host, a test
+    # dependency of the project).
+    if [ -f /usr/lib/grub-xen/grub-i386-xen.bin ]; then
+        cp /usr/lib/grub-xen/grub-i386-xen.bin "$dir/grub-i386-xen"
+    fi
     {
         echo "x86_64|x86_64|test-x86_64|||32|$save|$pattern"
         echo "x86_32p|i686|test-x86_32p|||32|$save|$pattern"
@@ -109,12 +129,12 @@ prepare_images() {
 
 # The per-run disk: dom0's init, the suite, images, parameters, the
 # project's module; dom0 writes its logs back into /out on it.
-prepare_tier_disk() {
+prepare_tier_disk() {   # RUNDIR HYPERVISOR DRIVERS
     local rundir=$1 hv=$2 src="$1/tier-src"
     mkdir -p "$src/out" "$src/drivers"
     install -m 755 "$here/dom0/init" "$here/dom0/suite.sh" "$src/"
     prepare_images "$src/images"
-    if [[ " $drivers " == *" xenpv "* ]]; then
+    if [[ " $3 " == *" xenpv "* ]]; then
         if [ -f "$build/src/driver/libvirt_driver_libxl.so" ]; then
             cp "$build/src/driver/libvirt_driver_libxl.so" "$src/drivers/"
         else
@@ -123,7 +143,7 @@ prepare_tier_disk() {
     fi
     cat > "$src/params" <<EOF
 HYPERVISOR=$hv
-DRIVERS="$drivers"
+DRIVERS="$3"
 SUITE_TIMEOUT=$((boot_timeout - 120))
 EOF
     mke2fs -q -t ext4 -L xen-tier-run -d "$src" "$rundir/tier.img" 256M >/dev/null
@@ -133,11 +153,11 @@ EOF
 # Boot once; returns 0 when dom0 reported the end of its run, 1 on a stall or
 # timeout (QEMU killed), 2 when QEMU stopped without the end marker.
 boot() {
-    local rundir=$1 xen=$2 serial="$1/serial.log" deadline last_size=-1 last_change size
+    local rundir=$1 xen=$2 cpu=$3 serial="$1/serial.log" deadline last_size=-1 last_change size
     rm -f "$rundir/overlay.qcow2"
     qemu-img create -q -f qcow2 -F raw -b "$ROOTFS" "$rundir/overlay.qcow2"
     : > "$serial"
-    qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -m 3072 -smp 2 -cpu Westmere \
+    qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -m 3072 -smp 2 -cpu "$cpu" \
         -display none -no-reboot -nic none -serial "file:$serial" -monitor none \
         -drive "file=$rundir/overlay.qcow2,if=virtio,format=qcow2,cache=unsafe" \
         -drive "file=$rundir/tier.img,if=virtio,format=raw,cache=unsafe" \
@@ -171,13 +191,23 @@ tap="$run_root/results.tap"
 for hv in $hypervisors; do
     rundir="$run_root/$hv"
     mkdir -p "$rundir"
-    case $hv in stock) xen=$XEN_STOCK; ver=$XEN_STOCK_VERSION ;; rebuilt) xen=$XEN_REBUILT; ver=$XEN_REBUILT_VERSION ;; esac
-    echo "# hypervisor $hv: Xen $ver; dom0 kernel $DOM0_KERNEL_VERSION" >> "$tap"
+    boot_drivers=$drivers
+    case $hv in
+        stock) xen=$XEN_STOCK; ver=$XEN_STOCK_VERSION; cpu=$cpu_plain ;;
+        stock-hvm) xen=$XEN_STOCK; ver=$XEN_STOCK_VERSION; cpu=$cpu_hvm
+                   boot_drivers=${drivers//libxl/} ;;
+        rebuilt) xen=$XEN_REBUILT; ver=$XEN_REBUILT_VERSION; cpu=$cpu_plain ;;
+    esac
+    if [ -z "${boot_drivers// /}" ]; then
+        echo "# hypervisor $hv: not booted: Debian's libxl driver does not start on its CPU ($cpu)" >> "$tap"
+        continue
+    fi
+    echo "# hypervisor $hv: Xen $ver; dom0 kernel $DOM0_KERNEL_VERSION; QEMU CPU $cpu; drivers $(echo $boot_drivers)" >> "$tap"
     for attempt in 1 2; do
-        prepare_tier_disk "$rundir" "$hv"
+        prepare_tier_disk "$rundir" "$hv" "$boot_drivers"
         t0=$SECONDS
         rc=0
-        boot "$rundir" "$xen" || rc=$?
+        boot "$rundir" "$xen" "$cpu" || rc=$?
         case $rc in 0) how=finished ;; 1) how="stalled or timed out" ;; *) how="stopped without finishing" ;; esac
         log "$hv boot $attempt: $how in $((SECONDS - t0))s"
         # One retry, and only when the run stalled before dom0 finished.

@@ -8,8 +8,10 @@
 # Prints TAP result lines without numbers ("ok - ...", "not ok - ...",
 # "# ..." comments, "# time ..." measurements); the host numbers them.
 #
-# Usage: suite.sh --driver libxl|xenpv --hypervisor stock|rebuilt
+# Usage: suite.sh --driver libxl|xenpv --hypervisor stock|stock-hvm|rebuilt
 #                 --images DIR [--xl yes|no]
+# stock-hvm is the stock hypervisor on a CPU with HVM: only the PV-shim
+# checks run there (shim_suite, below).
 # DIR/guests describes the guests, one a line, fields separated by "|":
 #   NAME|ARCH|KERNEL|INITRD|CMDLINE|MEMORY_MIB|SAVE|CONSOLE_PATTERN
 # ARCH is libvirt's (x86_64, or i686 for a 32-bit PAE guest); KERNEL and
@@ -60,14 +62,31 @@ check() {
 
 vstate() { timeout 30 virsh -c "$uri" domstate "$1" 2>/dev/null | head -n 1; }
 state_is() { [ "$(vstate "$1")" = "$2" ]; }
+reason_is() { [ "$(timeout 30 virsh -c "$uri" domstate --reason "$1" 2>/dev/null | head -n 1)" = "$2" ]; }
 vgone() { ! timeout 30 virsh -c "$uri" domid "$1" >/dev/null 2>&1; }
 console_shows() { [ -s "$console_dir/guest-$1.log" ] && grep -Eqa "$2" "$console_dir/guest-$1.log"; }
 xen_caps() { xl info | awk -F': ' '/^xen_caps/ { print $2 }'; }
 caps_have() { xen_caps | grep -qw -- "$1"; }
 
+# Xen's PV-shim (docs/pvshim.md): it needs HVM, which this boot has when
+# QEMU offers a CPU with SVM and nested paging.
+shim_image=/usr/lib/xen-4.17/boot/xen-shim
+# The shim keeps some of the container's memory for itself: with 32 MiB it
+# cannot build GRUB ("Not enough RAM for domain 0 allocation").
+grub_shim_mem=64
+hvm_here() { xen_caps | grep -qw hvm-3.0-x86_32p; }
+shim_here() { hvm_here && [ -f "$shim_image" ]; }
+
 # Whether this boot's hypervisor is expected to refuse guests of ARCH:
-# Debian's stock build has no 32-bit PV support (CONFIG_PV32 off).
-refused_here() { [ "$hypervisor" = stock ] && [ "$1" = i686 ]; }
+# Debian's stock build has no 32-bit PV support (CONFIG_PV32 off).  The
+# project's driver runs them in the PV-shim where it can.
+refused_here() {
+    [ "$hypervisor" != rebuilt ] && [ "$1" = i686 ] || return 1
+    [ "$driver" != xenpv ] || ! shim_here
+}
+caps_i686_in_shim() { grep -A2 "<arch name='i686'>" "$work/caps.xml" | grep -q "<loader>$shim_image</loader>"; }
+# Whether the project's driver runs guests of ARCH in the PV-shim here.
+in_shim_here() { [ "$driver" = xenpv ] && [ "$hypervisor" != rebuilt ] && [ "$1" = i686 ] && shim_here; }
 
 guest_xml() {   # NAME ARCH KERNEL INITRD CMDLINE MEMORY [EXTRA-DEVICES]
     echo "<domain type='xen'>"
@@ -106,6 +125,52 @@ xl_checks() {
     done 3< "$images/guests"
 }
 
+# xl's own PV-shim (type="pvh", pvshim=1), side by side with the driver's:
+# the 32-bit PAE test kernel (console, save, restore) and GRUB for 32-bit
+# PV (console), with their times.
+xl_shim_guests() {
+    local t name
+    while IFS='|' read -r -u 3 type arch kernel initrd cmdline mem save pattern; do
+        [ "$arch" = i686 ] || continue
+        xl_shim_one "$type" "$images/$kernel" "$mem" "$save" "$pattern"
+    done 3< "$images/guests"
+    [ -f "$images/grub-i386-xen" ] &&
+        xl_shim_one grub-i386 "$images/grub-i386-xen" "$grub_shim_mem" \
+            "GRUB answers no suspend request" "GRUB|grub>"
+}
+
+xl_shim_one() {   # TYPE KERNEL MEMORY SAVE PATTERN
+    local type=$1 kernel=$2 mem=$3 save=$4 pattern=$5 name="xl-shim-$1" t
+    printf 'name="%s"\ntype="pvh"\npvshim=1\npvshim_path="%s"\nkernel="%s"\nmemory=%s\nvcpus=1\n' \
+        "$name" "$shim_image" "$kernel" "$mem" > "$work/$name.cfg"
+    printf 'on_poweroff="destroy"\non_reboot="destroy"\non_crash="destroy"\n' >> "$work/$name.cfg"
+    rm -f "$console_dir/guest-$name.log"
+    t=$(now)
+    check "xl create $type in the PV-shim (pvshim=1)" timeout 120 xl create "$work/$name.cfg" || return
+    note "time xl create $type (pvshim) $(since "$t")s"
+    check "xl: $type (pvshim) console output" wait_for 60 console_shows "$name" "$pattern"
+    xl_save_restore "$name" "$type (pvshim)" "$save"
+}
+
+# xl save and restore of NAME (LABEL in the results), timed, or the reason
+# SAVE why it cannot be saved; then the guest is destroyed.
+xl_save_restore() {   # NAME LABEL SAVE
+    local name=$1 label=$2 save=$3 t
+    if [ "$save" = yes ]; then
+        t=$(now)
+        if check "xl save $label" timeout 120 xl save "$name" "$work/$name.save"; then
+            note "time xl save $label $(since "$t")s"
+            t=$(now)
+            check "xl restore $label" timeout 120 xl restore "$work/$name.save" &&
+                note "time xl restore $label $(since "$t")s"
+        fi
+    else
+        skip "xl save/restore $label" "$save"
+    fi
+    timeout 60 xl destroy "$name" >/dev/null 2>&1
+    rm -f "$work/$name.save"
+}
+
 xl_guest() {
     local name="xl-$type" t
     {
@@ -134,28 +199,17 @@ xl_guest() {
         ok "xl create $type"
     fi
     check "xl: $type console output in $console_dir" wait_for 60 console_shows "$name" "$pattern"
-    if [ "$save" = yes ]; then
-        t=$(now)
-        if check "xl save $type" timeout 120 xl save "$name" "$work/$name.save"; then
-            note "time xl save $type $(since "$t")s"
-            t=$(now)
-            check "xl restore $type" timeout 120 xl restore "$work/$name.save" &&
-                note "time xl restore $type $(since "$t")s"
-        fi
-    else
-        skip "xl save/restore $type" "$save"
-    fi
-    timeout 60 xl destroy "$name" >/dev/null 2>&1
-    rm -f "$work/$name.save"
+    xl_save_restore "$name" "$type" "$save"
 }
 
 libvirtd_pid=""
+xenpv_conf_extra=""     # more of xenpv.conf, for the project's driver
 start_libvirtd() {
     local dir=""
     mkdir -p /var/log/libvirt /run/libvirt
     if [ "$driver" = xenpv ]; then
         dir=/opt/xenpv/drivers
-        printf 'hypervisor = "xen"\n' > /etc/libvirt/xenpv.conf
+        printf 'hypervisor = "xen"\n%s' "$xenpv_conf_extra" > /etc/libvirt/xenpv.conf
     fi
     env ${dir:+LIBVIRT_DRIVER_DIR=$dir} \
         LIBVIRT_LOG_OUTPUTS="1:file:/var/log/libvirt/libvirtd-$driver.log" \
@@ -177,7 +231,7 @@ stop_libvirtd() {
 # Create, console, suspend/resume, save/restore, destroy for one guest
 # (described by the variables read from the guests file).
 guest_lifecycle() {
-    local name="$driver-$type" xml="$work/$driver-$type.xml" t
+    local name="$driver-$type" xml="$work/$driver-$type.xml" t tag=""
     guest_xml "$name" "$arch" "$images/$kernel" "${initrd:+$images/$initrd}" "$cmdline" "$mem" > "$xml"
     rm -f "$console_dir/guest-$name.log"
     t=$(now)
@@ -191,9 +245,12 @@ guest_lifecycle() {
         fi
         return
     fi
-    note "time $driver create $type $(since "$t")s"
+    in_shim_here "$arch" && tag=" (pvshim)"
+    note "time $driver create $type$tag $(since "$t")s"
     if refused_here "$arch"; then
         notok "virsh create $type: should be refused on the stock hypervisor"
+    elif in_shim_here "$arch"; then
+        ok "virsh create $type (runs in the PV-shim: no 32-bit PV here)"
     else
         ok "virsh create $type"
     fi
@@ -208,11 +265,11 @@ guest_lifecycle() {
     else
         t=$(now)
         if check "virsh save $type" timeout 180 virsh -c "$uri" save "$name" "$work/$name.save"; then
-            note "time $driver save $type $(since "$t")s"
+            note "time $driver save $type$tag $(since "$t")s"
             check "$type gone after save" vgone "$name"
             t=$(now)
             if check "virsh restore $type" timeout 180 virsh -c "$uri" restore "$work/$name.save"; then
-                note "time $driver restore $type $(since "$t")s"
+                note "time $driver restore $type$tag $(since "$t")s"
                 check "$type running after restore" state_is "$name" running
             fi
         fi
@@ -288,10 +345,15 @@ PYEOF
     timeout 120 python3 "$work/console.py" "$uri" "$1" "$2"
 }
 
+# The live XML's record of what NAME runs in (docs/pvshim.md).
+live_container() { timeout 30 virsh -c "$uri" dumpxml "$1" | grep -o "container=\"[a-z]*\"" | head -n 1; }
+dominfo_note() { timeout 30 virsh -c "$uri" dominfo "$1" | grep -q "^Messages:.*PV-shim ($shim_image) inside a PVH container"; }
+
 # One test kernel: console through libvirt, store entries, save with the
 # stream checked by Xen's verifier, restore, shutdown answered by the guest.
+# On the stock hypervisor with HVM the 32-bit one runs in the PV-shim.
 xenpv_guest() {
-    local name="xp-$type" xml="$work/xp-$type.xml" id t
+    local name="xp-$type" xml="$work/xp-$type.xml" id t tag=""
     guest_xml "$name" "$arch" "$images/$kernel" "" "" "$mem" > "$xml"
     rm -f "$console_dir/guest-$name.log"
     if refused_here "$arch"; then
@@ -307,9 +369,16 @@ xenpv_guest() {
         check "xenpv: no domain left by the refused $type" vgone "$name"
         return
     fi
-    check "xenpv: virsh create --paused $type" timeout 180 virsh -c "$uri" create --paused "$xml" || return
+    in_shim_here "$arch" && tag=" (pvshim)"
+    t=$(now)
+    check "xenpv: virsh create --paused $type$tag" timeout 180 virsh -c "$uri" create --paused "$xml" || return
+    note "time xenpv create --paused $type$tag $(since "$t")s"
     id=$(xp_domid "$name")
     note "xenpv: $type is domid $id"
+    if in_shim_here "$arch"; then
+        check "xenpv: $type runs in the PV-shim (live XML)" sh -c "[ '$(live_container "$name")' = 'container=\"pvshim\"' ]"
+        check "xenpv: virsh dominfo says $type runs in the PV-shim" dominfo_note "$name"
+    fi
     check "xenpv: $type store: name, vm, store and console rings" \
         sh -c "xenstore-read /local/domain/$id/name | grep -qx '$name' &&
                xenstore-read /local/domain/$id/vm | grep -q '^/vm/' &&
@@ -317,15 +386,21 @@ xenpv_guest() {
     check "xenpv: $type console/tty written by xenconsoled" wait_for 30 store_nonempty "/local/domain/$id/console/tty"
     check "xenpv: $type console through libvirt shows the boot banner" \
         console_through_libvirt "$name" "$pattern"
+    in_shim_here "$arch" &&
+        check "xenpv: the PV-shim booted $type (its console: Dom0 kernel: 32-bit, PAE)" \
+            console_shows "$name" "Dom0 kernel: 32-bit, PAE"
     check "xenpv: $type running" state_is "$name" running
     t=$(now)
-    if check "xenpv: virsh save $type" timeout 180 virsh -c "$uri" save "$name" "$work/$name.save"; then
-        note "time xenpv save $type $(since "$t")s"
+    if check "xenpv: virsh save $type$tag" timeout 180 virsh -c "$uri" save "$name" "$work/$name.save"; then
+        note "time xenpv save $type$tag $(since "$t")s"
+        in_shim_here "$arch" &&
+            check "xenpv: the save image names a PV-shim container's stream (libxc-shim)" \
+                sh -c "[ \"\$(dd if='$work/$name.save' bs=1 skip=88 count=10 2>/dev/null)\" = libxc-shim ]"
         check "xenpv: verify-stream-v2 accepts the stream libxenguest wrote ($type)" save_stream_ok "$work/$name.save"
         check "xenpv: $type store entries gone after save" wait_for 30 store_lacks "/local/domain/$id"
         t=$(now)
-        if check "xenpv: virsh restore $type" timeout 180 virsh -c "$uri" restore "$work/$name.save"; then
-            note "time xenpv restore $type $(since "$t")s"
+        if check "xenpv: virsh restore $type$tag" timeout 180 virsh -c "$uri" restore "$work/$name.save"; then
+            note "time xenpv restore $type$tag $(since "$t")s"
             check "xenpv: $type running after restore" state_is "$name" running
             check "xenpv: $type says it resumed" wait_for 60 console_shows "$name" "xenpv-test: resumed"
         fi
@@ -351,7 +426,9 @@ xenpv_restart() {
     check "xenpv: virsh create (restart guest)" timeout 180 virsh -c "$uri" create "$xml" || return
     id=$(xp_domid "$name")
     for arch in x86_64 i686; do
-        [ "$arch" = i686 ] && ! caps_have xen-3.0-x86_32p && continue
+        # The driver's capabilities say which arches run here (in the
+        # PV-shim, for i686 on the stock hypervisor with HVM).
+        [ "$arch" = i686 ] && ! grep -q "<arch name='i686'>" "$work/caps.xml" && continue
         kernel=$(awk -F'|' -v a="$arch" '$2 == a && $4 == "" { print $3; exit }' "$images/guests")
         [ -n "$kernel" ] || continue
         d="xp-def-$arch"
@@ -419,6 +496,87 @@ xenpv_devices() {
     rm -f "$img"
 }
 
+# Type @3 on NAME's console through libvirt once @2 shows, then read on
+# until @4 shows or the console closes (the guest went away).
+console_type() {
+    cat > "$work/console_type.py" <<'PYEOF'
+import re, sys, time
+import libvirt
+uri, name, ready, text, after = sys.argv[1:6]
+conn = libvirt.open(uri)
+dom = conn.lookupByName(name)
+st = conn.newStream(0)
+dom.openConsole(None, st, 0)
+# What was printed before we connected is gone: ask for a fresh prompt.
+st.send(b"\r")
+seen, sent = b"", False
+deadline = time.monotonic() + 90
+while time.monotonic() < deadline:
+    if not sent and re.search(ready.encode(), seen):
+        st.send(text.encode() + b"\r")
+        sent, seen = True, b""
+    data = st.recv(4096)
+    if isinstance(data, int):
+        time.sleep(0.1)
+        continue
+    if not data:
+        break
+    seen += data
+    if sent and re.search(after.encode(), seen):
+        break
+print("console: " + seen.decode(errors="replace")[-200:].replace("\n", " "))
+sys.exit(0 if sent else 1)
+PYEOF
+    timeout 120 python3 "$work/console_type.py" "$uri" "$@"
+}
+
+# Debian's GRUB for 32-bit PV in the PV-shim, defined and started through
+# virsh: its prompt on the console through libvirt, and "halt" typed there
+# powering the guest off (GRUB answers no shutdown or suspend request).
+xenpv_shim_grub() {
+    local name="xp-shim-grub" t
+    [ -f "$images/grub-i386-xen" ] || { skip "xenpv: GRUB for 32-bit PV in the PV-shim" "no grub-i386-xen image"; return; }
+    guest_xml "$name" i686 "$images/grub-i386-xen" "" "" "$grub_shim_mem" > "$work/$name.xml"
+    rm -f "$console_dir/guest-$name.log"
+    check "xenpv: virsh define GRUB for 32-bit PV" timeout 60 virsh -c "$uri" define "$work/$name.xml" || return
+    t=$(now)
+    if check "xenpv: virsh start GRUB (pvshim)" timeout 180 virsh -c "$uri" start "$name"; then
+        note "time xenpv start grub-i386 (pvshim) $(since "$t")s"
+        check "xenpv: GRUB runs in the PV-shim (live XML)" sh -c "[ '$(live_container "$name")' = 'container=\"pvshim\"' ]"
+        check "xenpv: halt typed at GRUB's prompt through libvirt's console" \
+            console_type "$name" "grub>" "halt" "NEVERMATCHES"
+        check "xenpv: GRUB powered itself off" wait_for 60 reason_is "$name" "shut off (shutdown)"
+    fi
+    timeout 60 virsh -c "$uri" destroy "$name" >/dev/null 2>&1
+    timeout 60 virsh -c "$uri" undefine "$name" >/dev/null 2>&1
+}
+
+# With the shim turned off in xenpv.conf, a 32-bit guest is refused as on a
+# host without HVM, naming every remedy, and nothing is built.
+xenpv_shim_refusal() {
+    local name="xp-never" kernel
+    kernel=$(awk -F'|' '$2 == "i686" && $4 == "" { print $3; exit }' "$images/guests")
+    guest_xml "$name" i686 "$images/$kernel" "" "" 32 > "$work/$name.xml"
+    stop_libvirtd
+    xenpv_conf_extra='pvshim = "never"
+'
+    if check "xenpv: libvirtd answers with pvshim = \"never\"" start_libvirtd; then
+        if timeout 60 virsh -c "$uri" create "$work/$name.xml" > "$work/out" 2>&1; then
+            notok "xenpv: pvshim = \"never\": the 32-bit guest refused"
+            timeout 60 virsh -c "$uri" destroy "$name" >/dev/null 2>&1
+        elif grep -q 'CONFIG_PV32' "$work/out" && grep -q 'pv=no-32' "$work/out" &&
+             grep -q 'CET' "$work/out" && grep -q 'pvshim = "never"' "$work/out" &&
+             grep -q '64-bit PV kernel' "$work/out"; then
+            ok "xenpv: pvshim = \"never\": the 32-bit guest refused, naming every remedy"
+        else
+            notok "xenpv: pvshim = \"never\": the 32-bit guest refused, naming every remedy"; indent < "$work/out"
+        fi
+        check "xenpv: nothing built for the refused guest" vgone "$name"
+    fi
+    stop_libvirtd
+    xenpv_conf_extra=""
+}
+
 xenpv_checks() {
     if [ "$hypervisor" = stock ]; then
         check "xenpv: back end found no PV log-dirty on the stock hypervisor" grep -q "PV log-dirty no" "$xenpv_log"
@@ -433,8 +591,40 @@ xenpv_checks() {
     [ -n "$net_kernel" ] && xenpv_restart
 }
 
+# The stock hypervisor on a CPU with HVM: the PV-shim's checks, xl's
+# (pvshim=1) beside the project's driver's, with their times.  Debian's
+# libxl driver does not start on this boot's CPU (see run-tier.sh).
+shim_suite() {
+    local t
+    note "suite: PV-shim checks, driver $driver, images: $(cat "$images/source" 2>/dev/null)"
+    note "xen_caps ($hypervisor): $(xen_caps)"
+    check "xl info: HVM on the stock hypervisor, and the PV-shim at $shim_image" shim_here || return
+    if caps_have xen-3.0-x86_32p; then notok "xl info: stock hypervisor lacks xen-3.0-x86_32p (CONFIG_PV32 off)"
+    else ok "xl info: stock hypervisor lacks xen-3.0-x86_32p (CONFIG_PV32 off), as expected"; fi
+    [ "$run_xl" = yes ] && xl_shim_guests
+    [ "$driver" = xenpv ] || return
+    t=$(now)
+    check "libvirtd ($driver driver) answers on $uri" start_libvirtd || return
+    note "time $driver libvirtd start $(since "$t")s"
+    virsh -c "$uri" capabilities > "$work/caps.xml" 2>&1
+    check "capabilities: i686 xen guests in the PV-shim (its image their loader)" caps_i686_in_shim
+    while IFS='|' read -r -u 3 type arch kernel initrd cmdline mem save pattern; do
+        [ "$arch" = i686 ] || continue
+        guest_lifecycle
+        [ "$save" = yes ] && [ -z "$initrd" ] && xenpv_guest
+    done 3< "$images/guests"
+    [ -n "$net_kernel" ] && xenpv_restart
+    xenpv_shim_grub
+    xenpv_shim_refusal
+}
+
 # The smallest 64-bit image (no initrd) carries the bridge check.
 net_kernel=$(awk -F'|' '$2 == "x86_64" && $4 == "" { print $3; exit }' "$images/guests")
+if [ "$hypervisor" = stock-hvm ]; then
+    shim_suite
+    stop_libvirtd
+    exit 0
+fi
 note "suite: driver $driver, hypervisor $hypervisor, images: $(cat "$images/source" 2>/dev/null)"
 [ "$run_xl" = yes ] && xl_checks
 
