@@ -1,5 +1,17 @@
 /*
  * xenpv_monitor.c: the back end's event fd, and rescans of running domains.
+ *
+ * Locking: the event handler runs in the event loop's thread and takes no
+ * domain lock (a domain's lock may be held for a hypervisor call, and the
+ * event loop serves every client).  It queues every domain of the list
+ * (holding a reference, not the lock) for a rescan; it reads nothing of a
+ * domain object but its private rescanQueued flag, which is atomic and
+ * lives as long as the object.  The definition is read only by the rescan
+ * worker, under the domain's lock and a job: a destroy or an undefine may
+ * free the definition (a transient domain's, or the live one of a
+ * persistent domain) at any moment a lock is not held, and a domain that
+ * is not running when its worker gets the lock is left alone.  Workers of
+ * the pool (xenpvMonitorStop) finish before the driver goes.
  */
 #include "xenpv_monitor.h"
 
@@ -51,10 +63,8 @@ xenpvMonitorRescanAll(xenpvDriver *driver)
         virDomainObj *vm = vms[i];
         xenpvDomainObjPrivate *priv = vm->privateData;
 
-        /* Domain ids are read without the lock: a stale look only costs
-         * one needless or one later rescan. */
-        if (vm->def->id < 0)
-            continue;
+        /* Running or not is for the worker to see, under the lock: the
+         * definition that says so may be freed under us here. */
         if (!g_atomic_int_compare_and_exchange(&priv->rescanQueued, 0, 1))
             continue;
         g_thread_pool_push(driver->rescanPool, virObjectRef(vm), NULL);
