@@ -43,6 +43,7 @@ xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags)
 
     mig->driver = driver;
     mig->vm = virObjectRef(vm);
+    mig->name = g_strdup(vm->def->name);
     mig->flags = flags;
     mig->ioTimeout = driver->config->migrationIoTimeout;
     g_mutex_init(&mig->lock);
@@ -69,6 +70,7 @@ xenpvMigrationFree(xenpvMigration *mig)
     g_mutex_clear(&mig->lock);
     g_cond_clear(&mig->cond);
     virObjectUnref(mig->vm);
+    g_free(mig->name);
     g_free(mig);
 }
 

@@ -107,7 +107,7 @@ xenpvMigrationReceiverThread(gpointer data)
     thread = g_thread_new("xenpv-mig-restore", xenpvMigrationRestorerThread, &restorer);
     rc = xenpvFrameRecvStream(&ch->transport, pair[1]);
     if (rc < 0)
-        VIR_WARN("receiving domain '%s' failed: %s", mig->vm->def->name,
+        VIR_WARN("receiving domain '%s' failed: %s", mig->name,
                  virGetLastErrorMessage());
     /* The restore reads to the stream's own end, or fails on a short one. */
     shutdown(pair[1], SHUT_WR);
@@ -136,7 +136,7 @@ xenpvMigrationReceiverThread(gpointer data)
                                         virGetLastErrorMessage()));
     }
     xenpvMigrationReceived(mig, rc == 0 ? 1 : -1);
-    VIR_DEBUG("domain '%s' %s", mig->vm->def->name, rc == 0 ? "received" : "not received");
+    VIR_DEBUG("domain '%s' %s", mig->name, rc == 0 ? "received" : "not received");
     return NULL;
 }
 

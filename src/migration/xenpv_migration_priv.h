@@ -38,6 +38,10 @@ typedef enum {
 struct _xenpvMigration {
     xenpvDriver *driver;
     virDomainObj *vm;           /* referenced */
+    /* The domain's name, for the migration's own threads: they run without
+     * the domain's lock, and a destroy (allowed during a migration's job)
+     * may free the definition that holds vm's. */
+    char *name;
     unsigned long flags;
     GMutex lock;
     GCond cond;

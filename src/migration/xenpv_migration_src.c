@@ -356,9 +356,9 @@ xenpvMigrationWatcherThread(gpointer data)
     bool committed = false;
 
     if (xenpvFrameRecv(&ch->transport, &type, &why) < 0) {
-        VIR_WARN("migration of domain '%s': %s", vm->def->name, virGetLastErrorMessage());
+        VIR_WARN("migration of domain '%s': %s", mig->name, virGetLastErrorMessage());
     } else if (type != XENPV_FRAME_COMMIT) {
-        VIR_WARN("migration of domain '%s': %s gave up (%s)", vm->def->name, ch->peer,
+        VIR_WARN("migration of domain '%s': %s gave up (%s)", mig->name, ch->peer,
                  NULLSTR(why));
     } else {
         virObjectLock(vm);
@@ -386,7 +386,7 @@ xenpvMigrationWatcherThread(gpointer data)
     mig->watcherDone = true;
     g_cond_broadcast(&mig->cond);
     g_mutex_unlock(&mig->lock);
-    VIR_DEBUG("migration of domain '%s': %s", vm->def->name,
+    VIR_DEBUG("migration of domain '%s': %s", mig->name,
               committed ? "handed over" : "kept here");
     return NULL;
 }
