@@ -1,6 +1,30 @@
 /*
  * xenpv_domain.c: per-domain private data (kept in the status XML), and
  * the domain object helpers shared by the entry points.
+ *
+ * Locking of domain objects (libvirt's virDomainObj lock and jobs):
+ *  - Everything of a domain object (def, newDef, state, the private data
+ *    but for rescanQueued, which is atomic) is read and written with the
+ *    object's lock held.  A reference keeps the object alive, not its
+ *    definition: a destroy, the stop of a persistent domain, an undefine
+ *    or a redefinition frees vm->def or puts another in its place, so a
+ *    pointer into a definition never outlives the lock it was read under.
+ *  - A change also holds a job (virDomainObjBeginJob): API calls, the
+ *    monitor's rescans, close callbacks and autostart take turns by it.
+ *    The job holder may drop the lock for a slow hypervisor call (a save
+ *    stream, a guest request, a device detach): it copies what it needs
+ *    first (domain id, name) and reads nothing of the object until it has
+ *    the lock again, and then checks that the domain still runs.
+ *  - A migration holds an async job, during which libvirt admits a
+ *    destroy and queries: a migration's code and threads running without
+ *    the lock must assume the definition replaced or freed meanwhile
+ *    (xenpv_migration_priv.h keeps the name for them).
+ *  - A domain removed from the list (vm->removing) refuses new jobs; a
+ *    caller that waited for a job may find its domain gone.
+ *  - Code without a domain lock: the monitor's event handler (it only
+ *    queues domains, xenpv_monitor.c) and the migration's threads.
+ *
+ * The driver-wide rules are in xenpv_driver_shared.c.
  */
 #include "xenpv_domain.h"
 #include "xenpv_domain_arch.h"

@@ -6,6 +6,29 @@
  * Nothing here calls into the other files of the driver, so that the state
  * driver, the monitor, process handling and saving can all use it without
  * calling each other in a circle.
+ *
+ * Locking of the driver object:
+ *  - xenpv_driver is set once the driver is whole, before its domains are
+ *    loaded, and cleared by stateCleanup, which libvirtd runs only once it
+ *    serves no more calls (its workers drained, every connection closed and
+ *    with it every close callback run, its event loop stopped).  Entry
+ *    points read it without a lock for that reason; nothing else may keep
+ *    it past a call.
+ *  - The driver's members are set in stateInitialize and not changed
+ *    afterwards; the objects among them lock themselves (the domain list,
+ *    the event state, the port allocators, the back end's connection).
+ *  - changeLock guards changeSerial only: a waiter (a guest request, a
+ *    suspend) reads it and sleeps on changeCond, the monitor bumps it on
+ *    every hypervisor event.  Nothing is called with it held, and it is
+ *    never taken with a domain lock wanted after it.
+ *  - nactive is atomic.
+ *  - At stateCleanup (xenpv_state.c), in this order: the event watch goes,
+ *    the rescan workers finish what is queued (they hold the domains they
+ *    work on), then the change counter, the migration port ranges, the
+ *    domains, the back end.  Migrations under way were torn down before
+ *    that by their connections' close callbacks.
+ *
+ * The rules for domain objects are in xenpv_domain.c.
  */
 #include "xenpv_driver.h"
 
