@@ -22,10 +22,12 @@ dom0_modules="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback
               xen-netback bridge tun dummy loop virtio_blk virtio_pci ext4"
 stage1_modules="virtio_pci virtio_blk ext4"
 # The dom0 user space: Xen's tools, Debian's libvirtd with its libxl driver,
-# and what the tier's init uses.
+# and what the tier's init uses; QEMU for PV framebuffers, and what the
+# suite's VNC client (DES) and sysinfo (dmidecode) need.
 dom0_packages="xen-utils-4.17 xenstore-utils libvirt-daemon
                libvirt-daemon-driver-xen libvirt-clients python3-libvirt
-               busybox kmod iproute2 procps udev e2fsprogs"
+               busybox kmod iproute2 procps udev e2fsprogs
+               qemu-system-xen python3-cryptography dmidecode"
 
 log() { echo "build-images: $*" >&2; }
 die() { log "error: $*"; exit 1; }

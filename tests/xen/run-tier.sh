@@ -132,7 +132,9 @@ prepare_images() {
 prepare_tier_disk() {   # RUNDIR HYPERVISOR DRIVERS
     local rundir=$1 hv=$2 src="$1/tier-src"
     mkdir -p "$src/out" "$src/drivers"
-    install -m 755 "$here/dom0/init" "$here/dom0/suite.sh" "$src/"
+    install -m 755 "$here/dom0/init" "$here/dom0/suite.sh" "$here/dom0/vnc-check.py" "$src/"
+    # The RFB client the integration tests use, for vnc-check.py.
+    install -m 644 "$here/../integration/rfbclient.py" "$src/"
     prepare_images "$src/images"
     if [[ " $3 " == *" xenpv "* ]]; then
         if [ -f "$build/src/driver/libvirt_driver_libxl.so" ]; then

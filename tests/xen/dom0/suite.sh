@@ -577,6 +577,67 @@ xenpv_shim_refusal() {
     xenpv_conf_extra=""
 }
 
+# The verbs of a drop-in for libvirt's Xen driver, on one guest with a
+# file-backed disk, a bridged NIC and a password-protected VNC framebuffer:
+# vCPUs and pinning, the host's cells, SMBIOS and CPU and memory counters,
+# the guest's statistics, disk and NIC hotplug, and the framebuffer served
+# by qemu-system-xen.
+xenpv_verbs() {
+    local name="xp-verbs" xml="$work/xp-verbs.xml" img="$work/verbs-a.img" img2="$work/verbs-b.img" id
+    local v="timeout 120 virsh -c $uri"
+    truncate -s 32M "$img" "$img2"
+    guest_xml "$name" x86_64 "$images/$net_kernel" "" "" 32 \
+        "<disk type='file' device='disk'><source file='$img'/><target dev='xvda' bus='xen'/></disk>
+    <interface type='bridge'><source bridge='xenbr0'/></interface>
+    <graphics type='vnc' autoport='yes' passwd='s3cret'/>" | sed 's|<vcpu>1</vcpu>|<vcpu>2</vcpu>|' > "$xml"
+    check "xenpv: define and start a guest with a disk, a NIC and VNC" \
+        sh -c "$v define '$xml' && $v start '$name'" || return
+    id=$(xp_domid "$name")
+    $v domstats "$name" > "$work/domstats" 2>&1
+
+    check "xenpv: vcpuinfo names each vCPU's host CPU" \
+        sh -c "$v vcpuinfo '$name' | grep -Ec '^CPU:[[:space:]]+[0-9]+$' | grep -qx 2"
+    check "xenpv: vcpupin --live sets the hard affinity in Xen" \
+        sh -c "$v vcpupin '$name' 1 0 --live && xl vcpu-list '$name' | awk '\$3 == 1 { print \$7 }' | grep -qx 0"
+    check "xenpv: vcpupin --config and its query" \
+        sh -c "$v vcpupin '$name' 0 1 --config && $v vcpupin '$name' --config | grep -Eq '^[[:space:]]*0[[:space:]]+1$'"
+    check "xenpv: freecell --all adds up the NUMA cells" \
+        sh -c "$v freecell --all | grep -Eq 'Total:[[:space:]]+[1-9][0-9]* KiB'"
+    check "xenpv: sysinfo gives the host's SMBIOS tables" sh -c "$v sysinfo | grep -q \"<sysinfo type='smbios'>\""
+    check "xenpv: nodecpustats (Xen's idle time) and nodememstats" \
+        sh -c "$v nodecpustats | grep -Eq '^idle:[[:space:]]+[1-9]' && $v nodememstats | grep -Eq '^total[[:space:]]*:[[:space:]]+[1-9]'"
+    check "xenpv: domstats: cpu, balloon, vCPUs, the vif and the disk" \
+        sh -c "grep -Eq 'cpu.time=[1-9]' '$work/domstats' && grep -Eq 'balloon.current=[1-9]' '$work/domstats' &&
+               grep -q 'vcpu.current=2' '$work/domstats' && grep -q 'net.0.name=vif$id.0' '$work/domstats' &&
+               grep -q 'net.0.rx.bytes=' '$work/domstats' && grep -q 'block.0.rd.reqs=' '$work/domstats'"
+    check "xenpv: domifstat of the vif" sh -c "$v domifstat '$name' vif$id.0 | grep -q tx_bytes"
+    check "xenpv: domblkstat of the disk (blkback's statistics)" sh -c "$v domblkstat '$name' xvda | grep -q rd_req"
+
+    check "xenpv: attach-disk --live (block script, loop device)" \
+        sh -c "$v attach-disk '$name' '$img2' xvdb --live &&
+               xenstore-read /local/domain/0/backend/vbd/$id/51728/hotplug-status | grep -qx connected &&
+               losetup -j '$img2' | grep -q loop"
+    check "xenpv: detach-disk --live releases it" \
+        sh -c "$v detach-disk '$name' xvdb --live && ! xenstore-exists /local/domain/0/backend/vbd/$id/51728 &&
+               ! losetup -j '$img2' | grep -q loop"
+    check "xenpv: attach-interface --live puts a second vif into xenbr0" \
+        sh -c "$v attach-interface '$name' bridge xenbr0 --mac 00:16:3e:77:00:01 --live &&
+               ip -o link show master xenbr0 | grep -q 'vif$id.1'"
+    check "xenpv: detach-interface --live removes it" \
+        sh -c "$v detach-interface '$name' bridge --mac 00:16:3e:77:00:01 --live && ! ip link show vif$id.1 >/dev/null 2>&1"
+
+    check "xenpv: vncdisplay :0" sh -c "$v vncdisplay '$name' | grep -qx '127.0.0.1:0'"
+    check "xenpv: qemu-system-xen serves the framebuffer" pgrep -f -- "-xen-domid $id -xen-attach"
+    check "xenpv: VNC: a wrong password refused, the right one accepted, pixels sent" \
+        timeout 120 python3 /tier/vnc-check.py 5900 s3cret
+    check "xenpv: destroy stops the device model and leaves no backend" \
+        sh -c "$v destroy '$name' && ! pgrep -f -- '-xen-domid $id -xen-attach' &&
+               ! xenstore-exists /local/domain/0/backend/vfb/$id && ! xenstore-exists /local/domain/0/backend/vbd/$id"
+    check "xenpv: no zombie left (verbs guest)" wait_for 30 sh -c "! xl list $id >/dev/null 2>&1"
+    $v undefine "$name" >/dev/null 2>&1
+    rm -f "$img" "$img2"
+}
+
 xenpv_checks() {
     if [ "$hypervisor" = stock ]; then
         check "xenpv: back end found no PV log-dirty on the stock hypervisor" grep -q "PV log-dirty no" "$xenpv_log"
@@ -588,6 +649,7 @@ xenpv_checks() {
         [ "$save" = yes ] && [ -z "$initrd" ] && xenpv_guest
     done 3< "$images/guests"
     [ -n "$net_kernel" ] && xenpv_devices
+    [ -n "$net_kernel" ] && xenpv_verbs
     [ -n "$net_kernel" ] && xenpv_restart
 }
 
