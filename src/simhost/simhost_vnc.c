@@ -295,8 +295,13 @@ simVncFbDamage(guint x, guint y, guint w, guint h, gpointer opaque)
         if (client->state != SIM_VNC_NORMAL)
             continue;
         simVncClientDamage(client, x, y, w, h);
-        if (!simVncClientUpdate(client))
-            simVncClientFree(client);
+        /* Not freed here: this may run inside the client's own message
+         * (a key it typed echoes on the screen).  Its read watch sees the
+         * socket shut and lets it go. */
+        if (!simVncClientUpdate(client)) {
+            client->state = SIM_VNC_CLOSING;
+            shutdown(client->fd, SHUT_RDWR);
+        }
     }
 }
 
