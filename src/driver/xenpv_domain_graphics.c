@@ -45,8 +45,11 @@ xenpvGraphicsCheckDefine(xenpvDriver *driver, const virDomainDef *def)
         const virDomainGraphicsDef *gfx = def->graphics[i];
         const char *type = virDomainGraphicsTypeToString(gfx->type);
 
+        bool password = gfx->type == VIR_DOMAIN_GRAPHICS_TYPE_VNC &&
+            gfx->data.vnc.auth.passwd && *gfx->data.vnc.auth.passwd;
+
         if (!XENPV_HYP_HAS(driver, checkFramebuffer) ||
-            driver->hyp.ops->checkFramebuffer(&driver->hyp, type) < 0)
+            driver->hyp.ops->checkFramebuffer(&driver->hyp, type, password) < 0)
             return -1;
         if (gfx->type != VIR_DOMAIN_GRAPHICS_TYPE_VNC)
             continue;

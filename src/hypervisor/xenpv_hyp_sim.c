@@ -238,7 +238,8 @@ xenpvSimGetHostInfo(xenpvHypervisor *hyp, xenpvHostInfo *info)
 }
 
 static int
-xenpvSimCheckFramebuffer(xenpvHypervisor *hyp, const char *type)
+xenpvSimCheckFramebuffer(xenpvHypervisor *hyp, const char *type,
+                         bool password G_GNUC_UNUSED)
 {
     g_autoptr(GString) line = xenpvSimLineNew("INFO");
     g_autoptr(xenpvSimMsg) reply = NULL;

@@ -307,6 +307,8 @@ xenpvXenClose(xenpvHypervisor *hyp)
     if (priv->xch)
         xc_interface_close(priv->xch);
     g_free(priv->logDirtyHow);
+    g_free(priv->dmNoVncAuth);
+    g_mutex_clear(&priv->dmLock);
     g_free(priv);
     hyp->priv = NULL;
 }
@@ -322,6 +324,7 @@ xenpvXenOpen(xenpvHypervisor *hyp)
 
     priv = g_new0(xenpvXenPriv, 1);
     priv->logger = xenpvXenLoggerTemplate;
+    g_mutex_init(&priv->dmLock);
     hyp->priv = priv;
 
     if (!(priv->xch = xc_interface_open(&priv->logger, &priv->logger, 0))) {

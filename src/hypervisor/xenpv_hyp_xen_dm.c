@@ -36,14 +36,80 @@ VIR_LOG_INIT("xenpv.hyp_xen_dm");
 #define XENPV_XEN_DM_RUN_DIR "/run/xenpv"
 #define XENPV_XEN_DM_TIMEOUT_S "60"
 #define XENPV_XEN_DM_STOP_WAIT_MS 5000
+/* How long a device model that refuses VNC authentication takes to say so. */
+#define XENPV_XEN_DM_PROBE_MS 3000
 #define XENPV_XEN_VNC_PORT_MIN 5900
 
 static const char *const xenpvXenDmKinds[] = { "vfb", "vkbd" };
 
 
-int
-xenpvXenCheckFramebuffer(xenpvHypervisor *hyp G_GNUC_UNUSED, const char *type)
+/* Has our child @pid exited (a zombie not reaped yet, or gone)? */
+static bool
+xenpvXenDmExited(pid_t pid)
 {
+    g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+    g_autofree char *stat = NULL;
+    const char *end;
+
+    if (!g_file_get_contents(path, &stat, NULL, NULL) || !(end = strrchr(stat, ')')))
+        return true;
+    return end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+}
+
+
+/* Does the device model do VNC authentication?  Its cipher backend may
+ * lack DES (Debian 12's qemu-system-xen does): a QEMU of no machine, asked
+ * for a password-protected VNC server on a unix socket, says so at once,
+ * or starts and is stopped.  NULL if it does, else QEMU's words. */
+static char *
+xenpvXenDmProbeVncAuth(void)
+{
+    g_autoptr(virCommand) cmd = NULL;
+    g_autofree char *sock = g_strdup_printf(XENPV_XEN_DM_RUN_DIR "/vnc-probe-%d.sock", (int)getpid());
+    g_autofree char *vnc = g_strdup_printf("unix:%s,password-secret=probe", sock);
+    g_autofree char *errOut = NULL;
+    gint64 deadline = g_get_monotonic_time() + XENPV_XEN_DM_PROBE_MS * 1000;
+    pid_t pid = -1;
+    int status = -1;
+    char *ret = NULL;
+
+    if (g_mkdir_with_parents(XENPV_XEN_DM_RUN_DIR, 0700) < 0)
+        return g_strdup_printf("cannot create %s: %s", XENPV_XEN_DM_RUN_DIR, g_strerror(errno));
+    cmd = virCommandNewArgList(XENPV_XEN_QEMU, "-machine", "none", "-nodefaults",
+                               "-no-user-config", "-display", "none", "-S",
+                               "-object", "secret,id=probe,data=probe", "-vnc", vnc, NULL);
+    virCommandSetErrorBuffer(cmd, &errOut);
+    virCommandDoAsyncIO(cmd);
+    if (virCommandRunAsync(cmd, &pid) < 0) {
+        ret = g_strdup(virGetLastErrorMessage());
+        virResetLastError();
+        return ret;
+    }
+    /* A refusal comes while the options are read; a QEMU still there
+     * after that is serving. */
+    while (g_get_monotonic_time() < deadline && !xenpvXenDmExited(pid))
+        g_usleep(50 * 1000);
+    if (!xenpvXenDmExited(pid)) {
+        virCommandAbort(cmd);
+    } else {
+        if (virCommandWait(cmd, &status) < 0) {
+            virResetLastError();
+            status = -1;
+        }
+        if (status != 0)
+            ret = g_strdup(errOut && *errOut ? g_strstrip(errOut) : "it exited with an error");
+    }
+    unlink(sock);
+    return ret;
+}
+
+
+int
+xenpvXenCheckFramebuffer(xenpvHypervisor *hyp, const char *type, bool password)
+{
+    xenpvXenPriv *priv = hyp ? hyp->priv : NULL;
+    g_autofree char *why = NULL;
+
     if (g_strcmp0(type, "vnc") != 0) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("<graphics type='%s'>: the PV framebuffer is served over VNC; a '%s' display would need one in libvirtd's environment: use type='vnc'"),
@@ -54,6 +120,25 @@ xenpvXenCheckFramebuffer(xenpvHypervisor *hyp G_GNUC_UNUSED, const char *type)
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("<graphics type='vnc'>: a PV framebuffer needs a device model, and %s is not there: install Debian's qemu-system-xen"),
                        XENPV_XEN_QEMU);
+        return -1;
+    }
+    if (!password || !priv)
+        return 0;
+
+    g_mutex_lock(&priv->dmLock);
+    if (!priv->dmProbed) {
+        priv->dmNoVncAuth = xenpvXenDmProbeVncAuth();
+        priv->dmProbed = true;
+        VIR_INFO("device model %s: VNC authentication %s%s", XENPV_XEN_QEMU,
+                 priv->dmNoVncAuth ? "not available: " : "available",
+                 NULLSTR_EMPTY(priv->dmNoVncAuth));
+    }
+    why = g_strdup(priv->dmNoVncAuth);
+    g_mutex_unlock(&priv->dmLock);
+    if (why) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<graphics passwd>: this host's device model (%s) cannot ask a VNC client for a password (%s); define the framebuffer without one, listening on 127.0.0.1 only"),
+                       XENPV_XEN_QEMU, why);
         return -1;
     }
     return 0;
@@ -143,7 +228,7 @@ xenpvXenDeviceModelStart(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpe
     int status = 0;
     int ret = -1;
 
-    if (xenpvXenCheckFramebuffer(NULL, spec->vfbType) < 0)
+    if (xenpvXenCheckFramebuffer(NULL, spec->vfbType, false) < 0)
         return -1;
     if (spec->vncPort < XENPV_XEN_VNC_PORT_MIN) {
         virReportError(VIR_ERR_INTERNAL_ERROR,

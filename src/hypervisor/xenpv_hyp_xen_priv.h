@@ -57,6 +57,12 @@ struct _xenpvXenPriv {
     bool hvm;                   /* physinfo: HVM domains, for PVH containers */
     bool hap;                   /* ... with hardware-assisted paging */
     bool shadow;                /* ... or shadow paging */
+
+    /* Whether the device model does VNC authentication (DES), learnt the
+     * first time a framebuffer with a password is asked for. */
+    GMutex dmLock;
+    bool dmProbed;
+    char *dmNoVncAuth;          /* why not, or NULL when it does */
 };
 
 /* Reports an error with libxc's last message (or errno) appended. */
@@ -123,7 +129,7 @@ int xenpvXenNicFind(xenpvXenPriv *priv, uint32_t domid, const char *mac);
 char *xenpvXenNicName(xenpvXenPriv *priv, uint32_t domid, const char *mac, int *devid);
 
 /* xenpv_hyp_xen_dm.c: QEMU as the device model of a PV framebuffer */
-int xenpvXenCheckFramebuffer(xenpvHypervisor *hyp, const char *type);
+int xenpvXenCheckFramebuffer(xenpvHypervisor *hyp, const char *type, bool password);
 /* The framebuffer and keyboard nodes, and QEMU serving them over VNC. */
 int xenpvXenDeviceModelStart(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec);
 /* QEMU stopped (found through the store) and its devices' nodes removed. */

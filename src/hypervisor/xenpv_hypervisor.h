@@ -292,9 +292,10 @@ struct _xenpvHypervisorOps {
     void (*close)(xenpvHypervisor *hyp);
 
     int (*getHostInfo)(xenpvHypervisor *hyp, xenpvHostInfo *info);
-    /* Can this host serve a PV framebuffer of @type ("vnc", "sdl")?  0, or
-     * -1 with VIR_ERR_CONFIG_UNSUPPORTED saying what is missing. */
-    int (*checkFramebuffer)(xenpvHypervisor *hyp, const char *type);
+    /* Can this host serve a PV framebuffer of @type ("vnc", "sdl"), with
+     * VNC authentication if @password?  0, or -1 with
+     * VIR_ERR_CONFIG_UNSUPPORTED saying what is missing. */
+    int (*checkFramebuffer)(xenpvHypervisor *hyp, const char *type, bool password);
     /* NUMA nodes (memory, free memory) and each host CPU's node, socket
      * and core; clear @topo with xenpvHostTopologyClear. */
     int (*getHostTopology)(xenpvHypervisor *hyp, xenpvHostTopology *topo);
