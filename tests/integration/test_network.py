@@ -7,7 +7,9 @@ defined and started; a guest on it starts with a port of the network
 allocated for its interface, its vif put into the network's bridge; the
 port survives a daemon restart and goes away when the guest stops; a
 network that forwards to a host bridge gives that bridge; a missing network
-is refused by name with nothing built; domxml-to-native names the bridge;
+is refused by name with nothing built; an interface plugged into a running
+guest gets a port and gives it back when unplugged; domxml-to-native names
+the bridge;
 and virt-install, with its defaults (the default network, a raw disk image
 through <driver name='qemu'>), installs and starts a PV guest.
 """
@@ -153,6 +155,29 @@ def check_missing_network(tap, lab):
     lab.virsh('undefine', name)
 
 
+def check_hotplug(tap, lab):
+    """An interface on a network plugged into a running guest gets a port,
+    and gives it back when it is unplugged."""
+    name = 'plug-guest'
+    tap.cmd_ok(lab.define(xenpvlab.guest_xml('x86_64', name=name, memory_mib=64), start=True),
+               '%s: starts without an interface' % name)
+    res = lab.virsh('attach-interface', name, 'network', 'default', '--mac', '00:16:3e:5e:00:01',
+                    '--live')
+    tap.cmd_ok(res, '%s: attach-interface network default --live' % name)
+    srcs = network_ifaces(lab, name)
+    portid = srcs[0].get('portid') if srcs else None
+    tap.eq(ports(lab, 'default'), [portid] if portid else ['?'],
+           '%s: the plugged interface holds a port of the network' % name)
+    be = vif_backend(lab, name, 0)
+    tap.eq(lab.store_read('%s/bridge' % be) if be else None, 'virbr0',
+           '%s: its vif goes into the network\'s bridge' % name)
+    res = lab.virsh('detach-interface', name, 'network', '--mac', '00:16:3e:5e:00:01', '--live')
+    tap.cmd_ok(res, '%s: detach-interface --live' % name)
+    tap.eq(ports(lab, 'default'), [], '%s: the port is given back' % name)
+    lab.virsh('destroy', name)
+    lab.virsh('undefine', name)
+
+
 def check_virt_install(tap, lab):
     """virt-install with its defaults: the default network, the disk image
     as <driver name='qemu'>, a PV guest from a kernel."""
@@ -187,6 +212,7 @@ def body(tap, lab):
     check_default_network(tap, lab)
     check_host_bridge_network(tap, lab)
     check_missing_network(tap, lab)
+    check_hotplug(tap, lab)
     check_virt_install(tap, lab)
     tap.cmd_ok(lab.virsh('version'), 'daemon still serving')
 
