@@ -58,9 +58,11 @@ xenpvXenDmExited(pid_t pid)
 
 
 /* Does the device model do VNC authentication?  Its cipher backend may
- * lack DES (Debian 12's qemu-system-xen does): a QEMU of no machine, asked
- * for a password-protected VNC server on a unix socket, says so at once,
- * or starts and is stopped.  NULL if it does, else QEMU's words. */
+ * lack DES (Debian 12's qemu-system-xen does): a QEMU of no machine and no
+ * domain, kept stopped (-S), asked for a password-protected VNC server on
+ * a unix socket, says so at once about its -vnc option, or starts and is
+ * stopped.  NULL if it does (or if it failed for another reason, left for
+ * the start to report), else QEMU's words. */
 static char *
 xenpvXenDmProbeVncAuth(void)
 {
@@ -75,8 +77,8 @@ xenpvXenDmProbeVncAuth(void)
 
     if (g_mkdir_with_parents(XENPV_XEN_DM_RUN_DIR, 0700) < 0)
         return g_strdup_printf("cannot create %s: %s", XENPV_XEN_DM_RUN_DIR, g_strerror(errno));
-    cmd = virCommandNewArgList(XENPV_XEN_QEMU, "-machine", "none", "-nodefaults",
-                               "-no-user-config", "-display", "none", "-S",
+    cmd = virCommandNewArgList(XENPV_XEN_QEMU, "-machine", "none", "-accel", "xen",
+                               "-nodefaults", "-no-user-config", "-display", "none", "-S",
                                "-object", "secret,id=probe,data=probe", "-vnc", vnc, NULL);
     virCommandSetErrorBuffer(cmd, &errOut);
     virCommandDoAsyncIO(cmd);
@@ -96,8 +98,11 @@ xenpvXenDmProbeVncAuth(void)
             virResetLastError();
             status = -1;
         }
-        if (status != 0)
-            ret = g_strdup(errOut && *errOut ? g_strstrip(errOut) : "it exited with an error");
+        if (status != 0 && errOut && strstr(errOut, " -vnc "))
+            ret = g_strdup(g_strstrip(errOut));
+        else if (status != 0)
+            VIR_WARN("cannot tell whether %s does VNC authentication: %s",
+                     XENPV_XEN_QEMU, errOut ? g_strstrip(errOut) : "it exited with an error");
     }
     unlink(sock);
     return ret;
