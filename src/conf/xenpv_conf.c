@@ -11,6 +11,7 @@
 #include "virlog.h"
 #include "virsocketaddr.h"
 #include "virstring.h"
+#include "viruri.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -42,6 +43,8 @@ static const char *const xenpvConfigKeys[] = {
     "migration_port_max",
     "migration_allow",
     "migration_io_timeout",
+    "migration_inquiry_uri",
+    "migration_inquiry_interval",
     NULL
 };
 
@@ -89,6 +92,7 @@ xenpvDriverConfigNew(const char *configFile)
     cfg->migrationAllow = g_new0(char *, 2);
     cfg->migrationAllow[0] = g_strdup("*");
     cfg->migrationIoTimeout = XENPV_CONFIG_DEFAULT_MIGRATION_IO_TIMEOUT;
+    cfg->migrationInquiryInterval = XENPV_CONFIG_DEFAULT_MIGRATION_INQUIRY_INTERVAL;
     return cfg;
 }
 
@@ -105,6 +109,7 @@ xenpvDriverConfigFree(xenpvDriverConfig *cfg)
     g_free(cfg->migrationAddress);
     g_free(cfg->migrationHost);
     g_strfreev(cfg->migrationAllow);
+    g_free(cfg->migrationInquiryUri);
     g_free(cfg);
 }
 
@@ -274,6 +279,7 @@ xenpvConfigLoadMigration(xenpvDriverConfig *cfg, virConf *conf, const char *path
 {
     g_autofree char *address = NULL;
     g_autofree char *host = NULL;
+    g_autofree char *inquiry = NULL;
     g_auto(GStrv) allow = NULL;
     virSocketAddr addr;
     size_t i;
@@ -335,6 +341,25 @@ xenpvConfigLoadMigration(xenpvDriverConfig *cfg, virConf *conf, const char *path
         cfg->migrationAllow = allow ? g_steal_pointer(&allow) : g_new0(char *, 1);
     }
 
+    if (virConfGetValueString(conf, "migration_inquiry_uri", &inquiry) < 0)
+        return -1;
+    if (inquiry) {
+        g_autoptr(virURI) uri = virURIParse(inquiry);
+
+        if (!uri || !uri->scheme || !uri->server || !*uri->server) {
+            virResetLastError();
+            virReportError(VIR_ERR_CONF_SYNTAX,
+                           _("%s: 'migration_inquiry_uri' must be a libvirt URI naming this host, such as \"xen+tls://HOST/system\", not \"%s\""),
+                           path, inquiry);
+            return -1;
+        }
+        g_free(cfg->migrationInquiryUri);
+        cfg->migrationInquiryUri = g_steal_pointer(&inquiry);
+    }
+
+    if (xenpvConfigGetTimeout(conf, path, "migration_inquiry_interval",
+                              &cfg->migrationInquiryInterval) < 0)
+        return -1;
     return xenpvConfigGetTimeout(conf, path, "migration_io_timeout", &cfg->migrationIoTimeout);
 }
 

@@ -35,6 +35,7 @@ int xenpvHypervisorKindFromString(const char *name);
 #define XENPV_CONFIG_DEFAULT_MIGRATION_PORT_MIN 49152
 #define XENPV_CONFIG_DEFAULT_MIGRATION_PORT_MAX 49215
 #define XENPV_CONFIG_DEFAULT_MIGRATION_IO_TIMEOUT 30
+#define XENPV_CONFIG_DEFAULT_MIGRATION_INQUIRY_INTERVAL 10
 
 typedef struct _xenpvDriverConfig xenpvDriverConfig;
 struct _xenpvDriverConfig {
@@ -62,6 +63,12 @@ struct _xenpvDriverConfig {
     char **migrationAllow;
     /* Seconds a migration's data channel may make no progress. */
     unsigned int migrationIoTimeout;
+    /* The libvirt URI a source asks this host by when it lost track of a
+     * migration's outcome (NULL: xen+tls:// to migrationHost or this
+     * host's name), and how often a source asks again a destination it
+     * could not reach (seconds). */
+    char *migrationInquiryUri;
+    unsigned int migrationInquiryInterval;
 };
 
 /* Is @entry a valid migration_allow entry?  0, or -1 with the reason. */

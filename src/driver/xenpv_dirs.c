@@ -45,6 +45,7 @@ xenpvDirsSet(xenpvDriver *driver, const char *root)
         driver->autostartDir = g_strdup_printf("%s/etc/xenpv/autostart", root);
         driver->stateDir = g_strdup_printf("%s/run/xenpv", root);
         driver->saveDir = g_strdup_printf("%s/lib/xenpv/save", root);
+        driver->migrationDir = g_strdup_printf("%s/lib/xenpv/migrations", root);
         driver->logDir = g_strdup_printf("%s/log/xenpv", root);
     } else {
         driver->configFile = g_strdup("/etc/libvirt/xenpv.conf");
@@ -52,6 +53,7 @@ xenpvDirsSet(xenpvDriver *driver, const char *root)
         driver->autostartDir = g_strdup(LIBXL_CONFIG_DIR "/autostart");
         driver->stateDir = g_strdup("/run/libvirt/xenpv");
         driver->saveDir = g_strdup("/var/lib/libvirt/xenpv/save");
+        driver->migrationDir = g_strdup("/var/lib/libvirt/xenpv/migrations");
         driver->logDir = g_strdup("/var/log/libvirt/xenpv");
         driver->oldConfigDir = g_strdup("/etc/libvirt/xenpv");
         driver->libxlStateDir = g_strdup(LIBXL_STATE_DIR);
@@ -65,8 +67,9 @@ xenpvDirsMake(xenpvDriver *driver)
 {
     const char *dirs[] = {
         driver->configDir, driver->autostartDir, driver->stateDir,
-        driver->saveDir, driver->logDir,
+        driver->saveDir, driver->migrationDir, driver->logDir,
     };
+    const char *privateDirs[] = { driver->saveDir, driver->migrationDir };
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(dirs); i++) {
@@ -75,10 +78,12 @@ xenpvDirsMake(xenpvDriver *driver)
             return -1;
         }
     }
-    /* Save images hold guest memory. */
-    if (chmod(driver->saveDir, 0700) < 0) {
-        virReportSystemError(errno, _("cannot restrict access to '%s'"), driver->saveDir);
-        return -1;
+    /* Save images hold guest memory; migration outcomes are this host's. */
+    for (i = 0; i < G_N_ELEMENTS(privateDirs); i++) {
+        if (chmod(privateDirs[i], 0700) < 0) {
+            virReportSystemError(errno, _("cannot restrict access to '%s'"), privateDirs[i]);
+            return -1;
+        }
     }
     return 0;
 }

@@ -28,6 +28,7 @@
  */
 #include "xenpv_domain.h"
 #include "xenpv_domain_arch.h"
+#include "xenpv_migration.h"
 
 #include "datatypes.h"
 #include "virerror.h"
@@ -238,6 +239,12 @@ xenpvDomainJobBegin(xenpvDriver *driver, virDomainObj *vm, xenpvJobKind kind,
 {
     xenpvDomainObjPrivate *priv = vm->privateData;
 
+    if (xenpvMigrationSrcUnsettled(vm)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is held paused until %s says whether it took the guest from the migration that did not finish: 'virsh resume' it if it does not run there, 'virsh destroy' it if it does"),
+                       vm->def->name, NULLSTR(priv->job.peer));
+        return -1;
+    }
     xenpvJobRecordClear(&priv->job);
     priv->job.kind = kind;
     priv->job.path = g_strdup(path);

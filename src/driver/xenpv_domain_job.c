@@ -22,6 +22,7 @@ xenpvJobRecordClear(xenpvJobRecord *job)
 {
     g_free(job->path);
     g_free(job->peer);
+    g_free(job->id);
     memset(job, 0, sizeof(*job));
 }
 
@@ -36,6 +37,7 @@ xenpvJobRecordFormat(virBuffer *buf, const xenpvJobRecord *job)
                       job->wasPaused ? "yes" : "no", job->flags);
     virBufferEscapeString(buf, " path='%s'", job->path);
     virBufferEscapeString(buf, " peer='%s'", job->peer);
+    virBufferEscapeString(buf, " id='%s'", job->id);
     virBufferAddLit(buf, "/>\n");
 }
 
@@ -66,5 +68,6 @@ xenpvJobRecordParse(xmlXPathContextPtr ctxt, xenpvJobRecord *job)
     job->wasPaused = paused && STREQ(paused, "yes");
     job->path = virXPathString("string(./job/@path)", ctxt);
     job->peer = virXPathString("string(./job/@peer)", ctxt);
+    job->id = virXPathString("string(./job/@id)", ctxt);
     return 0;
 }

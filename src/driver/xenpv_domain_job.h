@@ -31,6 +31,8 @@ struct _xenpvJobRecord {
     bool wasPaused;             /* the guest was paused when the job began */
     char *path;                 /* save: the image being written */
     char *peer;                 /* migration: the other daemon's URI, if known */
+    char *id;                   /* migration: the destination's id of it, under
+                                 * which it keeps the outcome */
     unsigned long long flags;   /* migration: the virDomainMigrateFlags */
 };
 

@@ -44,6 +44,7 @@ struct _xenpvDriver {
     char *autostartDir;
     char *stateDir;                 /* status XML of running domains */
     char *saveDir;                  /* managed save images */
+    char *migrationDir;             /* outcomes of incoming migrations */
     char *logDir;
     /* System daemon only (NULL when embedded): the directory of an earlier
      * version's definitions, and libvirt's libxl driver's status and
@@ -67,6 +68,9 @@ struct _xenpvDriver {
 
     /* The ports incoming migrations listen on (migration_port_min..max). */
     virPortAllocatorRange *migrationPorts;
+    /* Asks destinations about migrations whose outcome this host lost
+     * track of (src/migration/xenpv_migration_inquiry.c). */
+    struct _xenpvMigrationResolver *migrationResolver;
 };
 
 /* The driver, or NULL while it is not initialised (see xenpvInitFailure).

@@ -24,6 +24,7 @@
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_entry.h"
 #include "xenpv_guest_control.h"
+#include "xenpv_migration.h"
 #include "xenpv_process.h"
 #include "xenpv_save.h"
 
@@ -338,6 +339,11 @@ xenpvDomainResume(virDomainPtr dom)
     if (virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PAUSED) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("domain '%s' is not paused"), vm->def->name);
+        goto endjob;
+    }
+    /* Held by a migration whose outcome is unknown: the operator decides. */
+    if (xenpvMigrationSrcUnsettled(vm)) {
+        ret = xenpvMigrationSrcResumeUnsettled(driver, vm);
         goto endjob;
     }
     if (!XENPV_HYP_HAS(driver, domainUnpause) ||

@@ -440,9 +440,12 @@ xenpvProcessHandleShutdown(xenpvDriver *driver, virDomainObj *vm,
         break;
     case XENPV_SHUTDOWN_SUSPEND:
         /* Not for a save or migration of ours (those hold the job until the
-         * domain is gone or resumed).  For one a killed daemon left behind,
-         * the guest is resumed; otherwise it suspended by itself and stays
-         * so until resumed or destroyed. */
+         * domain is gone or resumed, or, a migration whose outcome is not
+         * known yet, keep their record).  For one a killed daemon left
+         * behind, the guest is resumed; otherwise it suspended by itself
+         * and stays so until resumed or destroyed. */
+        if (priv->job.kind == XENPV_JOB_MIGRATION_OUT)
+            return;
         if (priv->resumeSuspend) {
             priv->resumeSuspend = false;
             if (driver->hyp.ops->domainResume &&

@@ -62,6 +62,7 @@ xenpvDriverFree(xenpvDriver *driver)
     g_free(driver->autostartDir);
     g_free(driver->stateDir);
     g_free(driver->saveDir);
+    g_free(driver->migrationDir);
     g_free(driver->logDir);
     g_free(driver->oldConfigDir);
     g_free(driver->libxlStateDir);

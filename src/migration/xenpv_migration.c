@@ -8,6 +8,7 @@
 #include "virlog.h"
 #include "virutil.h"
 
+#include "xenpv_migration_outcome.h"
 #include "xenpv_migration_priv.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
@@ -24,6 +25,8 @@ xenpvMigrationInit(xenpvDriver *driver)
                                                            cfg->migrationPortMin,
                                                            cfg->migrationPortMax)))
         return -1;
+    xenpvMigrationResolverNew(driver);
+    xenpvMigrationOutcomePrune(driver);
     return 0;
 }
 
@@ -31,6 +34,7 @@ xenpvMigrationInit(xenpvDriver *driver)
 void
 xenpvMigrationShutdown(xenpvDriver *driver)
 {
+    xenpvMigrationResolverFree(driver);
     g_clear_pointer(&driver->migrationPorts, virPortAllocatorRangeFree);
 }
 
@@ -67,6 +71,7 @@ xenpvMigrationFree(xenpvMigration *mig)
     xenpvMigrationChannelFree(mig->channel);
     xenpvMigrationChannelFree(mig->inChannel);
     virFreeError(mig->error);
+    g_free(mig->peerUri);
     g_mutex_clear(&mig->lock);
     g_cond_clear(&mig->cond);
     virObjectUnref(mig->vm);

@@ -15,6 +15,14 @@ void xenpvMigrationShutdown(xenpvDriver *driver);
  * before the domain is reconnected. */
 void xenpvMigrationRecover(xenpvDriver *driver, virDomainObj *vm);
 
+/* A migration out of @vm whose outcome is not known yet: the guest is
+ * held paused until the destination says whether it took it
+ * (xenpv_migration_inquiry.c).  Other jobs are refused meanwhile. */
+bool xenpvMigrationSrcUnsettled(virDomainObj *vm);
+/* The operator resumes such a guest (virsh resume): it carries on here,
+ * and its migration is over.  Called locked with a job held. */
+int xenpvMigrationSrcResumeUnsettled(xenpvDriver *driver, virDomainObj *vm);
+
 /* The entry points (xenpv_migration_entry.c). */
 char *xenpvDomainMigrateBegin3Params(virDomainPtr domain, virTypedParameterPtr params,
                                      int nparams, char **cookieout, int *cookieoutlen,

@@ -26,6 +26,7 @@ xenpvMigrationCookieClear(xenpvMigrationCookie *cookie)
     g_free(cookie->name);
     g_free(cookie->streamFormat);
     g_free(cookie->address);
+    g_free(cookie->inquiryUri);
     memset(cookie, 0, sizeof(*cookie));
 }
 
@@ -66,6 +67,11 @@ xenpvMigrationCookieFormat(const xenpvMigrationCookie *cookie)
         virBufferEscapeString(&buf, "<channel address='%s'", cookie->address);
         virBufferAsprintf(&buf, " port='%u' token='%s' tls='%s'/>\n",
                           cookie->port, cookie->token, cookie->tls ? "yes" : "no");
+    }
+    if (cookie->parts & XENPV_COOKIE_INQUIRY) {
+        virBufferAsprintf(&buf, "<inquiry id='%s'", cookie->id);
+        virBufferEscapeString(&buf, " uri='%s'", cookie->inquiryUri);
+        virBufferAddLit(&buf, "/>\n");
     }
     virBufferAdjustIndent(&buf, -2);
     virBufferAsprintf(&buf, "</%s>\n", XENPV_COOKIE_ROOT);
@@ -207,27 +213,53 @@ xenpvCookieParseGuest(xmlNodePtr node, xenpvMigrationCookie *cookie, const char 
 }
 
 
+/* A required attribute of exactly @digits hexadecimal digits, into @out
+ * (@digits + 1 bytes). */
+static int
+xenpvCookieHex(xmlNodePtr node, const char *attr, size_t digits, char *out, const char *peer)
+{
+    g_autofree char *value = virXMLPropString(node, attr);
+    size_t i;
+
+    if (!value || strlen(value) != digits)
+        return xenpvCookieMalformed(peer, _("<%s %s=...> is not %zu hexadecimal digits"),
+                                    (const char *)node->name, attr, digits);
+    for (i = 0; i < digits; i++) {
+        if (!g_ascii_isxdigit(value[i]))
+            return xenpvCookieMalformed(peer, _("<%s %s=...> is not %zu hexadecimal digits"),
+                                        (const char *)node->name, attr, digits);
+    }
+    memcpy(out, value, digits + 1);
+    return 0;
+}
+
+
 static int
 xenpvCookieParseChannel(xmlNodePtr node, xenpvMigrationCookie *cookie, const char *peer)
 {
-    g_autofree char *token = virXMLPropString(node, "token");
-    size_t i;
-
     if (!(cookie->address = xenpvCookieText(node, "address", 255, peer)) ||
         xenpvCookieUInt(node, "port", &cookie->port, peer) < 0 ||
         xenpvCookieYesNo(node, "tls", "yes", "no", &cookie->tls, peer) < 0)
         return -1;
     if (cookie->port > 65535)
         return xenpvCookieMalformed(peer, _("<channel port='%u'> is not a port"), cookie->port);
-    if (!token || strlen(token) != XENPV_MIGRATION_TOKEN_HEX)
-        return xenpvCookieMalformed(peer, _("<channel token=...> is not %d hexadecimal digits"),
-                                    XENPV_MIGRATION_TOKEN_HEX);
-    for (i = 0; i < XENPV_MIGRATION_TOKEN_HEX; i++) {
-        if (!g_ascii_isxdigit(token[i]))
-            return xenpvCookieMalformed(peer, _("<channel token=...> is not %d hexadecimal digits"),
-                                        XENPV_MIGRATION_TOKEN_HEX);
-    }
-    memcpy(cookie->token, token, XENPV_MIGRATION_TOKEN_HEX + 1);
+    return xenpvCookieHex(node, "token", XENPV_MIGRATION_TOKEN_HEX, cookie->token, peer);
+}
+
+
+static int
+xenpvCookieParseInquiry(xmlNodePtr node, xenpvMigrationCookie *cookie, const char *peer)
+{
+    g_autofree char *uri = virXMLPropString(node, "uri");
+    char *p;
+
+    if (xenpvCookieHex(node, "id", XENPV_MIGRATION_ID_HEX, cookie->id, peer) < 0)
+        return -1;
+    /* Lower case, as the destination names its records. */
+    for (p = cookie->id; *p; p++)
+        *p = g_ascii_tolower(*p);
+    if (uri && !(cookie->inquiryUri = xenpvCookieText(node, "uri", XENPV_COOKIE_MAX_NAME, peer)))
+        return -1;
     return 0;
 }
 
@@ -270,6 +302,11 @@ xenpvCookieParseParts(xmlXPathContextPtr ctxt, xenpvMigrationCookie *cookie, con
         if (xenpvCookieParseChannel(node, cookie, peer) < 0)
             return -1;
     }
+    if ((node = virXPathNode("./inquiry", ctxt))) {
+        cookie->parts |= XENPV_COOKIE_INQUIRY;
+        if (xenpvCookieParseInquiry(node, cookie, peer) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -280,6 +317,7 @@ xenpvCookiePartNames(unsigned int parts)
 {
     static const char *const names[] = {
         "<host>", "<domain>", "<guest>", "<stream>", "<features>", "<channel>",
+        "<inquiry>",
     };
     g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
     size_t i;

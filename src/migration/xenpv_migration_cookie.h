@@ -13,6 +13,10 @@
 #define XENPV_MIGRATION_COOKIE_VERSION 1
 #define XENPV_MIGRATION_TOKEN_BYTES 32
 #define XENPV_MIGRATION_TOKEN_HEX (XENPV_MIGRATION_TOKEN_BYTES * 2)
+/* The destination's name for one incoming migration, under which it keeps
+ * the outcome (xenpv_migration_outcome.h). */
+#define XENPV_MIGRATION_ID_BYTES 16
+#define XENPV_MIGRATION_ID_HEX (XENPV_MIGRATION_ID_BYTES * 2)
 
 /* Which parts a cookie holds. */
 typedef enum {
@@ -22,6 +26,7 @@ typedef enum {
     XENPV_COOKIE_STREAM = 1 << 3,
     XENPV_COOKIE_FEATURES = 1 << 4,
     XENPV_COOKIE_CHANNEL = 1 << 5,
+    XENPV_COOKIE_INQUIRY = 1 << 6,
 } xenpvCookiePart;
 
 typedef struct _xenpvMigrationCookie xenpvMigrationCookie;
@@ -49,6 +54,10 @@ struct _xenpvMigrationCookie {
     unsigned int port;                  /* 0: tunnelled, no port */
     char token[XENPV_MIGRATION_TOKEN_HEX + 1];
     bool tls;
+    /* inquiry: the destination's id of this migration, and where (uri, a
+     * libvirt URI: optional) a source that lost track of the outcome asks */
+    char id[XENPV_MIGRATION_ID_HEX + 1];
+    char *inquiryUri;
 };
 
 void xenpvMigrationCookieClear(xenpvMigrationCookie *cookie);

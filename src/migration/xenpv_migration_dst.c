@@ -24,9 +24,12 @@
 #include "virlog.h"
 #include "virrandom.h"
 #include "virutil.h"
+#include "viruuid.h"
 
+#include "xenpv_crashpoint.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_migration.h"
+#include "xenpv_migration_outcome.h"
 #include "xenpv_migration_tls.h"
 #include "xenpv_monitor.h"
 #include "xenpv_process.h"
@@ -164,6 +167,25 @@ xenpvMigrationAccepted(xenpvMigrationChannel *ch, void *opaque)
 }
 
 
+int
+xenpvMigrationDstRefuse(xenpvDriver *driver, xenpvMigration *mig)
+{
+    xenpvMigrationOutcome held;
+
+    if (!*mig->id)
+        return 0;
+    held = xenpvMigrationOutcomeDecide(driver, mig->id, XENPV_OUTCOME_REFUSED);
+    if (held == XENPV_OUTCOME_RUN)
+        return -1;
+    /* Unrecorded, it is still refused: the guest is torn down now, and an
+     * inquiry later finds it undecided and records the refusal then. */
+    if (held == XENPV_OUTCOME_ERROR)
+        VIR_WARN("cannot record that this host refuses domain '%s': %s",
+                 mig->vm->def->name, virGetLastErrorMessage());
+    return 0;
+}
+
+
 /* Tear down an incoming migration: the channel, the listener, the threads,
  * the guest built and the domain object if nothing else holds it.  Called
  * with the domain locked and the job held. */
@@ -171,6 +193,16 @@ static void
 xenpvMigrationDstAbandon(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *mig)
 {
     GThread *receiver;
+
+    if (xenpvMigrationDstRefuse(driver, mig) < 0) {
+        /* Decided already: the guest is this host's. */
+        VIR_ERROR(_("the incoming migration of domain '%s' was to be abandoned after this host took the guest: it runs here"),
+                  vm->def->name);
+        ignore_value(xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_RUN));
+        ignore_value(xenpvMigrationDstRun(driver, vm, mig->flags, mig->sourcePaused, NULL));
+        xenpvDomainJobEnd(driver, vm);
+        return;
+    }
 
     g_mutex_lock(&mig->lock);
     mig->stopping = true;
@@ -275,6 +307,35 @@ xenpvMigrationDstClientGone(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
 }
 
 
+/* Where a source asks this host about a migration whose outcome it lost. */
+static char *
+xenpvMigrationDstInquiryUri(xenpvDriver *driver)
+{
+    g_autofree char *host = NULL;
+
+    if (driver->config->migrationInquiryUri)
+        return g_strdup(driver->config->migrationInquiryUri);
+    if (driver->config->migrationHost)
+        return g_strdup_printf("xen+tls://%s/system", driver->config->migrationHost);
+    host = virGetHostname();
+    return g_strdup_printf("xen+tls://%s/system", host);
+}
+
+
+/* The record of the incoming migration's outcome, undecided. */
+static int
+xenpvMigrationDstOpenOutcome(xenpvDriver *driver, xenpvMigration *mig,
+                             const xenpvMigrationCookie *src)
+{
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *what = NULL;
+
+    virUUIDFormat(src->uuid, uuidstr);
+    what = g_strdup_printf("domain %s (%s) from %s", src->name, uuidstr, src->hostname);
+    return xenpvMigrationOutcomeOpen(driver, mig->id, what);
+}
+
+
 /* The destination's part of the cookie: this host, where to connect. */
 static void
 xenpvMigrationDstCookie(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *mig,
@@ -286,6 +347,11 @@ xenpvMigrationDstCookie(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
     cookie->port = port;
     memcpy(cookie->token, mig->token, sizeof(cookie->token));
     cookie->tls = tls;
+    if (*mig->id) {
+        cookie->parts |= XENPV_COOKIE_INQUIRY;
+        memcpy(cookie->id, mig->id, sizeof(cookie->id));
+        cookie->inquiryUri = xenpvMigrationDstInquiryUri(driver);
+    }
 }
 
 
@@ -413,10 +479,14 @@ xenpvMigrationDstPrepare(xenpvDriver *driver, virConnectPtr dconn,
     if (!offline) {
         /* Recorded before anything is built: a killed daemon's successor
          * tears down what it finds under this UUID. */
+        if (xenpvMigrationOutcomeNewId(mig->id) < 0 ||
+            xenpvMigrationDstOpenOutcome(driver, mig, &src) < 0)
+            goto endjob;
         if (xenpvDomainJobBegin(driver, vm, XENPV_JOB_MIGRATION_IN, NULL) < 0)
             goto endjob;
         priv->job.flags = flags;
         priv->job.wasPaused = src.paused;
+        priv->job.id = g_strdup(mig->id);
         if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_PREPARED) < 0 ||
             xenpvMigrationDstOpen(driver, vm, mig, mp, flags, uriIn, peer, tunnel,
                                   &address, &port) < 0)
@@ -533,6 +603,45 @@ xenpvMigrationDstCommit(virDomainObj *vm, xenpvMigration *mig)
 }
 
 
+/* The source let go (GO, or tunnelled: Finish was called): record that
+ * this host runs the guest, the commit point, and tell the source.  -1
+ * when the decision went the other way (an inquiry of the source's came
+ * first) or cannot be recorded: the source is told (ABORT). */
+static int
+xenpvMigrationDstTake(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *mig)
+{
+    xenpvMigrationChannel *ch = mig->inChannel;
+    xenpvMigrationOutcome held;
+
+    xenpvCrashPoint("dst-go-received");
+    if ((held = xenpvMigrationOutcomeDecide(driver, mig->id, XENPV_OUTCOME_RUN)) !=
+        XENPV_OUTCOME_RUN) {
+        if (held != XENPV_OUTCOME_ERROR)
+            virReportError(VIR_ERR_OPERATION_ABORTED,
+                           _("the source of domain '%s' asked about this migration before it could be taken: it stays there"),
+                           vm->def->name);
+        if (!ch->oneWay)
+            ignore_value(xenpvFrameSend(&ch->transport, XENPV_FRAME_ABORT,
+                                        virGetLastErrorMessage()));
+        return -1;
+    }
+    xenpvCrashPoint("dst-run-recorded");
+    if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_RUN) < 0)
+        VIR_WARN("cannot record that domain '%s' is handed over (its outcome is): %s",
+                 vm->def->name, virGetLastErrorMessage());
+    /* The decision stands whether or not the source hears of it. */
+    if (!ch->oneWay) {
+        virObjectUnlock(vm);
+        if (xenpvFrameSend(&ch->transport, XENPV_FRAME_TAKEN, NULL) < 0)
+            VIR_WARN("the source of domain '%s' was not told that this host runs it: it asks",
+                     vm->def->name);
+        virObjectLock(vm);
+    }
+    virResetLastError();
+    return 0;
+}
+
+
 static virDomainPtr
 xenpvMigrationDstFinishOffline(xenpvDriver *driver, virConnectPtr dconn, virDomainObj *vm,
                                const xenpvMigrationParams *mp, bool cancelled)
@@ -589,7 +698,14 @@ xenpvMigrationDstFinish(xenpvDriver *driver, virConnectPtr dconn,
                                       XENPV_COOKIE_DOMAIN, &src) < 0)
             return NULL;
         name = src.name;
+    } else if (cancelled && xenpvMigrationCookieParse(cookiein, cookieinlen,
+                                                      _("the source host"), 0, &src) < 0) {
+        /* Named by the parameter: a cancel tears down whatever the cookie. */
+        virResetLastError();
     }
+    /* A source asking what came of a migration whose outcome it lost. */
+    if (cancelled && (src.parts & XENPV_COOKIE_INQUIRY) && (src.parts & XENPV_COOKIE_DOMAIN))
+        return xenpvMigrationDstAnswer(driver, dconn, &src);
     if (!(vm = virDomainObjListFindByName(driver->domains, name))) {
         virReportError(VIR_ERR_NO_DOMAIN,
                        _("no domain '%s' is migrating to this host"), name);
@@ -625,9 +741,9 @@ xenpvMigrationDstFinish(xenpvDriver *driver, virConnectPtr dconn,
     if (xenpvMigrationDstCheckBuilt(driver, vm) < 0 ||
         (!mig->inChannel->oneWay && xenpvMigrationDstCommit(vm, mig) < 0))
         goto abandon;
+    if (xenpvMigrationDstTake(driver, vm, mig) < 0)
+        goto abandon;
     /* From here the guest is this host's, whatever fails. */
-    if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_RUN) < 0)
-        VIR_WARN("cannot record that domain '%s' is handed over", name);
     virObjectUnlock(vm);
     g_clear_pointer(&mig->listener, xenpvMigrationListenerFree);
     if (mig->receiver)

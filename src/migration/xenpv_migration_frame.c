@@ -180,6 +180,7 @@ xenpvFrameRecvHeader(xenpvFrameTransport *t, xenpvFrameType *type, size_t *len)
     case XENPV_FRAME_RESTORED:
     case XENPV_FRAME_COMMIT:
     case XENPV_FRAME_GO:
+    case XENPV_FRAME_TAKEN:
         if (*len == 0)
             return 0;
         break;
@@ -290,6 +291,7 @@ xenpvFrameRecvStream(xenpvFrameTransport *t, int fd)
         case XENPV_FRAME_RESTORED:
         case XENPV_FRAME_COMMIT:
         case XENPV_FRAME_GO:
+        case XENPV_FRAME_TAKEN:
         default:
             virReportError(VIR_ERR_OPERATION_FAILED,
                            _("%s sent a record of type %u in the middle of the guest's stream"),

@@ -14,7 +14,7 @@
 
 #define XENPV_FRAME_MAGIC "XENPVMIG"
 #define XENPV_FRAME_MAGIC_LEN 8
-#define XENPV_FRAME_VERSION 1
+#define XENPV_FRAME_VERSION 2
 #define XENPV_FRAME_HELLO_LEN 48
 #define XENPV_FRAME_WELCOME_LEN 16
 #define XENPV_FRAME_HEADER_LEN 8
@@ -28,7 +28,8 @@ typedef enum {
     XENPV_FRAME_ABORT = 3,      /* either: giving up, with the reason */
     XENPV_FRAME_RESTORED = 4,   /* destination: the guest is built, paused */
     XENPV_FRAME_COMMIT = 5,     /* destination: Finish would run the guest */
-    XENPV_FRAME_GO = 6,         /* source: the guest is the destination's */
+    XENPV_FRAME_GO = 6,         /* source: the destination may run the guest */
+    XENPV_FRAME_TAKEN = 7,      /* destination: it recorded that it runs it */
 } xenpvFrameType;
 
 /* How frames travel.  read: >0 bytes read, 0 at the end of the stream,

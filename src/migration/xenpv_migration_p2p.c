@@ -12,6 +12,8 @@
 #include "virlog.h"
 #include "virtypedparam.h"
 
+#include "xenpv_crashpoint.h"
+
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
 VIR_LOG_INIT("xenpv.migration_p2p");
@@ -102,6 +104,8 @@ xenpvMigrationPeer2Peer(xenpvDriver *driver, virDomainObj *vm, virConnectPtr con
 
     if (!(xml = xenpvMigrationSrcBegin(driver, vm, mp, flags, &cookie1, &len1, true)))
         goto close;
+    /* The daemon to ask, should this one lose track of the outcome. */
+    ((xenpvDomainObjPrivate *)vm->privateData)->migration->peerUri = g_strdup(dconnuri);
 
     /* The destination gets the caller's parameters, with the definition
      * Begin made. */
@@ -133,13 +137,15 @@ xenpvMigrationPeer2Peer(xenpvDriver *driver, virDomainObj *vm, virConnectPtr con
     if (cancelled)
         virErrorPreserveLast(&err);
 
+    /* Tunnelled, the destination's Finish decides: from here the outcome
+     * is its word (asked again should this daemon lose it). */
     if (tunnel && !cancelled) {
-        xenpvDomainObjPrivate *priv = vm->privateData;
-
-        /* The destination's Finish decides; a killed daemon asks it again. */
-        g_free(priv->job.peer);
-        priv->job.peer = g_strdup(dconnuri);
-        ignore_value(xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_FINISHING));
+        if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_HANDING) < 0) {
+            virErrorPreserveLast(&err);
+            cancelled = true;
+        } else {
+            xenpvCrashPoint("src-go-recorded");
+        }
     }
 
     virObjectUnlock(vm);
@@ -149,15 +155,20 @@ xenpvMigrationPeer2Peer(xenpvDriver *driver, virDomainObj *vm, virConnectPtr con
     if (!ddom && !err)
         virErrorPreserveLast(&err);
     cancelled = !ddom;
-    if (tunnel && ddom && xenpvMigrationSrcCommitTunnel(driver, vm) < 0)
+    if (tunnel && ddom &&
+        xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_COMMITTED) < 0)
         VIR_WARN("cannot record that domain '%s' was handed over", vm->def->name);
 
  confirm:
     if (!err && cancelled)
         virErrorPreserveLast(&err);
+    /* Confirm's failure says more: the guest is held until the
+     * destination can be asked. */
     if (vm->privateData && ((xenpvDomainObjPrivate *)vm->privateData)->migration &&
-        xenpvMigrationSrcConfirm(driver, vm, flags, cancelled) < 0 && !err)
+        xenpvMigrationSrcConfirm(driver, vm, flags, cancelled) < 0) {
+        g_clear_pointer(&err, virFreeError);
         virErrorPreserveLast(&err);
+    }
     if (!cancelled && !err)
         ret = 0;
  close:

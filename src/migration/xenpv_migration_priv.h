@@ -3,6 +3,14 @@
  * phases a migration goes through (recorded in the domain's status, see
  * xenpv_domain_job.h), and the state of one migration while it runs.
  *
+ * The hand-over: the destination's Finish asks (COMMIT); the source
+ * records HANDING and answers GO; the destination records its decision to
+ * run the guest (xenpv_migration_outcome.h: the commit point) and answers
+ * TAKEN; the source records COMMITTED and destroys its copy.  A source in
+ * HANDING that got no answer does not know the outcome: it asks the
+ * destination (xenpv_migration_inquiry.c) and until it gets an answer
+ * keeps the guest paused, neither destroyed nor resumed.
+ *
  * Locking: a migration runs under the domain's async job (MIGRATION_OUT on
  * the source, MIGRATION_IN on the destination), held from Begin (Prepare)
  * to Confirm (Finish) across the API calls, so that only queries and
@@ -21,18 +29,22 @@
 #include "xenpv_migration_listen.h"
 #include "xenpv_migration_params.h"
 
+typedef struct _xenpvMigrationResolver xenpvMigrationResolver;
+
 typedef enum {
     XENPV_MIGRATION_PHASE_NONE = 0,
     /* Source. */
     XENPV_MIGRATION_PHASE_BEGIN = 1,        /* begun: nothing moved yet */
     XENPV_MIGRATION_PHASE_PERFORM = 2,      /* the guest's stream is being sent */
     XENPV_MIGRATION_PHASE_PERFORMED = 3,    /* sent and built at the destination */
-    XENPV_MIGRATION_PHASE_FINISHING = 4,    /* tunnelled: the destination's Finish called */
-    XENPV_MIGRATION_PHASE_COMMITTED = 5,    /* the guest is the destination's now */
+    XENPV_MIGRATION_PHASE_HANDING = 4,      /* the destination may run the guest (GO
+                                             * sent, or tunnelled: its Finish
+                                             * called): the outcome is its word */
+    XENPV_MIGRATION_PHASE_COMMITTED = 5,    /* the destination runs it (TAKEN) */
     /* Destination. */
     XENPV_MIGRATION_PHASE_PREPARED = 11,    /* waiting for, or receiving, the stream */
     XENPV_MIGRATION_PHASE_RECEIVED = 12,    /* built from the stream, paused */
-    XENPV_MIGRATION_PHASE_RUN = 13,         /* the source let go: the guest runs here */
+    XENPV_MIGRATION_PHASE_RUN = 13,         /* decided: the guest runs here */
 } xenpvMigrationPhase;
 
 struct _xenpvMigration {
@@ -52,14 +64,17 @@ struct _xenpvMigration {
     bool clientGone;
     xenpvMigrationChannel *channel;     /* direct: from Perform to Confirm */
     GThread *watcher;                   /* answers the destination's COMMIT */
+    char *peerUri;                      /* peer to peer: the destination daemon's URI */
     bool wasPaused;
     int prevReason;                     /* the state's reason before */
-    bool committed;                     /* (lock) GO was recorded and sent */
+    bool handing;                       /* (lock) GO is being sent: the channel
+                                         * is left to the watcher */
     bool watcherDone;                   /* (lock) */
 
     /* Destination. */
     xenpvMigrationListener *listener;
     char token[XENPV_MIGRATION_TOKEN_HEX + 1];
+    char id[XENPV_MIGRATION_ID_HEX + 1];    /* its outcome's record; "" offline */
     xenpvGuestAbi abi;
     xenpvContainer container;           /* what the stream restores into */
     bool sourcePaused;
@@ -106,8 +121,6 @@ void xenpvMigrationSrcHandOver(xenpvDriver *driver, virDomainObj *vm, unsigned l
 void xenpvMigrationSrcRestoreState(virDomainObj *vm, bool wasPaused, int pausedReason);
 /* Has the source given the guest to the destination? */
 bool xenpvMigrationSrcCommitted(virDomainObj *vm);
-/* Tunnelled: the destination's Finish ran the guest; record it. */
-int xenpvMigrationSrcCommitTunnel(xenpvDriver *driver, virDomainObj *vm);
 
 /* Destination (xenpv_migration_dst.c). */
 int xenpvMigrationDstPrepare(xenpvDriver *driver, virConnectPtr dconn,
@@ -134,6 +147,30 @@ int xenpvMigrationDstRun(xenpvDriver *driver, virDomainObj *vm, unsigned long fl
 int xenpvMigrationPreflight(xenpvDriver *driver, virDomainDef *def,
                             const xenpvMigrationCookie *src, unsigned long flags,
                             const char *peer);
+
+/* A destination's tear-down: the outcome is recorded as refused first
+ * (unless it was decided otherwise, which the caller is told by -1). */
+int xenpvMigrationDstRefuse(xenpvDriver *driver, xenpvMigration *mig);
+
+/* Inquiries (xenpv_migration_inquiry.c).  Source: ask the destination
+ * its job record names whether it runs @vm's guest: 1 it does, 0 it does
+ * not and never will, -1 it cannot be asked (logged).  Called locked with
+ * a job held; the lock is dropped meanwhile. */
+int xenpvMigrationSrcAsk(xenpvDriver *driver, virDomainObj *vm);
+/* Source: the outcome is unknown and cannot be learnt now: the guest stays
+ * paused (reason migration), the record stays in the status, the event
+ * is sent and the destination is asked again later; -1 with an error
+ * saying so and what an operator may do. */
+int xenpvMigrationSrcHold(xenpvDriver *driver, virDomainObj *vm);
+/* Ask the destinations of unsettled migrations (at once, then every
+ * migration_inquiry_interval seconds while any is unsettled). */
+void xenpvMigrationResolverKick(xenpvDriver *driver);
+void xenpvMigrationResolverNew(xenpvDriver *driver);
+/* Waits for an inquiry under way to end. */
+void xenpvMigrationResolverFree(xenpvDriver *driver);
+/* Destination: a source's inquiry (Finish with cancelled and <inquiry>). */
+virDomainPtr xenpvMigrationDstAnswer(xenpvDriver *driver, virConnectPtr dconn,
+                                     const xenpvMigrationCookie *cookie);
 
 /* Peer to peer (xenpv_migration_p2p.c): the whole sequence, from the
  * source daemon, against @dconnuri. */

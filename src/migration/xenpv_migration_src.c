@@ -4,13 +4,17 @@
  * data channel), Confirm (the guest destroyed here once the destination
  * runs it, or resumed when it does not).
  *
- * Who runs the guest is decided once, here: the destination's Finish asks
- * (COMMIT) over the data channel, and the answer GO is sent only after the
- * decision is recorded in the domain's status.  Before GO the guest is
- * this host's, and anything that fails resumes it; after GO it is the
- * destination's, and it is destroyed here whatever else happens.  A
- * tunnelled migration has no way back from the destination: there the
- * destination's Finish itself decides, and the source records its answer
+ * Who runs the guest is decided once, by the destination: its Finish asks
+ * (COMMIT) over the data channel; this host records HANDING in the
+ * domain's status and answers GO; the destination records its decision
+ * and answers TAKEN (or ABORT: it will not run the guest).  Before GO the
+ * guest is this host's and anything that fails resumes it; after TAKEN it
+ * is the destination's and it is destroyed here.  In between, the
+ * destination's word decides: when it is not heard (a daemon killed, the
+ * link cut) the destination is asked (xenpv_migration_inquiry.c), and the
+ * guest stays paused here until it answers.  A tunnelled migration has no
+ * way back from the destination: there HANDING is recorded before its
+ * Finish is called, and the answer of the Finish decides
  * (xenpv_migration_p2p.c).
  */
 #include <sys/socket.h>
@@ -26,6 +30,7 @@
 #include "virutil.h"
 #include "viruuid.h"
 
+#include "xenpv_crashpoint.h"
 #include "xenpv_domain_stream.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_migration_tls.h"
@@ -339,9 +344,56 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
 }
 
 
-/* Answers the destination's COMMIT (from its Finish) with GO, once the
- * decision is in the domain's status.  Whatever else arrives, or the
- * channel closing, leaves the guest this host's. */
+/* After GO: the destination's word.  TAKEN records COMMITTED; ABORT
+ * (it will not run the guest) takes the migration back to PERFORMED; no
+ * answer leaves HANDING, for Confirm to ask. */
+static void
+xenpvMigrationWatcherHandOver(xenpvMigration *mig)
+{
+    xenpvDriver *driver = mig->driver;
+    virDomainObj *vm = mig->vm;
+    xenpvMigrationChannel *ch = mig->channel;
+    g_autofree char *why = NULL;
+    xenpvFrameType type;
+    int phase = XENPV_MIGRATION_PHASE_HANDING;
+
+    g_mutex_lock(&mig->lock);
+    mig->handing = true;
+    g_mutex_unlock(&mig->lock);
+    xenpvCrashPoint("src-go-recorded");
+
+    /* The answer comes at once unless the destination is in trouble. */
+    if (ch->sock)
+        ignore_value(xenpvMigrationChannelSetTimeout(virNetSocketGetFD(ch->sock),
+                                                     mig->ioTimeout));
+    if (xenpvFrameSend(&ch->transport, XENPV_FRAME_GO, NULL) < 0 ||
+        xenpvFrameRecv(&ch->transport, &type, &why) < 0) {
+        VIR_WARN("migration of domain '%s': no word from %s after GO: %s", mig->name,
+                 ch->peer, virGetLastErrorMessage());
+    } else if (type == XENPV_FRAME_TAKEN) {
+        phase = XENPV_MIGRATION_PHASE_COMMITTED;
+    } else if (type == XENPV_FRAME_ABORT) {
+        VIR_WARN("migration of domain '%s': %s did not take the guest: %s", mig->name,
+                 ch->peer, NULLSTR(why));
+        phase = XENPV_MIGRATION_PHASE_PERFORMED;
+    } else {
+        VIR_WARN("migration of domain '%s': %s answered GO out of turn (record %d)",
+                 mig->name, ch->peer, type);
+    }
+    if (phase == XENPV_MIGRATION_PHASE_HANDING)
+        return;
+    virObjectLock(vm);
+    /* Should it not be recorded, a restarted daemon asks again. */
+    if (xenpvMigrationSetPhase(driver, vm, phase) < 0)
+        VIR_WARN("cannot record the outcome of the migration of domain '%s': %s",
+                 vm->def->name, virGetLastErrorMessage());
+    virObjectUnlock(vm);
+}
+
+
+/* Answers the destination's COMMIT (from its Finish) with GO once HANDING
+ * is in the domain's status, and waits for its word.  Anything else, or
+ * the channel closing before GO, leaves the guest this host's. */
 static gpointer
 xenpvMigrationWatcherThread(gpointer data)
 {
@@ -353,7 +405,6 @@ xenpvMigrationWatcherThread(gpointer data)
     g_autofree char *why = NULL;
     xenpvFrameType type;
     bool recorded = false;
-    bool committed = false;
 
     if (xenpvFrameRecv(&ch->transport, &type, &why) < 0) {
         VIR_WARN("migration of domain '%s': %s", mig->name, virGetLastErrorMessage());
@@ -365,29 +416,21 @@ xenpvMigrationWatcherThread(gpointer data)
         priv = vm->privateData;
         recorded = virDomainObjIsActive(vm) && priv->migration == mig &&
                    priv->job.phase == XENPV_MIGRATION_PHASE_PERFORMED &&
-                   xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_COMMITTED) == 0;
+                   xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_HANDING) == 0;
         virObjectUnlock(vm);
-        if (recorded && xenpvFrameSend(&ch->transport, XENPV_FRAME_GO, NULL) == 0) {
-            committed = true;
-        } else if (recorded) {
-            /* The destination never got the word: the guest stays here. */
-            virObjectLock(vm);
-            ignore_value(xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_PERFORMED));
-            virObjectUnlock(vm);
-        } else {
+        if (recorded)
+            xenpvMigrationWatcherHandOver(mig);
+        else
             ignore_value(xenpvFrameSend(&ch->transport, XENPV_FRAME_ABORT,
                                         _("the source could not record that it hands the guest over")));
-        }
     }
     virResetLastError();
 
     g_mutex_lock(&mig->lock);
-    mig->committed = committed;
     mig->watcherDone = true;
     g_cond_broadcast(&mig->cond);
     g_mutex_unlock(&mig->lock);
-    VIR_DEBUG("migration of domain '%s': %s", mig->name,
-              committed ? "handed over" : "kept here");
+    VIR_DEBUG("migration of domain '%s': the watcher is done", mig->name);
     return NULL;
 }
 
@@ -424,6 +467,13 @@ xenpvMigrationSrcPerform(xenpvDriver *driver, virDomainObj *vm,
     peer = xenpvMigrationPeerName(_("destination"), dst.hostname);
     if (xenpvMigrationSrcCheckPeer(driver, &dst, peer) < 0)
         return -1;
+
+    /* Where to ask should the outcome be lost: the daemon a peer-to-peer
+     * migration talks to, else the one the destination names. */
+    g_free(priv->job.peer);
+    priv->job.peer = g_strdup(mig->peerUri ? mig->peerUri : dst.inquiryUri);
+    g_free(priv->job.id);
+    priv->job.id = (dst.parts & XENPV_COOKIE_INQUIRY) ? g_strdup(dst.id) : NULL;
 
     if (tunnel) {
         if (!(mig->channel = xenpvMigrationChannelTunnelOut(tunnel, dst.token, peer)))
@@ -491,22 +541,16 @@ xenpvMigrationSrcCommitted(virDomainObj *vm)
 }
 
 
-int
-xenpvMigrationSrcCommitTunnel(xenpvDriver *driver, virDomainObj *vm)
-{
-    return xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_COMMITTED);
-}
-
-
 /* Wait for the watcher to be done: its channel is shut down first unless
- * the destination was told GO (the watcher is then finishing). */
+ * GO is being sent (the destination's word is then on its way, or the
+ * channel's timeout ends the wait). */
 static void
 xenpvMigrationSrcStopWatcher(virDomainObj *vm, xenpvMigration *mig)
 {
     if (!mig->watcher)
         return;
     g_mutex_lock(&mig->lock);
-    if (!mig->watcherDone && mig->channel)
+    if (!mig->watcherDone && !mig->handing && mig->channel)
         xenpvMigrationChannelShutdown(mig->channel);
     g_mutex_unlock(&mig->lock);
     virObjectUnlock(vm);
@@ -583,7 +627,8 @@ xenpvMigrationSrcConfirm(xenpvDriver *driver, virDomainObj *vm,
 {
     xenpvDomainObjPrivate *priv = vm->privateData;
     xenpvMigration *mig = priv->migration;
-    bool committed;
+    int asked = 0;
+    int ret = 0;
 
     if (!mig) {
         virReportError(VIR_ERR_OPERATION_INVALID,
@@ -599,21 +644,29 @@ xenpvMigrationSrcConfirm(xenpvDriver *driver, virDomainObj *vm,
     }
 
     xenpvMigrationSrcStopWatcher(vm, mig);
-    committed = xenpvMigrationSrcCommitted(vm);
-    if (committed && cancelled)
-        VIR_WARN("the destination reports a failed Finish after domain '%s' was handed to it: it keeps the guest",
-                 vm->def->name);
-    if (!committed && !cancelled && priv->job.phase >= XENPV_MIGRATION_PHASE_PERFORMED)
-        VIR_ERROR(_("the destination ran domain '%s' without the source handing it over: the guest is resumed here"),
-                  vm->def->name);
-
-    if (committed)
+    /* GO went out and no word came back: the destination's record decides. */
+    if (priv->job.kind == XENPV_JOB_MIGRATION_OUT &&
+        priv->job.phase == XENPV_MIGRATION_PHASE_HANDING && virDomainObjIsActive(vm)) {
+        if ((asked = xenpvMigrationSrcAsk(driver, vm)) >= 0)
+            ignore_value(xenpvMigrationSetPhase(driver, vm, asked > 0 ?
+                                                XENPV_MIGRATION_PHASE_COMMITTED :
+                                                XENPV_MIGRATION_PHASE_PERFORMED));
+    }
+    if (asked < 0) {
+        /* Neither destroyed nor resumed until the destination says. */
+        ret = xenpvMigrationSrcHold(driver, vm);
+    } else if (xenpvMigrationSrcCommitted(vm)) {
+        if (cancelled)
+            VIR_WARN("the destination reports a failed Finish after it took domain '%s': it keeps the guest",
+                     vm->def->name);
         xenpvMigrationSrcHandOver(driver, vm, flags);
-    else
+        xenpvDomainJobEnd(driver, vm);
+    } else {
         xenpvMigrationSrcKeep(driver, vm, mig);
-    xenpvDomainJobEnd(driver, vm);
+        xenpvDomainJobEnd(driver, vm);
+    }
     xenpvMigrationFree(mig);
     /* Changes the migration kept the monitor from looking at. */
     xenpvMonitorRescanAll(driver);
-    return 0;
+    return ret;
 }

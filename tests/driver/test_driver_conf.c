@@ -86,6 +86,8 @@ test_defaults_without_file(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpuint(g_strv_length(cfg->migrationAllow), ==, 1);
     g_assert_cmpstr(cfg->migrationAllow[0], ==, "*");
     g_assert_cmpuint(cfg->migrationIoTimeout, ==, 30);
+    g_assert_null(cfg->migrationInquiryUri);
+    g_assert_cmpuint(cfg->migrationInquiryInterval, ==, 10);
 }
 
 
@@ -112,7 +114,9 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
                "migration_port_min = 50000\n"
                "migration_port_max = 50010\n"
                "migration_allow = [ \"192.0.2.11\", \"198.51.100.0/24\", \"xenpv-a\", \"*.example.org\", \"2001:db8::/32\" ]\n"
-               "migration_io_timeout = 7\n");
+               "migration_io_timeout = 7\n"
+               "migration_inquiry_uri = \"xen+tcp://xenpv-b.example.org/system\"\n"
+               "migration_inquiry_interval = 3\n");
     g_assert_cmpint(xenpvDriverConfigLoadFile(cfg, fx->path), ==, 0);
     g_assert_cmpint(cfg->hypervisor, ==, XENPV_HYPERVISOR_SIM);
     g_assert_cmpstr(cfg->simSocket, ==, "/tmp/other.sock");
@@ -132,6 +136,8 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpuint(g_strv_length(cfg->migrationAllow), ==, 5);
     g_assert_cmpstr(cfg->migrationAllow[2], ==, "xenpv-a");
     g_assert_cmpuint(cfg->migrationIoTimeout, ==, 7);
+    g_assert_cmpstr(cfg->migrationInquiryUri, ==, "xen+tcp://xenpv-b.example.org/system");
+    g_assert_cmpuint(cfg->migrationInquiryInterval, ==, 3);
     g_assert_cmpstr(cfg->configFile, ==, fx->path);
 }
 
@@ -238,6 +244,8 @@ test_migration_errors(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     const char *const name[] = { "migration_allow", "bad name!", fx->path, NULL };
     const char *const host[] = { "migration_host", "a b", fx->path, NULL };
     const char *const timeout[] = { "migration_io_timeout", fx->path, NULL };
+    const char *const inquiry[] = { "migration_inquiry_uri", "xenpv-b", fx->path, NULL };
+    const char *const interval[] = { "migration_inquiry_interval", fx->path, NULL };
 
     expect_error(fx, "migration_address = \"somewhere\"\n", VIR_ERR_CONF_SYNTAX, address);
     expect_error(fx, "migration_port_min = 80\n", VIR_ERR_CONF_SYNTAX, port);
@@ -247,6 +255,8 @@ test_migration_errors(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     expect_error(fx, "migration_allow = [ \"bad name!\" ]\n", VIR_ERR_CONF_SYNTAX, name);
     expect_error(fx, "migration_host = \"a b\"\n", VIR_ERR_CONF_SYNTAX, host);
     expect_error(fx, "migration_io_timeout = 0\n", VIR_ERR_CONF_SYNTAX, timeout);
+    expect_error(fx, "migration_inquiry_uri = \"xenpv-b\"\n", VIR_ERR_CONF_SYNTAX, inquiry);
+    expect_error(fx, "migration_inquiry_interval = 0\n", VIR_ERR_CONF_SYNTAX, interval);
 }
 
 

@@ -37,7 +37,8 @@ sameCookie(const xenpvMigrationCookie *a, const xenpvMigrationCookie *b)
            STREQ_NULLABLE(a->streamFormat, b->streamFormat) &&
            a->streamVersion == b->streamVersion && a->logDirty == b->logDirty &&
            STREQ_NULLABLE(a->address, b->address) && a->port == b->port &&
-           STREQ(a->token, b->token) && a->tls == b->tls;
+           STREQ(a->token, b->token) && a->tls == b->tls &&
+           STREQ(a->id, b->id) && STREQ_NULLABLE(a->inquiryUri, b->inquiryUri);
 }
 
 

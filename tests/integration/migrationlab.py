@@ -17,7 +17,8 @@ Hosts: xenpv-a and xenpv-b are full hosts (32-bit PV, log-dirty, HVM for
 the PV-shim's containers); xenpv-c has none of these, and little memory
 (1 GiB); all have the lab's PKI and see the PV-shim image on the shared
 storage.  Every host's xenpv.conf sets a short migration_io_timeout
-(IO_TIMEOUT), so that a cut link fails a migration in seconds.
+(IO_TIMEOUT), so that a cut link fails a migration in seconds, and a
+migration_inquiry_interval of a second.
 """
 import os
 import re
@@ -35,11 +36,14 @@ GUEST_MIB = 64
 # The PV-shim image, on the shared storage (a stand-in built with the tests).
 SHIM = os.path.join(xenpvhosts.SHARED_DIR, 'xen-shim')
 SHIM_STAND_IN = os.path.join(xenpvlab.BUILD_DIR, 'tests', 'kernels', 'xenpv-test-pvh.elf')
-XENPV_CONF = 'migration_io_timeout = %d\npvshim_path = "%s"\n' % (IO_TIMEOUT, SHIM)
+# A source that lost track of a migration's outcome asks again every second.
+XENPV_CONF = ('migration_io_timeout = %d\npvshim_path = "%s"\nmigration_inquiry_interval = 1\n'
+              % (IO_TIMEOUT, SHIM))
 
 # Phases a host records (src/migration/xenpv_migration_priv.h).
 PERFORM = 2
 PERFORMED = 3
+HANDING = 4
 COMMITTED = 5
 PREPARED = 11
 RECEIVED = 12

@@ -16,8 +16,8 @@ import signal
 
 import migrationlab
 import xenpvlab
-from migrationlab import (PERFORM, PERFORMED, Guest, background_virsh, recorded_job, sim_names,
-                          wait_job)
+from migrationlab import (HANDING, PERFORM, PERFORMED, Guest, background_virsh, recorded_job,
+                          sim_names, wait_job)
 
 # MiB/s: a 64 MiB guest takes some seconds to move.
 SLOW = '12'
@@ -122,7 +122,7 @@ def tunnelled_source_killed(tap, lab):
         return
     proc = background_virsh(a, 'migrate', '--live', '--p2p', '--tunnelled', '--bandwidth', SLOW,
                             g.name, b.uri())
-    finishing = wait_job(a, g.name, (4,), 60)
+    finishing = wait_job(a, g.name, (HANDING,), 60)
     if tap.ok(finishing, '%s: %s: the destination is asked to Finish' % (g.name, what)):
         migrationlab.stop_pid(b.libvirtd_pid, signal.SIGSTOP)
         tap.ok(a.kill_libvirtd(), '%s: %s: libvirtd SIGKILLed' % (g.name, what))

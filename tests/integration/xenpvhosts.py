@@ -59,7 +59,8 @@ the host):
     .define(xml, start=False), .domstate(name), .domid(name),
         .dominfo(name), .wait_state(name, pattern), .list_names(*flags),
         .console_log(name)
-    .start_libvirtd(), .stop_libvirtd(), .restart_libvirtd(),
+    .start_libvirtd(env=None): env adds variables to its environment,
+        .stop_libvirtd(), .restart_libvirtd(),
         .kill_libvirtd(sig=SIGKILL, wait=True), .libvirtd_running(),
         .libvirtd_pid; .start_simhost(), .stop_simhost(), .simhost_pid
     .write_xenpv_conf(extra=None), .write_libvirtd_conf() (then restart)

@@ -700,10 +700,11 @@ class HostBase:
             argv += ['--timeout', str(timeout)]
         return argv
 
-    def start_libvirtd(self, timeout=None, expect_up=True):
+    def start_libvirtd(self, timeout=None, expect_up=True, env=None):
+        """Start libvirtd (with @env's variables added to its environment)."""
         res = run_daemon(self.command(sanitized_argv(self.libvirtd_argv(timeout))),
                          self.path('/var/log/libvirt/libvirtd-start.log'),
-                         env=self.libvirtd_env())
+                         env=dict(self.libvirtd_env(), **(env or {})))
         if res.rc != 0:
             raise Bail(self._what('libvirtd did not start:\n%s\n%s' % (res, self.log_tail())))
         up = wait_for(lambda: read_pidfile(self.path(LIBVIRTD_PIDFILE)) and
