@@ -155,9 +155,11 @@ xenpvMigrationPeer2Peer(xenpvDriver *driver, virDomainObj *vm, virConnectPtr con
     if (!ddom && !err)
         virErrorPreserveLast(&err);
     cancelled = !ddom;
-    if (tunnel && ddom &&
-        xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_COMMITTED) < 0)
-        VIR_WARN("cannot record that domain '%s' was handed over", vm->def->name);
+    if (tunnel && ddom) {
+        xenpvCrashPoint("src-taken-received");
+        if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_COMMITTED) < 0)
+            VIR_WARN("cannot record that domain '%s' was handed over", vm->def->name);
+    }
 
  confirm:
     if (!err && cancelled)

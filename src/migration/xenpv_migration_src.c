@@ -371,6 +371,7 @@ xenpvMigrationWatcherHandOver(xenpvMigration *mig)
         VIR_WARN("migration of domain '%s': no word from %s after GO: %s", mig->name,
                  ch->peer, virGetLastErrorMessage());
     } else if (type == XENPV_FRAME_TAKEN) {
+        xenpvCrashPoint("src-taken-received");
         phase = XENPV_MIGRATION_PHASE_COMMITTED;
     } else if (type == XENPV_FRAME_ABORT) {
         VIR_WARN("migration of domain '%s': %s did not take the guest: %s", mig->name,

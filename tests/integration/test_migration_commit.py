@@ -3,8 +3,8 @@
 The hand-over of a migration, with a daemon killed at each of its commit
 points: the source right after recording GO (before sending it), the
 destination right after receiving GO (before recording that it runs the
-guest), and the destination right after recording it (before telling the
-source).  The daemons end themselves exactly there (XENPV_TEST_CRASH_AT,
+guest), the destination right after recording it (before telling the
+source), and the source right after hearing TAKEN (before recording it).  The daemons end themselves exactly there (XENPV_TEST_CRASH_AT,
 the test-only crash points of docs/migration.md).  Whatever happens, the
 guest ends up running exactly once, intact: the source asks the
 destination what came of the migration, keeps the guest paused while it
@@ -135,6 +135,34 @@ def destination_killed_after_deciding(tap, lab):
     b.virsh('undefine', g.name)
 
 
+def source_killed_after_taken(tap, lab):
+    """Peer to peer: the destination takes the guest and says so; the
+    source ends before recording it.  The restarted source, finding the
+    hand-over under way, asks the destination (the daemon it talked to),
+    learns that it runs the guest, and destroys its copy."""
+    a, b, c = lab.hosts
+    what = 'source killed after hearing TAKEN'
+    g, res, ended = migrate_into_crash(tap, lab, 'heard', a, 'src-taken-received', what,
+                                       '--p2p')
+    if not g:
+        return
+    if ended:
+        tap.eq((recorded_job(a, g.name) or (None, None))[1], HANDING,
+               '%s: %s: its status records the hand-over under way' % (g.name, what))
+    a.start_libvirtd()
+    settled(tap, a, g.name, what)
+    tap.ok(xenpvlab.wait_for(lambda: g.name not in sim_names(a), 30),
+           '%s: %s: the copy on %s is destroyed' % (g.name, what, a.name),
+           lambda: a.simctl('list').out)
+    state = b.domstate(g.name) or ''
+    tap.ok(state.startswith('running'), '%s: %s: running on %s (%s)' % (g.name, what, b.name,
+                                                                      state))
+    g.only_on(b, [a], what)
+    g.intact_on(b, what)
+    b.virsh('destroy', g.name)
+    a.virsh('undefine', g.name)
+
+
 def operator_resumes(tap, lab):
     """A held guest, the destination down for good: the operator, having
     seen that it does not run there, resumes it on the source."""
@@ -158,6 +186,7 @@ def body(tap, lab):
     source_killed_before_go(tap, lab)
     destination_killed_before_deciding(tap, lab)
     destination_killed_after_deciding(tap, lab)
+    source_killed_after_taken(tap, lab)
     operator_resumes(tap, lab)
 
 
