@@ -49,23 +49,37 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 status=0
+failed=()
 for target in "${targets[@]}"; do
     mkdir -p "$scratch/$target"
     cp "$here/corpus/$target/"* "$scratch/$target/"
     # A save image's stream starts one 4 KiB block or more into it.
     max_len=8192
     [ "$target" = save-image ] && max_len=65536
-    echo "== fuzz-$target for ${secs}s"
-    if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-         XENPV_FUZZ_KERNELS="$bdir/tests/kernels" \
-         "${isolate[@]}" "$bdir/tests/fuzz/fuzz-$target" \
-            -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-            -max_len="$max_len" -print_final_stats=1 \
-            -artifact_prefix="$bdir/fuzz-$target-" \
-            "$scratch/$target" </dev/null; then
-        echo "fuzz-$target FAILED; reproducer: $bdir/fuzz-$target-*" >&2
+    # libFuzzer's progress goes to a log of the target's own: a finding's
+    # report is printed whole below, not lost among thousands of lines.
+    log="$bdir/fuzz-$target.log"
+    echo "== fuzz-$target for ${secs}s (log: $log)"
+    if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+       XENPV_FUZZ_KERNELS="$bdir/tests/kernels" \
+       "${isolate[@]}" "$bdir/tests/fuzz/fuzz-$target" \
+          -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+          -max_len="$max_len" -print_final_stats=1 \
+          -artifact_prefix="$bdir/fuzz-$target-" \
+          "$scratch/$target" </dev/null >"$log" 2>&1; then
+        grep -E '^(Done|stat::(number_of_executed_units|peak_rss_mb))' "$log" || true
+    else
+        echo "fuzz-$target FAILED; reproducer: $bdir/fuzz-$target-*; the end of its log:" >&2
+        # The report: from libFuzzer's or a sanitizer's first line of it.
+        awk '/^==[0-9]+==|runtime error:|^ALARM:|^SUMMARY/ { on = 1 } on' "$log" |
+            grep -v '^#[0-9]' | head -n 150 >&2
+        tail -n 20 "$log" >&2
+        failed+=("$target")
         status=1
     fi
 done
+if [ "$status" -ne 0 ]; then
+    echo "run.sh: failed: ${failed[*]}" >&2
+fi
 exit $status

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real-Xen test tier: boot Xen 4.17 under QEMU (TCG) with a Debian dom0,
 # run the in-dom0 suite (Debian's libvirtd + virsh against real PV guests),
-# and print one clean TAP stream ending with "N passed, N failed".
+# and print one clean TAP stream whose last line is the comment
+# "# N passed, N failed" (a comment, so that meson reads the stream as TAP).
 #
 # Usage: run-tier.sh [--hypervisor stock|stock-hvm|rebuilt|all] [--driver libxl|xenpv|both]
 #                    [--keep] [--timeout SECONDS]
@@ -239,7 +240,7 @@ awk -v total_s="$((SECONDS - t_start))" -v images_s="$t_images" '
     END {
         print "1.." n
         print "# time images " images_s "s, whole tier " total_s "s"
-        printf "%d passed, %d failed", passed, failed
+        printf "# %d passed, %d failed", passed, failed
         if (skipped) printf ", %d skipped", skipped
         printf "\n"
         exit (failed > 0 || n == 0)
