@@ -51,70 +51,6 @@ VIR_LOG_INIT("xenpv.hyp_xen_devices");
 static const char *const xenpvXenDeviceKinds[] = { "vbd", "vif" };
 
 
-/* Xen's virtual device number for a disk name (xvda, sdb1, hdc ...), as
- * the guest's blkfront decodes it; -1 if the name is none of those. */
-int
-xenpvXenDiskDevid(const char *vdev)
-{
-    const char *p;
-    unsigned int disk = 0;
-    unsigned int part = 0;
-    size_t letters = 0;
-    int kind;   /* 0: xvd, 1: sd, 2: hd */
-
-    if (g_str_has_prefix(vdev, "xvd")) {
-        kind = 0;
-        p = vdev + 3;
-    } else if (g_str_has_prefix(vdev, "sd")) {
-        kind = 1;
-        p = vdev + 2;
-    } else if (g_str_has_prefix(vdev, "hd")) {
-        kind = 2;
-        p = vdev + 2;
-    } else {
-        return -1;
-    }
-    /* Letters are a bijective base-26 number: a..z, aa..zz, ... */
-    for (; *p >= 'a' && *p <= 'z'; p++, letters++) {
-        disk = disk * 26 + (*p - 'a' + 1);
-        if (disk > (1U << 20))
-            return -1;
-    }
-    if (letters == 0)
-        return -1;
-    disk--;
-    if (*p) {
-        char *end;
-        unsigned long n = strtoul(p, &end, 10);
-
-        if (*end || n == 0 || n > 255 || *p == '0')
-            return -1;
-        part = n;
-    }
-
-    switch (kind) {
-    case 0:
-        if (disk < 16 && part < 16)
-            return (202 << 8) | (disk << 4) | part;
-        if (disk < (1U << 20))
-            return (1 << 28) | (disk << 8) | part;
-        return -1;
-    case 1:
-        if (disk < 16 && part < 16)
-            return (8 << 8) | (disk << 4) | part;
-        return -1;
-    case 2: {
-        static const unsigned int majors[] = { 3, 22, 33, 34 };
-
-        if (disk < 8 && part < 64)
-            return (majors[disk / 2] << 8) | ((disk % 2) << 6) | part;
-        return -1;
-    }
-    }
-    return -1;
-}
-
-
 /* Write one device's backend and frontend directories in one transaction,
  * so the backend driver never probes a half-written device. */
 int
@@ -285,7 +221,7 @@ xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk)
     const char *type = disk->backendType ? disk->backendType : "phy";
     int devid;
 
-    if (!disk->vdev || (devid = xenpvXenDiskDevid(disk->vdev)) < 0) {
+    if (!disk->vdev || (devid = xenpvDiskDevid(disk->vdev)) < 0) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("cannot give domain %u the %s: '%s' is not a Xen disk name (xvdX, sdX, hdX)"),
                        domid, what, NULLSTR(disk->vdev));

@@ -37,7 +37,7 @@ int
 xenpvXenDomainAttachDisk(xenpvHypervisor *hyp, uint32_t domid, const xenpvDiskSpec *disk)
 {
     xenpvXenPriv *priv = hyp->priv;
-    int devid = disk->vdev ? xenpvXenDiskDevid(disk->vdev) : -1;
+    int devid = disk->vdev ? xenpvDiskDevid(disk->vdev) : -1;
     g_autofree char *be = NULL;
     g_autofree char *state = NULL;
 
@@ -147,7 +147,7 @@ xenpvXenDomainDetachDisk(xenpvHypervisor *hyp, uint32_t domid, const char *vdev,
                          unsigned int timeoutMs)
 {
     xenpvXenPriv *priv = hyp->priv;
-    int devid = xenpvXenDiskDevid(vdev);
+    int devid = xenpvDiskDevid(vdev);
     g_autofree char *be = NULL;
     g_autofree char *state = NULL;
 

@@ -101,7 +101,6 @@ int xenpvXenDomainSetVcpuAffinity(xenpvHypervisor *hyp, uint32_t domid, unsigned
 int xenpvXenGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_t *ncpus);
 
 /* xenpv_hyp_xen_devices.c */
-int xenpvXenDiskDevid(const char *vdev);
 /* One device's backend and frontend directories (key, value lists), in
  * one transaction. */
 int xenpvXenDeviceWrite(xenpvXenPriv *priv, uint32_t domid, const char *kind, int devid,

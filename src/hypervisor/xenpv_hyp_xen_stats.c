@@ -45,7 +45,7 @@ int
 xenpvXenDomainBlockStats(xenpvHypervisor *hyp G_GNUC_UNUSED, uint32_t domid,
                          const char *vdev, xenpvBlockStats *stats)
 {
-    int devid = xenpvXenDiskDevid(vdev);
+    int devid = xenpvDiskDevid(vdev);
     g_autofree char *dir = NULL;
     int64_t rdSect;
     int64_t wrSect;

@@ -2,6 +2,7 @@
  * xenpv_hypervisor.c: helpers shared by every hypervisor back end.
  */
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xenpv_hypervisor.h"
@@ -162,4 +163,70 @@ xenpvHostLogDirty(const xenpvHostInfo *host, xenpvContainer container)
     if (container == XENPV_CONTAINER_PVSHIM)
         return xenpvHostRunsPvh(host);
     return host->logDirty;
+}
+
+
+/* Xen's virtual device number for a disk name (xvda, sdb1, hdc ...), as
+ * the guest's blkfront decodes it (Xen's docs/misc/vbd-interface.txt);
+ * -1 if the name is none of those.  The simulated host numbers its disks
+ * with it too. */
+int
+xenpvDiskDevid(const char *vdev)
+{
+    const char *p;
+    unsigned int disk = 0;
+    unsigned int part = 0;
+    size_t letters = 0;
+    int kind;   /* 0: xvd, 1: sd, 2: hd */
+
+    if (g_str_has_prefix(vdev, "xvd")) {
+        kind = 0;
+        p = vdev + 3;
+    } else if (g_str_has_prefix(vdev, "sd")) {
+        kind = 1;
+        p = vdev + 2;
+    } else if (g_str_has_prefix(vdev, "hd")) {
+        kind = 2;
+        p = vdev + 2;
+    } else {
+        return -1;
+    }
+    /* Letters are a bijective base-26 number: a..z, aa..zz, ... */
+    for (; *p >= 'a' && *p <= 'z'; p++, letters++) {
+        disk = disk * 26 + (*p - 'a' + 1);
+        if (disk > (1U << 20))
+            return -1;
+    }
+    if (letters == 0)
+        return -1;
+    disk--;
+    if (*p) {
+        char *end;
+        unsigned long n = strtoul(p, &end, 10);
+
+        if (!g_ascii_isdigit(*p) || *p == '0' || *end || n > 255)
+            return -1;
+        part = n;
+    }
+
+    switch (kind) {
+    case 0:
+        if (disk < 16 && part < 16)
+            return (202 << 8) | (disk << 4) | part;
+        if (disk < (1U << 20))
+            return (1 << 28) | (disk << 8) | part;
+        return -1;
+    case 1:
+        if (disk < 16 && part < 16)
+            return (8 << 8) | (disk << 4) | part;
+        return -1;
+    case 2: {
+        static const unsigned int majors[] = { 3, 22, 33, 34 };
+
+        if (disk < 8 && part < 64)
+            return (majors[disk / 2] << 8) | ((disk % 2) << 6) | part;
+        return -1;
+    }
+    }
+    return -1;
 }

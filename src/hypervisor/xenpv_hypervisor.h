@@ -169,6 +169,10 @@ bool xenpvHostRunsPvh(const xenpvHostInfo *host);
  * PVH container gets it from HAP, or from shadow paging. */
 bool xenpvHostLogDirty(const xenpvHostInfo *host, xenpvContainer container);
 
+/* Xen's virtual device number for a disk name (xvda, sdb1, hdc ...); -1 if
+ * the name is none Xen can number. */
+int xenpvDiskDevid(const char *vdev);
+
 /* A virtual block device of a PV guest (blkfront/blkback). */
 typedef struct _xenpvDiskSpec xenpvDiskSpec;
 struct _xenpvDiskSpec {

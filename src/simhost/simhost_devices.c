@@ -28,39 +28,6 @@ domWrite(SimDomain *dom, const char *rel, const char *value)
     simStoreWrite(dom->host->store, path, value, NULL);
 }
 
-/* Xen's virtual device number for a disk name (docs/misc/vbd-interface.txt). */
-static int
-vbdDevid(const char *vdev)
-{
-    const char *p;
-    int disk = 0, part = 0;
-    int major;
-
-    if (g_str_has_prefix(vdev, "xvd"))
-        major = 202, p = vdev + 3;
-    else if (g_str_has_prefix(vdev, "sd"))
-        major = 8, p = vdev + 2;
-    else if (g_str_has_prefix(vdev, "hd"))
-        major = 3, p = vdev + 2;
-    else
-        return -1;
-    if (!g_ascii_islower(*p))
-        return -1;
-    while (g_ascii_islower(*p))
-        disk = disk * 26 + (*p++ - 'a') + 1;
-    disk--;
-    if (*p)
-        part = atoi(p);
-    if (major == 3) {
-        if (disk > 3)
-            return -1;
-        return ((disk < 2 ? 3 : 22) << 8) | ((disk % 2) << 6) | part;
-    }
-    if (disk < 16 && part < 16)
-        return (major << 8) | (disk << 4) | part;
-    return (1 << 28) | (disk << 8) | part;
-}
-
 static void
 storeSet(SimStore *st, const char *dir, const char *key, const char *value)
 {
@@ -111,7 +78,7 @@ backendExists(SimDomain *dom, const char *kind, const char *id)
 int
 simDevicesAddDisk(SimDomain *dom, const xenpvDiskSpec *disk, int index, GError **error)
 {
-    int devid = vbdDevid(disk->vdev);
+    int devid = xenpvDiskDevid(disk->vdev);
     g_autofree char *id = NULL;
     const char *type = disk->backendType ? disk->backendType : "phy";
     g_autofree char *params = NULL;

@@ -72,9 +72,13 @@ for target in "${targets[@]}"; do
     else
         echo "fuzz-$target FAILED; reproducer: $bdir/fuzz-$target-*; the end of its log:" >&2
         # The report: from libFuzzer's or a sanitizer's first line of it.
-        awk '/^==[0-9]+==|runtime error:|^ALARM:|^SUMMARY/ { on = 1 } on' "$log" |
-            grep -v '^#[0-9]' | head -n 150 >&2
-        tail -n 20 "$log" >&2
+        report=$(awk '/^==[0-9]+==|runtime error:|^ALARM:|^SUMMARY/ { on = 1 } on' "$log" |
+                 grep -v '^#[0-9]' | head -n 150)
+        if [ -n "$report" ]; then
+            echo "$report" >&2
+        else
+            tail -n 40 "$log" >&2
+        fi
         failed+=("$target")
         status=1
     fi

@@ -42,6 +42,12 @@ static const DevidCase devidCases[] = {
     { "sdq", -1 },
     { "hdi", -1 },
     { "xvda256", -1 },
+    { "xvdaaaa", (1 << 28) | (18278 << 8) },
+    /* Numbers past what Xen can encode, and what strtoul alone would read. */
+    { "xvdzzzzzz", -1 },
+    { "xvda99999999999999999999", -1 },
+    { "xvda+1", -1 },
+    { "xvda 1", -1 },
     { "", -1 },
 };
 
@@ -53,7 +59,7 @@ testDiskDevid(void)
 
     for (i = 0; i < G_N_ELEMENTS(devidCases); i++) {
         g_test_message("%s", devidCases[i].vdev);
-        g_assert_cmpint(xenpvXenDiskDevid(devidCases[i].vdev), ==, devidCases[i].devid);
+        g_assert_cmpint(xenpvDiskDevid(devidCases[i].vdev), ==, devidCases[i].devid);
     }
 }
 
