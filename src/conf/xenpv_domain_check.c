@@ -43,20 +43,47 @@ xenpvIsAbsFilePath(const char *path)
     return path && path[0] == '/' && path[1];
 }
 
+int
+xenpvDomainDefCheckTypes(const virDomainDef *def)
+{
+    /* The domain type first: for a KVM guest that is the whole story. */
+    if (def->virtType != VIR_DOMAIN_VIRT_XEN) {
+        xenpvRefuse(_("<domain type='%s'>: this driver runs Xen guests; use type='xen'"),
+                    virDomainVirtTypeToString(def->virtType));
+        return -1;
+    }
+    if (def->os.type == VIR_DOMAIN_OSTYPE_HVM) {
+        xenpvRefuse("%s", _("<os><type>hvm</type>: this driver runs PV guests only; use <type>xen</type>"));
+        return -1;
+    }
+    if (def->os.type != VIR_DOMAIN_OSTYPE_XEN) {
+        xenpvRefuse(_("<os><type>%s</type> is not supported: this driver runs PV guests only; use <type>xen</type>"),
+                    virDomainOSTypeToString(def->os.type));
+        return -1;
+    }
+    return 0;
+}
+
+
+int
+xenpvDomainDiskCheckBus(const virDomainDiskDef *disk)
+{
+    /* Every disk of a PV guest is a blkfront; other buses would bring an
+     * emulated controller along. */
+    if (disk->bus != VIR_DOMAIN_DISK_BUS_XEN) {
+        xenpvRefuse(_("<disk><target bus='%s'> (%s): a PV guest's disks are on bus 'xen'"),
+                    virDomainDiskBusTypeToString(disk->bus), NULLSTR(disk->dst));
+        return -1;
+    }
+    return 0;
+}
+
+
 static int
 xenpvCheckOS(const virDomainDef *def)
 {
     const virDomainOSDef *os = &def->os;
 
-    if (os->type == VIR_DOMAIN_OSTYPE_HVM) {
-        xenpvRefuse("%s", _("<os><type>hvm</type>: this driver runs PV guests only; use <type>xen</type>"));
-        return -1;
-    }
-    if (os->type != VIR_DOMAIN_OSTYPE_XEN) {
-        xenpvRefuse(_("<os><type>%s</type> is not supported: this driver runs PV guests only; use <type>xen</type>"),
-                    virDomainOSTypeToString(os->type));
-        return -1;
-    }
     if (os->arch != VIR_ARCH_X86_64 && os->arch != VIR_ARCH_I686) {
         xenpvRefuse(_("<os><type arch='%s'> is not supported: PV guests are x86_64 or i686"),
                     virArchToString(os->arch));
@@ -256,12 +283,8 @@ xenpvDomainDefCheckPVDomain(const virDomainDef *def)
 {
     /* The domain and os types first: for a KVM or HVM guest that is the
      * whole story. */
-    if (def->virtType != VIR_DOMAIN_VIRT_XEN) {
-        xenpvRefuse(_("<domain type='%s'>: this driver runs Xen guests; use type='xen'"),
-                    virDomainVirtTypeToString(def->virtType));
-        return -1;
-    }
-    if (xenpvCheckOS(def) < 0 ||
+    if (xenpvDomainDefCheckTypes(def) < 0 ||
+        xenpvCheckOS(def) < 0 ||
         xenpvCheckPlatform(def) < 0 ||
         xenpvCheckFeatures(def) < 0 ||
         xenpvCheckChrCounts(def) < 0)
@@ -285,13 +308,8 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
                     virDomainDiskDeviceTypeToString(disk->device), dst);
         return -1;
     }
-    /* Every disk of a PV guest is a blkfront; other buses would bring an
-     * emulated controller along. */
-    if (disk->bus != VIR_DOMAIN_DISK_BUS_XEN) {
-        xenpvRefuse(_("<disk><target bus='%s'> (%s): a PV guest's disks are on bus 'xen'"),
-                    virDomainDiskBusTypeToString(disk->bus), dst);
+    if (xenpvDomainDiskCheckBus(disk) < 0)
         return -1;
-    }
     if (!(STRPREFIX(dst, "xvd") || STRPREFIX(dst, "sd") || STRPREFIX(dst, "hd")) ||
         strspn(dst + (dst[0] == 'x' ? 3 : 2),
                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=

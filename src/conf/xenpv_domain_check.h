@@ -17,6 +17,11 @@
  * VIR_ERR_CONFIG_UNSUPPORTED naming the element. */
 int xenpvDomainDefCheckPVDomain(const virDomainDef *def);
 
+/* The domain and os types alone, and a disk's bus alone: the post-parse callbacks
+ * refuse these early (xenpv_domain_xmlopt.c says why). */
+int xenpvDomainDefCheckTypes(const virDomainDef *def);
+int xenpvDomainDiskCheckBus(const virDomainDiskDef *disk);
+
 /* One device of @def (which may be NULL when unknown). */
 int xenpvDomainDeviceDefCheckPV(const virDomainDeviceDef *dev,
                                 const virDomainDef *def);

@@ -46,7 +46,7 @@ xenpvDomainDefPostParseBasic(virDomainDef *def,
 static int
 xenpvDomainDeviceDefPostParse(virDomainDeviceDef *dev,
                               const virDomainDef *def,
-                              unsigned int parseFlags G_GNUC_UNUSED,
+                              unsigned int parseFlags,
                               void *opaque G_GNUC_UNUSED,
                               void *parseOpaque G_GNUC_UNUSED)
 {
@@ -66,6 +66,17 @@ xenpvDomainDeviceDefPostParse(virDomainDeviceDef *dev,
         virDomainDiskDef *disk = dev->data.disk;
         int srcType = virStorageSourceGetActualType(disk->src);
 
+        /* Refused here, not only by the validator: after this callback
+         * libvirt numbers the drive addresses of a disk on an emulated bus
+         * (an HVM guest's, or one given bus='ide') and adds controllers up
+         * to the number its name spells -- billions for a long name --
+         * before any validation runs. */
+        if (!(parseFlags & VIR_DOMAIN_DEF_PARSE_SKIP_VALIDATE)) {
+            if (xenpvDomainDefCheckTypes(def) < 0)
+                return -1;
+            if (disk->bus != VIR_DOMAIN_DISK_BUS_NONE && xenpvDomainDiskCheckBus(disk) < 0)
+                return -1;
+        }
         if (def->os.type != VIR_DOMAIN_OSTYPE_XEN)
             break;
         /* Every block device of a PV guest is a blkfront, whatever its name. */

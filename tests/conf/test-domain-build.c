@@ -307,6 +307,10 @@ static const Refusal refusals[] = {
     { "discard", PV_HEAD PV_OS "<devices><disk type='file'><driver discard='unmap'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "discard" },
     { "cdrom", PV_HEAD PV_OS "<devices><disk type='file' device='cdrom'><source file='/x.iso'/><target dev='xvdc'/></disk></devices></domain>", "device='cdrom'" },
     { "diskbus", PV_HEAD PV_OS "<devices><disk type='file'><source file='/x'/><target dev='sda' bus='scsi'/></disk></devices></domain>", "bus='scsi'" },
+    /* Refused before libvirt adds controllers up to the number the name
+     * spells (billions: without the early refusal, minutes of work). */
+    { "diskbus-long-name", PV_HEAD PV_OS "<devices><disk type='file'><source file='/x'/><target dev='hdzzzzzzz' bus='ide'/></disk></devices></domain>", "bus='ide'" },
+    { "hvm-long-disk-name", PV_HEAD "<os><type>hvm</type></os><devices><disk type='file' device='cdrom'><source file='/x.iso'/><target dev='hdcunicor'/></disk></devices></domain>", "<type>hvm</type>" },
     { "diskname", PV_HEAD PV_OS "<devices><disk type='file'><source file='/x'/><target dev='vda'/></disk></devices></domain>", "dev='vda'" },
     { "diskfmt", PV_HEAD PV_OS "<devices><disk type='file'><driver name='phy' type='qcow2'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "type='qcow2'" },
     { "diskfmt-vmdk", PV_HEAD PV_OS "<devices><disk type='file'><driver name='qemu' type='vmdk'/><source file='/x'/><target dev='xvda'/></disk></devices></domain>", "type='vmdk'" },
