@@ -28,24 +28,13 @@ if [ "$(id -u)" != 0 ]; then
     sudo="sudo"
 fi
 
-src_list=/etc/apt/sources.list.d/xenpv-debian-src.sources
-if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    echo "install-deps: adding Debian source package entries ($src_list)"
-    $sudo tee "$src_list" >/dev/null <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    need_update=1
-fi
+status=0
+bash "$here/add-deb-src.sh" || status=$?
+case $status in
+    0) need_update=1 ;;
+    10) ;;
+    *) echo "install-deps: could not add Debian's source package entries" >&2; exit 1 ;;
+esac
 
 mapfile -t pkgs < <(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 missing=()

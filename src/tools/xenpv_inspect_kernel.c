@@ -66,13 +66,18 @@ main(int argc, char **argv)
     g_autoptr(GError) err = NULL;
     int ret = EXIT_FAILURE;
 
+    if (argc == 2 && g_str_equal(argv[1], "--version")) {
+        printf("xenpv-inspect-kernel %s\n", XENPV_VERSION);
+        return EXIT_SUCCESS;
+    }
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr,
-                "usage: %s PATH\n"
+        gboolean help = argc == 2 && g_str_equal(argv[1], "--help");
+
+        fprintf(help ? stdout : stderr,
+                "usage: xenpv-inspect-kernel PATH\n"
                 "Print the Xen PV notes of a kernel image (ELF, bzImage, or compressed\n"
-                "with gzip, bzip2, xz, lzma, lz4 or zstd) and the guest ABI it needs.\n",
-                argv[0]);
-        return argc == 2 && g_str_equal(argv[1], "--help") ? EXIT_SUCCESS : EXIT_FAILURE;
+                "with gzip, bzip2, xz, lzma, lz4 or zstd) and the guest ABI it needs.\n");
+        return help ? EXIT_SUCCESS : EXIT_FAILURE;
     }
 
     if (!xenpvKernelInspectFile(argv[1], &info, &err)) {
