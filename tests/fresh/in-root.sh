@@ -19,17 +19,6 @@ logs=${XENPV_FRESH_LOGS:?}
 uri=xen:///system
 failed=0
 
-# run LOG COMMAND...: the command's output into LOG, its time as a comment.
-run() {
-    local log=$logs/$1 start=$SECONDS status
-    shift
-    "$@" > "$log" 2>&1 < /dev/null
-    status=$?
-    echo "# time $*: $((SECONDS - start))s"
-    return $status
-}
-check() { ok "$@" || failed=$((failed + 1)); }
-
 [ -e /etc/apt/sources.list.d/debian.sources ] && [ ! -e /etc/apt/sources.list.d/xenpv-debian-src.sources ] ||
     { echo "Bail out! not in a fresh root"; exit 1; }
 

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# The fresh-root test: the README's commands on a fresh minimal Debian 12
-# machine, from scratch, on every run of the suite (docs/fresh-root.md).
+# The fresh-root tests: a fresh minimal Debian 12 machine, from scratch, on
+# every run of the suite (docs/fresh-root.md), and a script of the checkout
+# run in it, as root, from a clone: tests/fresh/in-root.sh (the default: the
+# README's commands) or tests/fresh/package-in-root.sh (the Debian packages
+# built, checked and installed).
+#
+#   tests/fresh/run.sh [in-root.sh | package-in-root.sh]
 #
 # The machine is a chroot: an overlay whose lower layer is the cached root of
 # tests/fresh/make-root.sh (debootstrap minbase, git, ca-certificates) and
@@ -10,12 +15,15 @@
 # own devpts, and empty /run and /tmp.  It gets nothing from this machine but
 # /etc/resolv.conf, to reach Debian's archive, and a download cache of .deb
 # files (CACHE/debs, as its /var/cache/apt/archives: downloads, not installed
-# state).  The checkout's committed HEAD is cloned inside with git, and
-# tests/fresh/in-root.sh runs from that clone.  Prints TAP.
+# state).  The checkout's committed HEAD is cloned inside with git, and the
+# script runs from that clone.  Prints TAP.
 #
 # Environment: XENPV_FRESH_ROOT_CACHE (default /var/cache/xenpv/fresh-root);
-# make-root.sh's XENPV_FRESH_ROOT_MAX_DAYS and XENPV_FRESH_ROOT_MIRROR.
-# The last run's logs stay in CACHE/last-run/.
+# XENPV_FRESH_FILES, files of this machine the script is given (paths
+# separated by ':', copied to the directory $XENPV_FRESH_SHARE names inside:
+# a guest's kernel, say); make-root.sh's XENPV_FRESH_ROOT_MAX_DAYS and
+# XENPV_FRESH_ROOT_MIRROR.  The last run's logs stay in CACHE/last-run/
+# (CACHE/last-run-package/ for package-in-root.sh).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,8 +31,18 @@ src=$(cd "$here/../.." && pwd)
 cache=${XENPV_FRESH_ROOT_CACHE:-/var/cache/xenpv/fresh-root}
 run=$cache/run
 root=$run/root
-share=/mnt/xenpv-fresh   # inside the root: the bundle to clone, the logs
+share=/mnt/xenpv-fresh   # inside the root: the bundle to clone, the logs, the files
 . "$here/tap.sh"
+
+script=in-root.sh
+if [ "${1:-}" = --in-namespaces ]; then
+    script=${2:-$script}
+elif [ -n "${1:-}" ]; then
+    script=$1
+fi
+[ -f "$here/$script" ] || { echo "Bail out! no tests/fresh/$script"; exit 1; }
+last_run=$cache/last-run
+[ "$script" = in-root.sh ] || last_run=$cache/last-run-${script%-in-root.sh}
 
 # --- inside the namespaces (PID 1): mount the machine and run it ---
 in_namespaces() {
@@ -59,7 +77,8 @@ in_namespaces() {
     out=$("${in_root[@]}" git clone -q -c advice.detachedHead=false "$share/xenpv.bundle" /root/xenpv 2>&1 < /dev/null)
     ok $? "git clone of the checkout's HEAD ($(cat "$run/share/commit")) into the root" "$out" ||
         return 1
-    "${in_root[@]}" XENPV_FRESH_LOGS="$share/logs" /bin/bash /root/xenpv/tests/fresh/in-root.sh < /dev/null
+    "${in_root[@]}" XENPV_FRESH_LOGS="$share/logs" XENPV_FRESH_SHARE="$share/files" \
+        /bin/bash "/root/xenpv/tests/fresh/$script" < /dev/null
 }
 if [ "${1:-}" = --in-namespaces ]; then
     in_namespaces
@@ -70,7 +89,7 @@ fi
 [ "$(id -u)" = 0 ] || { echo "Bail out! the fresh-root test needs root (debootstrap, namespaces, mounts)"; exit 1; }
 # The checkout may belong to another user than root.
 git() { command git -c safe.directory="$src" "$@"; }
-commit=$(git -C "$src" rev-parse --short HEAD 2>/dev/null) ||
+git -C "$src" rev-parse --short HEAD > /dev/null 2>&1 ||
     { echo "1..0 # SKIP $src is not a git checkout: nothing to clone"; exit 0; }
 
 # One run at a time per cache: runs share the scratch directory and the
@@ -108,18 +127,27 @@ stages() {
         return 1
     echo "# time root ready: $((SECONDS - start))s"
 
-    rm -rf "$run" "$cache/last-run"
-    mkdir -p "$run/upper" "$run/work" "$run/root" "$run/share/logs"
+    # HEAD as it is now, after any wait for the lock.
+    commit=$(git -C "$src" rev-parse --short HEAD)
+    rm -rf "$run" "$last_run"
+    mkdir -p "$run/upper" "$run/work" "$run/root" "$run/share/logs" "$run/share/files"
     echo "$commit" > "$run/share/commit"
     out=$(git -C "$src" bundle create "$run/share/xenpv.bundle" HEAD 2>&1)
     ok $? "the checkout's HEAD ($commit) as a git bundle" "$out" || return 1
+    local f files
+    IFS=: read -r -a files <<<"${XENPV_FRESH_FILES:-}"
+    for f in "${files[@]}"; do
+        out=$(cp -L "$f" "$run/share/files/" 2>&1)
+        ok $? "$(basename "$f") from this machine, for the root" "$out" || return 1
+    done
 
     start=$SECONDS
-    unshare --mount --pid --uts --fork --kill-child --propagation private -- "$0" --in-namespaces 9>&-
+    unshare --mount --pid --uts --fork --kill-child --propagation private -- \
+        "$0" --in-namespaces "$script" 9>&-
     status=$?
     echo "# time in the fresh root: $((SECONDS - start))s"
-    mv "$run/share/logs" "$cache/last-run"
-    echo "# logs: $cache/last-run/"
+    mv "$run/share/logs" "$last_run"
+    echo "# logs: $last_run/"
     return $status
 }
 
