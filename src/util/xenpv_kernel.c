@@ -394,7 +394,9 @@ inspectFile(const char *path, inspectKind kind, gboolean keepImage, xenpvKernelI
 
     xenpvKernelInfoClear(info);
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+    /* Non-blocking: a FIFO named as a kernel must not wait for a writer
+     * (it is refused below); on a regular file the flag changes nothing. */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
         int err = errno;
         g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO,
                     "%s: cannot open kernel image: %s", path, g_strerror(err));

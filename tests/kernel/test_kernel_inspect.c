@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include <glib/gstdio.h>
 
@@ -278,6 +279,28 @@ testIoErrors(void)
     g_assert_false(xenpvKernelInspectFile(ktSampleDir(), &info, &err2));
     g_assert_error(err2, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO);
     g_assert_nonnull(strstr(err2->message, "not a regular file"));
+}
+
+
+/* A FIFO named as a kernel is refused at once: opening it for reading must
+ * not wait for a writer (libvirtd's call and the simulated host's loop
+ * would wait with it).  SIGALRM ends a test that waits. */
+static void
+testFifo(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = g_dir_make_tmp("xenpv-kernel-fifo-XXXXXX", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "kernel", NULL);
+    xenpvKernelInfo info = { 0 };
+
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    alarm(10);
+    g_assert_false(xenpvKernelInspectFile(fifo, &info, &err));
+    alarm(0);
+    g_assert_error(err, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO);
+    g_assert_nonnull(strstr(err->message, "not a regular file"));
+    g_unlink(fifo);
+    g_rmdir(dir);
 }
 
 
@@ -670,6 +693,7 @@ main(int argc, char **argv)
     g_test_add_func("/kernel/bzimage/errors", testBzImageErrors);
     g_test_add_func("/kernel/errors/not-elf", testNotElf);
     g_test_add_func("/kernel/errors/io", testIoErrors);
+    g_test_add_func("/kernel/errors/fifo", testFifo);
     g_test_add_func("/kernel/errors/too-large", testTooLarge);
     g_test_add_func("/kernel/errors/decompression-bomb", testDecompressionBomb);
     g_test_add_func("/kernel/corrupt/targeted", testTargetedCorruption);
