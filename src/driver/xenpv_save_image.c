@@ -11,6 +11,7 @@
 
 #include "virerror.h"
 #include "virfile.h"
+#include "virutil.h"
 
 #include "xenpv_domain_xmlopt.h"
 
@@ -38,12 +39,28 @@ xenpvSaveImageOpen(const char *path, xenpvSaveImage *img)
 {
     VIR_AUTOCLOSE fd = -1;
     xenpvSaveHeader *hdr = &img->hdr;
+    struct stat st;
     ssize_t got;
     int ret;
 
     memset(img, 0, sizeof(*img));
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+    /* Non-blocking until it is known to be a regular file: a FIFO must not
+     * hold the call up waiting for a writer. */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
         virReportSystemError(errno, _("cannot open save image '%s'"), path);
+        return -1;
+    }
+    if (fstat(fd, &st) < 0) {
+        virReportSystemError(errno, _("cannot stat save image '%s'"), path);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("save image '%s' is not a regular file"), path);
+        return -1;
+    }
+    if (virSetBlocking(fd, true) < 0) {
+        virReportSystemError(errno, _("cannot read save image '%s'"), path);
         return -1;
     }
     got = saferead(fd, hdr, sizeof(*hdr));

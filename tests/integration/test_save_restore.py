@@ -185,6 +185,13 @@ def body(tap, lab):
     tap.cmd_fails(res, 'restore of a file that is not a save image fails')
     tap.eq(lab.list_names('--all'), [], 'nothing was created by the bogus restore')
 
+    # Nor does a FIFO hold up the daemon, waiting for someone to write it.
+    fifo = os.path.join(SAVE_DIR, 'fifo.save')
+    os.mkfifo(fifo)
+    res = lab.virsh('restore', fifo, timeout=20)
+    tap.cmd_fails(res, 'restore of a FIFO fails at once', r'not a regular file')
+    tap.ok(lab.virsh('list').rc == 0, 'libvirtd still answers after the FIFO restore')
+
 
 if __name__ == '__main__':
     xenpvlab.main(body)
