@@ -12,7 +12,8 @@ memory (RSS) before and after are printed; bench/results/concurrency.txt
 records them.
 
 Sized to take about a minute in a sanitizer build; XENPV_CONCURRENCY_WORKERS,
-_ROUNDS, _READERS and _LISTENERS change the size.
+_ROUNDS, _READERS and _LISTENERS change the size, and _BATCHES runs it all
+again in the same daemons (their memory is printed after each batch).
 """
 import glob
 import os
@@ -28,6 +29,7 @@ WORKERS = int(os.environ.get('XENPV_CONCURRENCY_WORKERS', '50'))
 ROUNDS = int(os.environ.get('XENPV_CONCURRENCY_ROUNDS', '10'))
 READERS = int(os.environ.get('XENPV_CONCURRENCY_READERS', '4'))
 LISTENERS = int(os.environ.get('XENPV_CONCURRENCY_LISTENERS', '2'))
+BATCHES = int(os.environ.get('XENPV_CONCURRENCY_BATCHES', '1'))
 PREFIX = 'conc-'
 GUEST_MIB = 64
 BALLOON_MIB = 48
@@ -73,8 +75,9 @@ class Worker(threading.Thread):
     """Whole lifecycles of its own guests, one after the other, on a
     connection of its own; persistent and transient guests alternate."""
 
-    def __init__(self, index, failures):
+    def __init__(self, batch, index, failures):
         super().__init__(name='worker-%d' % index, daemon=True)
+        self.batch = batch
         self.index = index
         self.failures = failures
         self.guests = []        # (name, persistent)
@@ -117,7 +120,7 @@ class Worker(threading.Thread):
             conn = libvirt.open(xenpvlab.URI)
             for r in range(ROUNDS):
                 persistent = (self.index + r) % 2 == 0
-                name = '%s%02d-%d' % (PREFIX, self.index, r)
+                name = '%s%d-%02d-%d' % (PREFIX, self.batch, self.index, r)
                 self.guests.append((name, persistent))
                 xml = xenpvlab.guest_xml('x86_64', name=name, memory_mib=GUEST_MIB)
                 self.lifecycle(conn, name, persistent, xml)
@@ -229,19 +232,15 @@ def leftovers(lab):
     return left
 
 
-def body(tap, lab):
-    os.makedirs(SAVE_DIR, exist_ok=True)
-    lab.start_event_loop()
-    libvirtd_pid, simhost_pid = lab.libvirtd_pid, lab.simhost_pid
-    rss_before = (rss_kib(libvirtd_pid), rss_kib(simhost_pid))
-    tap.diag('%d workers x %d lifecycles, %d readers, %d event listeners'
-             % (WORKERS, ROUNDS, READERS, LISTENERS))
-
+def run_batch(tap, lab, batch):
+    """One batch: the workers' lifecycles, the readers and the listeners
+    at once, then the checks."""
+    what = 'batch %d: ' % batch if BATCHES > 1 else ''
     failures = Failures()
     listeners = [Listener(i, failures) for i in range(LISTENERS)]
     stop = threading.Event()
     readers = [Reader(i, failures, stop) for i in range(READERS)]
-    workers = [Worker(i, failures) for i in range(WORKERS)]
+    workers = [Worker(batch, i, failures) for i in range(WORKERS)]
     started = time.monotonic()
     for t in readers + workers:
         t.start()
@@ -251,22 +250,22 @@ def body(tap, lab):
     stop.set()
     for r in readers:
         r.join(60)
-    tap.diag('the lifecycles took %.1f s' % elapsed)
+    tap.diag('%sthe lifecycles took %.1f s' % (what, elapsed))
 
     tap.ok(not any(t.is_alive() for t in workers + readers),
-           'every worker and reader finished',
+           what + 'every worker and reader finished',
            lambda: 'still running: %s' % [t.name for t in workers + readers if t.is_alive()])
-    tap.ok(not failures.items, 'no call failed',
+    tap.ok(not failures.items, what + 'no call failed',
            lambda: '\n'.join(failures.items[:10]))
     tap.ok(all(r.passes > 0 for r in readers) and sum(r.reads for r in readers) > 0,
-           'the readers listed the domains and read them while the lifecycles ran',
+           what + 'the readers listed the domains and read them while the lifecycles ran',
            lambda: repr([(r.name, r.passes, r.reads) for r in readers]))
     tap.diag('readers: %d passes over the list, %d domains read, %d vanished while read'
              % (sum(r.passes for r in readers), sum(r.reads for r in readers),
                 sum(r.vanished for r in readers)))
 
     guests = [g for w in workers for g in w.guests]
-    tap.eq(len(guests), WORKERS * ROUNDS, 'every lifecycle was run')
+    tap.eq(len(guests), WORKERS * ROUNDS, what + 'every lifecycle was run')
 
     def all_events_in():
         return all(len(li.seen(n)) >= len(expected_events(p))
@@ -274,7 +273,7 @@ def body(tap, lab):
     wait_for(all_events_in, 30)
     wrong = ['%s, %s: %r' % (li.name, n, li.seen(n)) for li in listeners for n, p in guests
              if li.seen(n) != expected_events(p)]
-    tap.ok(not wrong, 'every listener saw each guest\'s lifecycle events, in order',
+    tap.ok(not wrong, what + 'every listener saw each guest\'s lifecycle events, in order',
            lambda: 'expected persistent %r, transient %r; got:\n%s'
            % (expected_events(True), expected_events(False), '\n'.join(wrong[:10])))
     for li in listeners:
@@ -282,16 +281,29 @@ def body(tap, lab):
 
     wait_for(lambda: not leftovers(lab), 10)
     left = leftovers(lab)
-    tap.ok(not left, 'no guest is left in libvirt or the simulated host, no file behind',
+    tap.ok(not left, what + 'no guest is left in libvirt or the simulated host, no file behind',
            lambda: '\n'.join(left))
+
+
+def body(tap, lab):
+    os.makedirs(SAVE_DIR, exist_ok=True)
+    lab.start_event_loop()
+    libvirtd_pid, simhost_pid = lab.libvirtd_pid, lab.simhost_pid
+    tap.diag('%d workers x %d lifecycles, %d readers, %d event listeners%s'
+             % (WORKERS, ROUNDS, READERS, LISTENERS,
+                ', %d batches' % BATCHES if BATCHES > 1 else ''))
+    tap.diag('RSS before: libvirtd %s KiB, simulated host %s KiB'
+             % (rss_kib(libvirtd_pid), rss_kib(simhost_pid)))
+    for batch in range(1, BATCHES + 1):
+        run_batch(tap, lab, batch)
+        lab.close_conn()
+        tap.diag('RSS after%s: libvirtd %s KiB, simulated host %s KiB'
+                 % (' batch %d' % batch if BATCHES > 1 else '', rss_kib(libvirtd_pid),
+                    rss_kib(simhost_pid)))
 
     tap.ok(lab.libvirtd_running() and lab.libvirtd_pid == libvirtd_pid,
            'libvirtd is still the same process')
     tap.ok(not xenpvlab.process_gone(simhost_pid), 'the simulated host still runs')
-    lab.close_conn()
-    rss_after = (rss_kib(libvirtd_pid), rss_kib(simhost_pid))
-    tap.diag('RSS before: libvirtd %s KiB, simulated host %s KiB' % rss_before)
-    tap.diag('RSS after:  libvirtd %s KiB, simulated host %s KiB' % rss_after)
     tap.diag('build: %s' % (xenpvlab.SANITIZERS or 'no sanitizers'))
 
 
