@@ -99,7 +99,9 @@ void xenpvDomainLoadedConfig(virDomainObj *vm);
  * live definition that is to become a persistent one. */
 void xenpvDomainDefDropAbi(virDomainDef *def);
 
-/* Drop a transient domain that is no longer running from the list. */
+/* Drop a transient domain that is no longer running from the list.  Called
+ * with the domain locked, and returns with it locked: it reads the domain,
+ * and libvirt's removal drops the lock and takes it again. */
 void xenpvDomainRemoveInactive(xenpvDriver *driver, virDomainObj *vm);
 
 /* Path of the managed save image of @vm. */

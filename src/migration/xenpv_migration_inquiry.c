@@ -228,8 +228,10 @@ xenpvMigrationResolveOnce(xenpvDriver *driver)
         else if (answer == -1)
             unsettled++;
         virDomainObjEndJob(vm);
-        virObjectUnlock(vm);
+        /* Under the lock: a transient domain that now runs at the
+         * destination leaves the list, which reads its definition. */
         xenpvDomainRemoveInactive(driver, vm);
+        virObjectUnlock(vm);
     }
     virObjectListFreeCount(vms, nvms);
     return unsettled;
