@@ -181,7 +181,7 @@ xenpvMigrationDstRefuse(xenpvDriver *driver, xenpvMigration *mig)
      * inquiry later finds it undecided and records the refusal then. */
     if (held == XENPV_OUTCOME_ERROR)
         VIR_WARN("cannot record that this host refuses domain '%s': %s",
-                 mig->vm->def->name, virGetLastErrorMessage());
+                 mig->name, virGetLastErrorMessage());
     return 0;
 }
 
@@ -634,7 +634,7 @@ xenpvMigrationDstTake(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *mig
         virObjectUnlock(vm);
         if (xenpvFrameSend(&ch->transport, XENPV_FRAME_TAKEN, NULL) < 0)
             VIR_WARN("the source of domain '%s' was not told that this host runs it: it asks",
-                     vm->def->name);
+                     mig->name);
         virObjectLock(vm);
     }
     virResetLastError();
