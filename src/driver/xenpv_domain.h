@@ -14,6 +14,53 @@
 /* A migration under way (src/migration/xenpv_migration_priv.h). */
 typedef struct _xenpvMigration xenpvMigration;
 
+/* The private part of an async job's data (save, restore, migration):
+ * how far its stream has got, as the back end and the data channel report
+ * it (xenpv_domain_stream.c), for GetJobInfo and GetJobStats
+ * (xenpv_driver_job.c).  Changed with the domain locked.  Times are
+ * g_get_monotonic_time() in ms. */
+typedef struct _xenpvJobDataPrivate xenpvJobDataPrivate;
+struct _xenpvJobDataPrivate {
+    uint64_t memoryBytes;       /* the guest's memory */
+    uint64_t sentPages;         /* pages written so far, all rounds */
+    uint64_t remainingPages;    /* still to send, as last reported */
+    uint64_t reportBytes;       /* stream bytes at that report */
+    unsigned int iteration;     /* pre-copy round: 1 copies everything */
+    double dirtyRate;           /* pages per second, the last round */
+    unsigned long long streamStart;     /* the stream began (setup done) */
+    unsigned long long streamEnd;       /* it was complete */
+    unsigned long long roundStart;      /* the round under way began */
+    uint64_t roundStartBytes;
+    unsigned long long suspended;       /* the guest stopped, 0 while it runs */
+    unsigned long long suspendedReal;   /* the same, ms since the epoch */
+    unsigned long long downtime;        /* ms: the guest was stopped (completed) */
+    unsigned long long setupTime;       /* ms: from the job's start to the stream's */
+    uint64_t bytes;             /* completed: stream bytes in all */
+    uint64_t wireBytes;         /* completed: bytes on the wire (compressed) */
+    unsigned int throttle;      /* auto-converge: % of CPU taken from the guest */
+};
+
+/* A stream while it flows (save, restore, migration): what steers it, set
+ * by API calls (AbortJob, the migration's speed and downtime), and how far
+ * it got, counted by its threads.  All atomic, so that neither side waits
+ * for the other.  Its owner keeps it for the job's life and points the
+ * domain's private data at it (priv->stream) while it may be looked at. */
+typedef struct _xenpvStreamControl xenpvStreamControl;
+struct _xenpvStreamControl {
+    gint abort;                 /* AbortJob asked to stop */
+    guint maxDowntimeMs;        /* 0: no target (Xen's classic policy) */
+    guint bandwidthMiB;         /* MiB/s, 0: no limit */
+    gsize bytes;                /* stream bytes so far */
+    gsize wireBytes;            /* the same as sent on the wire (compressed) */
+    bool metered;               /* (set once) a data channel counts the bytes;
+                                 * else the back end's pages say */
+    /* (set once) a restore reads the stream from @file, at @fileStart
+     * first: where its offset is now says how far it got */
+    bool fromFile;
+    int file;
+    uint64_t fileStart;
+};
+
 typedef struct _xenpvDomainObjPrivate xenpvDomainObjPrivate;
 struct _xenpvDomainObjPrivate {
     /* The guest's ABI as built (from its kernel, or from a save image);
@@ -41,15 +88,14 @@ struct _xenpvDomainObjPrivate {
     bool archFromKernel;
     /* The migration under way, in or out, while its async job is held. */
     xenpvMigration *migration;
-};
-
-/* The private part of an async job's data (save, migration): the stream's
- * progress as its back end last reported it. */
-typedef struct _xenpvJobDataPrivate xenpvJobDataPrivate;
-struct _xenpvJobDataPrivate {
-    uint64_t sentPages;
-    uint64_t remainingPages;
-    unsigned int iteration;
+    /* The stream of the async job under way (save, restore, migration),
+     * while it can be steered or looked at. */
+    xenpvStreamControl *stream;
+    /* The domain's migration settings (MigrateSetMaxDowntime,
+     * MigrateSetMaxSpeed): what its next migration starts with; 0 for
+     * none. */
+    unsigned int migMaxDowntimeMs;
+    unsigned int migMaxSpeedMiB;
 };
 
 /* Private data callbacks and job configuration for the XML options. */

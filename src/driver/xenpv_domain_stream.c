@@ -8,6 +8,7 @@
 #include "virerror.h"
 #include "virlog.h"
 
+#include "xenpv_domain_jobstats.h"
 #include "xenpv_guest_control.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
@@ -18,11 +19,21 @@ VIR_LOG_INIT("xenpv.domain_stream");
  * lock is held there. */
 typedef struct {
     xenpvDriver *driver;
+    virDomainObj *vm;
     uint32_t domid;
     char *name;
     bool wasPaused;
-    const xenpvSaveParams *tuning;
+    const xenpvSaveParams *tuning;      /* the caller's */
+    xenpvSaveParams *params;            /* the back end's */
+    xenpvStreamControl *control;
 } xenpvDomainStreamCtx;
+
+
+void
+xenpvDomainStreamReportAborted(const char *job)
+{
+    virReportError(VIR_ERR_OPERATION_ABORTED, _("%s job: canceled by client"), job);
+}
 
 
 static int
@@ -35,20 +46,44 @@ xenpvDomainStreamSuspend(void *opaque)
     if (ctx->wasPaused &&
         driver->hyp.ops->domainUnpause(&driver->hyp, ctx->domid) < 0)
         return -1;
-    return xenpvGuestRequest(driver, ctx->domid, ctx->name, "suspend",
-                             XENPV_GUEST_WAIT_SUSPENDED, driver->config->suspendTimeout);
+    if (xenpvGuestRequest(driver, ctx->domid, ctx->name, "suspend",
+                          XENPV_GUEST_WAIT_SUSPENDED, driver->config->suspendTimeout) < 0)
+        return -1;
+    virObjectLock(ctx->vm);
+    xenpvJobStatsSuspended(ctx->vm);
+    virObjectUnlock(ctx->vm);
+    return 0;
 }
 
 
+/* The back end's report: the job's statistics, the settings it is to
+ * follow from now on (read by the back end right after this returns, on
+ * this same thread), and whether it is to stop. */
 static int
 xenpvDomainStreamProgress(void *opaque, uint64_t sentPages,
                           uint64_t remainingPages, unsigned int iteration)
 {
     xenpvDomainStreamCtx *ctx = opaque;
+    xenpvStreamControl *control = ctx->control;
+    gsize bytes;
 
-    if (!ctx->tuning || !ctx->tuning->progress)
-        return 0;
-    return ctx->tuning->progress(ctx->tuning->opaque, sentPages, remainingPages, iteration);
+    if (!control->metered)
+        g_atomic_pointer_set(&control->bytes, (gsize)(sentPages * XENPV_PAGE_SIZE));
+    bytes = (gsize)g_atomic_pointer_get(&control->bytes);
+    virObjectLock(ctx->vm);
+    xenpvJobStatsProgress(ctx->vm, sentPages, remainingPages, iteration, bytes);
+    virObjectUnlock(ctx->vm);
+
+    ctx->params->maxDowntimeMs = g_atomic_int_get(&control->maxDowntimeMs);
+    ctx->params->bandwidthBps = (uint64_t)g_atomic_int_get(&control->bandwidthMiB) << 20;
+    if (ctx->tuning && ctx->tuning->progress &&
+        ctx->tuning->progress(ctx->tuning->opaque, sentPages, remainingPages, iteration) != 0)
+        return -1;
+    if (g_atomic_int_get(&control->abort)) {
+        VIR_INFO("the stream of domain '%s' stops: its job was aborted", ctx->name);
+        return -1;
+    }
+    return 0;
 }
 
 
@@ -57,6 +92,9 @@ xenpvDomainStreamConverge(void *opaque, const xenpvSaveRound *round)
 {
     xenpvDomainStreamCtx *ctx = opaque;
 
+    virObjectLock(ctx->vm);
+    xenpvJobStatsRound(ctx->vm, round);
+    virObjectUnlock(ctx->vm);
     if (ctx->tuning && ctx->tuning->converge)
         ctx->tuning->converge(ctx->tuning->opaque, round);
 }
@@ -66,7 +104,8 @@ int
 xenpvDomainStreamOut(xenpvDriver *driver,
                      virDomainObj *vm,
                      int fd,
-                     const xenpvSaveParams *tuning)
+                     const xenpvSaveParams *tuning,
+                     xenpvStreamControl *control)
 {
     const xenpvHypervisorOps *ops = driver->hyp.ops;
     xenpvDomainStreamCtx ctx = { 0 };
@@ -90,21 +129,29 @@ xenpvDomainStreamOut(xenpvDriver *driver,
     }
 
     ctx.driver = driver;
+    ctx.vm = vm;
     ctx.domid = vm->def->id;
     ctx.name = g_strdup(vm->def->name);
     ctx.wasPaused = state == VIR_DOMAIN_PAUSED;
     ctx.tuning = tuning;
+    ctx.params = &params;
+    ctx.control = control;
     if (tuning)
         params = *tuning;
+    params.maxDowntimeMs = g_atomic_int_get(&control->maxDowntimeMs);
+    params.bandwidthBps = (uint64_t)g_atomic_int_get(&control->bandwidthMiB) << 20;
     params.suspend = xenpvDomainStreamSuspend;
     params.progress = xenpvDomainStreamProgress;
     params.converge = xenpvDomainStreamConverge;
     params.opaque = &ctx;
+    xenpvJobStatsStreamStart(vm, vm->def->mem.cur_balloon * 1024, 0);
 
     /* Queries go on while the memory is written; the job keeps others out. */
     virObjectUnlock(vm);
     rc = ops->domainSave(&driver->hyp, ctx.domid, fd, &params);
     virObjectLock(vm);
+    if (rc == 0)
+        xenpvJobStatsStreamEnd(vm);
 
     if (rc < 0) {
         virErrorPreserveLast(&origErr);

@@ -12,8 +12,11 @@
  * NULL) gives live rounds, downtime, bandwidth, the progress and converge
  * callbacks as the back end takes them; its suspend callback is ignored:
  * the guest is asked through control/shutdown (a paused guest is unpaused
- * first so that it can answer).  Called with @vm locked and a job held; the lock is
- * dropped while the stream is written.
+ * first so that it can answer).  @control steers the stream as it flows
+ * (abort, the downtime target and bandwidth, read at every report of the
+ * back end) and counts it; the job's statistics are kept
+ * (xenpv_domain_jobstats.h).  Called with @vm locked and an async job
+ * held; the lock is dropped while the stream is written.
  *
  * On success the domain is left suspended in the hypervisor, its libvirt
  * state untouched: the caller destroys it once the stream is safe
@@ -22,7 +25,12 @@
 int xenpvDomainStreamOut(xenpvDriver *driver,
                          virDomainObj *vm,
                          int fd,
-                         const xenpvSaveParams *tuning);
+                         const xenpvSaveParams *tuning,
+                         xenpvStreamControl *control);
+
+/* The error of a stream stopped by AbortJob (VIR_ERR_OPERATION_ABORTED,
+ * naming @job: "migration out", "save"), in place of the back end's. */
+void xenpvDomainStreamReportAborted(const char *job);
 
 /* Let a guest that suspended itself for a stream carry on as before:
  * resumed, and paused again if @wasPaused.  A guest that had not yet

@@ -562,6 +562,14 @@ static virHypervisorDriver xenpvHypervisorDriver = {
     .domainMigratePerform3Params = xenpvDomainMigratePerform3Params,
     .domainMigrateFinish3Params = xenpvDomainMigrateFinish3Params,
     .domainMigrateConfirm3Params = xenpvDomainMigrateConfirm3Params,
+    .domainGetJobInfo = xenpvDomainGetJobInfo,
+    .domainGetJobStats = xenpvDomainGetJobStats,
+    .domainAbortJob = xenpvDomainAbortJob,
+    .domainAbortJobFlags = xenpvDomainAbortJobFlags,
+    .domainMigrateSetMaxDowntime = xenpvDomainMigrateSetMaxDowntime,
+    .domainMigrateGetMaxDowntime = xenpvDomainMigrateGetMaxDowntime,
+    .domainMigrateSetMaxSpeed = xenpvDomainMigrateSetMaxSpeed,
+    .domainMigrateGetMaxSpeed = xenpvDomainMigrateGetMaxSpeed,
 };
 
 

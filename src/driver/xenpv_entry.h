@@ -91,3 +91,18 @@ int xenpvDomainAttachDevice(virDomainPtr dom, const char *xml);
 int xenpvDomainDetachDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);
 int xenpvDomainDetachDevice(virDomainPtr dom, const char *xml);
 int xenpvDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);
+
+/* xenpv_driver_job.c: watching and steering async jobs */
+int xenpvDomainGetJobInfo(virDomainPtr dom, virDomainJobInfoPtr info);
+int xenpvDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *params,
+                           int *nparams, unsigned int flags);
+int xenpvDomainAbortJob(virDomainPtr dom);
+int xenpvDomainAbortJobFlags(virDomainPtr dom, unsigned int flags);
+int xenpvDomainMigrateSetMaxDowntime(virDomainPtr dom, unsigned long long downtime,
+                                     unsigned int flags);
+int xenpvDomainMigrateGetMaxDowntime(virDomainPtr dom, unsigned long long *downtime,
+                                     unsigned int flags);
+int xenpvDomainMigrateSetMaxSpeed(virDomainPtr dom, unsigned long bandwidth,
+                                  unsigned int flags);
+int xenpvDomainMigrateGetMaxSpeed(virDomainPtr dom, unsigned long *bandwidth,
+                                  unsigned int flags);

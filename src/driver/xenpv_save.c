@@ -21,6 +21,7 @@
 #include "xenpv_dirs.h"
 #include "xenpv_domain_abi.h"
 #include "xenpv_domain_arch.h"
+#include "xenpv_domain_jobstats.h"
 #include "xenpv_domain_stream.h"
 #include "xenpv_domain_xmlopt.h"
 #include "xenpv_process.h"
@@ -31,10 +32,11 @@
 VIR_LOG_INIT("xenpv.save");
 
 
-/* Save running @vm to @path and stop it.  Called with a job held. */
+/* Save running @vm to @path and stop it, as @control steers.  Called with
+ * the save's async job held. */
 static int
 xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
-                      const char *dxml, unsigned int flags)
+                      const char *dxml, unsigned int flags, xenpvStreamControl *control)
 {
     const xenpvHypervisorOps *ops = driver->hyp.ops;
     xenpvDomainObjPrivate *priv = vm->privateData;
@@ -105,8 +107,13 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
     if (xenpvDomainJobBegin(driver, vm, XENPV_JOB_SAVE, path) < 0)
         goto error;
 
-    if (xenpvDomainStreamOut(driver, vm, fd, NULL) < 0)
+    if (xenpvDomainStreamOut(driver, vm, fd, NULL, control) < 0) {
+        if (g_atomic_int_get(&control->abort)) {
+            virResetLastError();
+            xenpvDomainStreamReportAborted(_("save"));
+        }
         goto endjob;
+    }
 
     if (xenpvSaveImageFinish(fd, path, streamOffset) < 0) {
         virErrorPreserveLast(&origErr);
@@ -139,6 +146,34 @@ xenpvSaveDomainToFile(xenpvDriver *driver, virDomainObj *vm, const char *path,
 }
 
 
+/* Save under an async job of its own, so that job queries and AbortJob
+ * run beside it (nothing else: a destroy waits, as for any save). */
+static int
+xenpvSaveJob(xenpvDriver *driver, virDomainObj *vm, const char *path, const char *dxml,
+             unsigned int flags)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    xenpvStreamControl control = { 0 };
+    virDomainJobStatus status = VIR_DOMAIN_JOB_STATUS_COMPLETED;
+    int ret;
+
+    if (virDomainObjBeginAsyncJob(vm, VIR_ASYNC_JOB_SAVE, VIR_DOMAIN_JOB_OPERATION_SAVE,
+                                  flags) < 0)
+        return -1;
+    vm->job->mask = JOB_MASK(VIR_JOB_QUERY) | JOB_MASK(VIR_JOB_ABORT);
+    priv->stream = &control;
+    if ((ret = xenpvSaveDomainToFile(driver, vm, path, dxml, flags, &control)) < 0) {
+        status = VIR_DOMAIN_JOB_STATUS_FAILED;
+        if (g_atomic_int_get(&control.abort))
+            status = VIR_DOMAIN_JOB_STATUS_CANCELED;
+    }
+    xenpvJobStatsComplete(vm, status, ret < 0 ? virGetLastErrorMessage() : NULL);
+    priv->stream = NULL;
+    virDomainObjEndAsyncJob(vm);
+    return ret;
+}
+
+
 int
 xenpvDomainSaveFlags(virDomainPtr dom, const char *to, const char *dxml,
                      unsigned int flags)
@@ -155,15 +190,11 @@ xenpvDomainSaveFlags(virDomainPtr dom, const char *to, const char *dxml,
         return -1;
     if (virDomainSaveFlagsEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
-        goto cleanup;
 
-    if (xenpvSaveDomainToFile(driver, vm, to, dxml, flags) == 0) {
+    if (xenpvSaveJob(driver, vm, to, dxml, flags) == 0) {
         dom->id = -1;
         ret = 0;
     }
-
-    virDomainObjEndJob(vm);
     xenpvDomainRemoveInactive(driver, vm);
  cleanup:
     virDomainObjEndAPI(&vm);
@@ -180,20 +211,37 @@ xenpvDomainSave(virDomainPtr dom, const char *to)
 
 /* Start @vm from the image open on @fd.  When @def is set it becomes the
  * live definition (the persistent one is kept aside as usual).  Called
- * with a job held. */
+ * with a job held; when it is the restore's async job, the job's
+ * statistics follow the reading of the image. */
 static int
 xenpvSaveRestoreInto(xenpvDriver *driver, virDomainObj *vm, virConnectPtr conn,
                      xenpvSaveImage *img, virDomainDef **def, int fd,
                      unsigned int startFlags)
 {
+    xenpvDomainObjPrivate *priv = vm->privateData;
+    xenpvStreamControl control = { .fromFile = true, .file = fd };
+    struct stat sb;
+    uint64_t bytes = 0;
+    int ret;
+
     if (*def) {
         if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
             return -1;
         virDomainDefFree(vm->def);
         vm->def = g_steal_pointer(def);
     }
-    return xenpvProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_RESTORED,
-                             fd, img->abi, img->container);
+    control.fileStart = img->hdr.streamOffset;
+    if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_size > control.fileStart)
+        bytes = sb.st_size - control.fileStart;
+    xenpvJobStatsStreamStart(vm, vm->def->mem.cur_balloon * 1024, bytes);
+    priv->stream = &control;
+    ret = xenpvProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_RESTORED,
+                            fd, img->abi, img->container);
+    /* The descriptor is the caller's to close: it is looked at no more. */
+    priv->stream = NULL;
+    if (ret == 0)
+        xenpvJobStatsProgress(vm, 0, 0, 1, bytes);
+    return ret;
 }
 
 
@@ -246,10 +294,13 @@ xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml,
                                    VIR_DOMAIN_OBJ_LIST_ADD_LIVE |
                                    VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE, NULL)))
         goto cleanup;
-    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
+    /* An async job of its own: its statistics can be looked at meanwhile. */
+    if (virDomainObjBeginAsyncJob(vm, VIR_ASYNC_JOB_START, VIR_DOMAIN_JOB_OPERATION_RESTORE,
+                                  flags) < 0) {
         xenpvDomainRemoveInactive(driver, vm);
         goto cleanup;
     }
+    vm->job->mask = JOB_MASK(VIR_JOB_QUERY);
 
     if (xenpvSaveRestoreInto(driver, vm, conn, &img, &def, fd, startFlags) == 0) {
         xenpvDriverQueueEvent(driver,
@@ -258,8 +309,12 @@ xenpvDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml,
         VIR_INFO("restored domain '%s' from %s", vm->def->name, from);
         ret = 0;
     }
+    if (ret == 0)
+        xenpvJobStatsComplete(vm, VIR_DOMAIN_JOB_STATUS_COMPLETED, NULL);
+    else
+        xenpvJobStatsComplete(vm, VIR_DOMAIN_JOB_STATUS_FAILED, virGetLastErrorMessage());
 
-    virDomainObjEndJob(vm);
+    virDomainObjEndAsyncJob(vm);
     xenpvDomainRemoveInactive(driver, vm);
 
  cleanup:
@@ -423,22 +478,17 @@ xenpvDomainManagedSave(virDomainPtr dom, unsigned int flags)
         return -1;
     if (virDomainManagedSaveEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
-        goto cleanup;
-
     if (xenpvDomainCheckPersistent(vm, _("managed save needs a persistent definition "
                                          "(use virsh save to a file instead)")) < 0)
-        goto endjob;
+        goto cleanup;
 
     path = xenpvDomainManagedSavePath(driver, vm);
-    if (xenpvSaveDomainToFile(driver, vm, path, NULL, flags) < 0)
-        goto endjob;
+    if (xenpvSaveJob(driver, vm, path, NULL, flags) < 0)
+        goto cleanup;
     vm->hasManagedSave = true;
     dom->id = -1;
     ret = 0;
 
- endjob:
-    virDomainObjEndJob(vm);
  cleanup:
     virDomainObjEndAPI(&vm);
     return ret;

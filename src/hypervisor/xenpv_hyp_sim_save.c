@@ -18,14 +18,15 @@
 #include "virerror.h"
 
 #include "xenpv_hyp_sim_priv.h"
+#include "xenpv_precopy.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
 #define SIM_SAVE_MAGIC "XPVSIMSV"
 #define SIM_SAVE_VERSION XENPV_SIM_STREAM_VERSION
 #define SIM_SAVE_BATCH 1024             /* pages per record */
-#define SIM_SAVE_DEFAULT_ITERATIONS 5   /* as libxenguest */
-#define SIM_SAVE_DEFAULT_DOWNTIME_MS 300
+/* How often progress is told while pages are being sent. */
+#define SIM_SAVE_PROGRESS_US (100 * 1000)
 
 enum {
     SIM_REC_PAGES = 1,
@@ -55,8 +56,11 @@ typedef struct {
     uint64_t memPages;
     uint64_t sentPages;
     uint64_t sentBytes;
-    gint64 startUs;
     unsigned int iteration;
+    /* The round under way: the pages it goes through, how many it did. */
+    uint64_t roundPages;
+    uint64_t roundDone;
+    gint64 lastProgressUs;
     /* The batch being built. */
     uint64_t *pfns;
     uint64_t npfns;
@@ -116,21 +120,6 @@ readAll(int fd, void *buf, size_t len)
     return 1;
 }
 
-/* Keep within the bandwidth limit by waiting out the excess. */
-static void
-xenpvSimSaverThrottle(xenpvSimSaver *s)
-{
-    uint64_t bps = s->params ? s->params->bandwidthBps : 0;
-    gint64 due, now;
-
-    if (!bps)
-        return;
-    due = s->startUs + (gint64)(s->sentBytes * (double)G_USEC_PER_SEC / bps);
-    now = g_get_monotonic_time();
-    if (due > now)
-        g_usleep(due - now);
-}
-
 static int
 xenpvSimSaverFlush(xenpvSimSaver *s)
 {
@@ -169,35 +158,55 @@ xenpvSimSaverFlush(xenpvSimSaver *s)
         s->sentPages += s->nzero;
         s->nzero = 0;
     }
-    xenpvSimSaverThrottle(s);
     return 0;
 }
 
-/* Queue one page; @sendZero says whether a zero page must be sent (it may
- * have held data on the other side) or can be left out (first round). */
+/* Tell the caller how far the save got: the pages the round under way has
+ * still to go through. */
 static int
-xenpvSimSaverAdd(xenpvSimSaver *s, uint64_t pfn, bool sendZero)
+xenpvSimSaverProgress(xenpvSimSaver *s)
 {
-    if (pageIsZero(s->mem + pfn * XENPV_PAGE_SIZE)) {
-        if (sendZero)
-            s->zeroPfns[s->nzero++] = pfn;
-    } else {
-        s->pfns[s->npfns++] = pfn;
-    }
-    if (s->npfns == SIM_SAVE_BATCH || s->nzero == SIM_SAVE_BATCH)
-        return xenpvSimSaverFlush(s);
-    return 0;
-}
+    uint64_t remaining = s->roundPages > s->roundDone ? s->roundPages - s->roundDone : 0;
 
-static int
-xenpvSimSaverProgress(xenpvSimSaver *s, uint64_t remaining)
-{
+    s->lastProgressUs = g_get_monotonic_time();
     if (!s->params->progress ||
         s->params->progress(s->params->opaque, s->sentPages, remaining, s->iteration) == 0)
         return 0;
     if (virGetLastErrorCode() == VIR_ERR_OK)
         virReportError(VIR_ERR_OPERATION_ABORTED, "%s", _("the save was cancelled"));
     return -1;
+}
+
+
+/* A new round, through @pages pages. */
+static void
+xenpvSimSaverRound(xenpvSimSaver *s, uint64_t pages)
+{
+    s->iteration++;
+    s->roundPages = pages;
+    s->roundDone = 0;
+}
+
+
+/* Queue one page; @sendZero says whether a zero page must be sent (it may
+ * have held data on the other side) or can be left out (first round). */
+static int
+xenpvSimSaverAdd(xenpvSimSaver *s, uint64_t pfn, bool sendZero)
+{
+    s->roundDone++;
+    if (pageIsZero(s->mem + pfn * XENPV_PAGE_SIZE)) {
+        if (sendZero)
+            s->zeroPfns[s->nzero++] = pfn;
+    } else {
+        s->pfns[s->npfns++] = pfn;
+    }
+    if (s->npfns < SIM_SAVE_BATCH && s->nzero < SIM_SAVE_BATCH)
+        return 0;
+    if (xenpvSimSaverFlush(s) < 0)
+        return -1;
+    if (g_get_monotonic_time() - s->lastProgressUs >= SIM_SAVE_PROGRESS_US)
+        return xenpvSimSaverProgress(s);
+    return 0;
 }
 
 /* Count or send the populated pages: the memory's holes were never touched
@@ -223,9 +232,6 @@ xenpvSimSaverPopulated(xenpvSimSaver *s, bool send, uint64_t *count)
             n++;
             if (send && xenpvSimSaverAdd(s, pfn, false) < 0)
                 return -1;
-            if (send && n % (64 * SIM_SAVE_BATCH) == 0 &&
-                xenpvSimSaverProgress(s, *count > n ? *count - n : 0) < 0)
-                return -1;
         }
         pos = hole;
     }
@@ -235,6 +241,18 @@ xenpvSimSaverPopulated(xenpvSimSaver *s, bool send, uint64_t *count)
         *count = n;
     return 0;
 }
+
+static uint64_t
+xenpvSimBitmapCount(const unsigned long *bitmap, uint64_t longs)
+{
+    uint64_t n = 0;
+    uint64_t i;
+
+    for (i = 0; i < longs; i++)
+        n += __builtin_popcountl(bitmap[i]);
+    return n;
+}
+
 
 static int
 xenpvSimSaverSendBitmap(xenpvSimSaver *s, const unsigned long *bitmap)
@@ -289,36 +307,38 @@ xenpvSimSaverWriteHeader(xenpvSimSaver *s, const xenpvDomainInfo *info)
     return 0;
 }
 
-/* Live rounds: send everything, then what got dirty, until the rest fits in
- * the allowed downtime or the rounds run out.  Leaves the pages still dirty
- * in @pending. */
+/* Live rounds: send everything, then what got dirty, for as long as the
+ * pre-copy policy (xenpv_precopy.h, shared with the Xen back end) finds
+ * another round worth it.  Leaves the pages still dirty in @pending. */
 static int
 xenpvSimSaverLiveRounds(xenpvSimSaver *s, unsigned long *pending, uint64_t populated)
 {
     const xenpvHypervisorOps *ops = s->hyp->ops;
-    unsigned int maxIter = s->params->maxIterations ?: SIM_SAVE_DEFAULT_ITERATIONS;
-    uint64_t downtimeMs = s->params->maxDowntimeMs ?: SIM_SAVE_DEFAULT_DOWNTIME_MS;
     gint64 roundStart = g_get_monotonic_time();
     uint64_t roundStartPages = s->sentPages;
-    uint64_t dirty = 0;
 
-    s->iteration = 1;
+    xenpvSimSaverRound(s, populated);
     if (xenpvSimSaverPopulated(s, true, &populated) < 0)
         return -1;
     for (;;) {
-        double elapsed = MAX(g_get_monotonic_time() - roundStart, 1) / 1e6;
-        double rate = MAX(s->sentPages - roundStartPages, 1) / elapsed;
+        double seconds = MAX(g_get_monotonic_time() - roundStart, 1000) / 1e6;
+        xenpvSaveRound round = { .iteration = s->iteration, .sentPages = s->sentPages };
 
-        if (s->params->bandwidthBps)
-            rate = MIN(rate, (double)s->params->bandwidthBps / XENPV_PAGE_SIZE);
-        if (ops->logDirtyPeekClean(s->hyp, s->domid, true, pending, s->memPages, &dirty) < 0)
+        if (ops->logDirtyPeekClean(s->hyp, s->domid, true, pending, s->memPages,
+                                   &round.dirtyPages) < 0)
             return -1;
-        if (xenpvSimSaverProgress(s, dirty) < 0)
+        round.sendRate = (s->sentPages - roundStartPages) / seconds;
+        round.dirtyRate = round.dirtyPages / seconds;
+        /* What is dirty now is what the next round would go through. */
+        s->roundPages = round.dirtyPages;
+        s->roundDone = 0;
+        if (xenpvSimSaverProgress(s) < 0)
             return -1;
-        /* Stop when the rest can be sent within the allowed downtime. */
-        if (dirty * 1000.0 / rate <= downtimeMs || s->iteration >= maxIter)
+        if (xenpvPrecopyShouldStop(s->params, &round))
             return 0;
-        s->iteration++;
+        if (s->params->converge)
+            s->params->converge(s->params->opaque, &round);
+        xenpvSimSaverRound(s, round.dirtyPages);
         roundStart = g_get_monotonic_time();
         roundStartPages = s->sentPages;
         if (xenpvSimSaverSendBitmap(s, pending) < 0)
@@ -361,7 +381,7 @@ xenpvSimDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
     last = g_new0(unsigned long, longs);
     s.pfns = g_new(uint64_t, SIM_SAVE_BATCH);
     s.zeroPfns = g_new(uint64_t, SIM_SAVE_BATCH);
-    s.startUs = g_get_monotonic_time();
+    s.lastProgressUs = g_get_monotonic_time();
 
     if (xenpvSimSaverWriteHeader(&s, &info) < 0 ||
         xenpvSimSaverPopulated(&s, false, &populated) < 0)
@@ -377,17 +397,18 @@ xenpvSimDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
             goto cleanup;
         for (i = 0; i < longs; i++)
             pending[i] |= last[i];
-        s.iteration++;
+        /* Stop and copy: the union of what is still dirty. */
+        xenpvSimSaverRound(&s, xenpvSimBitmapCount(pending, longs));
         if (xenpvSimSaverSendBitmap(&s, pending) < 0)
             goto cleanup;
     } else {
-        s.iteration = 1;
+        xenpvSimSaverRound(&s, populated);
         if (xenpvSimSaverSuspend(&s) < 0 ||
             xenpvSimSaverPopulated(&s, true, &populated) < 0)
             goto cleanup;
     }
 
-    if (xenpvSimSaverProgress(&s, 0) < 0 ||
+    if (xenpvSimSaverProgress(&s) < 0 ||
         writeAll(fd, &end, sizeof(end)) < 0)
         goto cleanup;
     ret = 0;

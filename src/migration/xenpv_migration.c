@@ -8,6 +8,7 @@
 #include "virlog.h"
 #include "virutil.h"
 
+#include "xenpv_domain_jobstats.h"
 #include "xenpv_migration_outcome.h"
 #include "xenpv_migration_priv.h"
 
@@ -40,7 +41,8 @@ xenpvMigrationShutdown(xenpvDriver *driver)
 
 
 xenpvMigration *
-xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags)
+xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
+                  unsigned long long bandwidthMiB)
 {
     xenpvDomainObjPrivate *priv = vm->privateData;
     xenpvMigration *mig = g_new0(xenpvMigration, 1);
@@ -52,8 +54,29 @@ xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags)
     mig->ioTimeout = driver->config->migrationIoTimeout;
     g_mutex_init(&mig->lock);
     g_cond_init(&mig->cond);
+    mig->control.maxDowntimeMs = priv->migMaxDowntimeMs;
+    mig->control.bandwidthMiB = bandwidthMiB ? bandwidthMiB : priv->migMaxSpeedMiB;
+    mig->control.metered = true;
+    mig->pace.control = &mig->control;
     priv->migration = mig;
+    priv->stream = &mig->control;
+    /* Its downtime and bandwidth may change while it runs. */
+    if (vm->job->asyncJob == VIR_ASYNC_JOB_MIGRATION_OUT)
+        vm->job->mask |= JOB_MASK(VIR_JOB_MIGRATION_OP);
     return mig;
+}
+
+
+void
+xenpvMigrationComplete(virDomainObj *vm, xenpvMigration *mig, bool done)
+{
+    virDomainJobStatus status = VIR_DOMAIN_JOB_STATUS_FAILED;
+
+    if (done)
+        status = VIR_DOMAIN_JOB_STATUS_COMPLETED;
+    else if (g_atomic_int_get(&mig->control.abort))
+        status = VIR_DOMAIN_JOB_STATUS_CANCELED;
+    xenpvJobStatsComplete(vm, status, done ? NULL : mig->errmsg);
 }
 
 
@@ -67,11 +90,14 @@ xenpvMigrationFree(xenpvMigration *mig)
     priv = mig->vm->privateData;
     if (priv->migration == mig)
         priv->migration = NULL;
+    if (priv->stream == &mig->control)
+        priv->stream = NULL;
     xenpvMigrationListenerFree(mig->listener);
     xenpvMigrationChannelFree(mig->channel);
     xenpvMigrationChannelFree(mig->inChannel);
     virFreeError(mig->error);
     g_free(mig->peerUri);
+    g_free(mig->errmsg);
     g_mutex_clear(&mig->lock);
     g_cond_clear(&mig->cond);
     virObjectUnref(mig->vm);

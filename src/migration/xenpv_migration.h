@@ -19,6 +19,9 @@ void xenpvMigrationRecover(xenpvDriver *driver, virDomainObj *vm);
  * held paused until the destination says whether it took it
  * (xenpv_migration_inquiry.c).  Other jobs are refused meanwhile. */
 bool xenpvMigrationSrcUnsettled(virDomainObj *vm);
+/* Has the migration out of @vm reached its switch-over (GO, or a
+ * tunnelled Finish called)?  It can no longer be aborted then. */
+bool xenpvMigrationSrcHandingOver(virDomainObj *vm);
 /* The operator resumes such a guest (virsh resume): it carries on here,
  * and its migration is over.  Called locked with a job held. */
 int xenpvMigrationSrcResumeUnsettled(xenpvDriver *driver, virDomainObj *vm);

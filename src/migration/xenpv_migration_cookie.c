@@ -73,6 +73,8 @@ xenpvMigrationCookieFormat(const xenpvMigrationCookie *cookie)
         virBufferEscapeString(&buf, " uri='%s'", cookie->inquiryUri);
         virBufferAddLit(&buf, "/>\n");
     }
+    if (cookie->parts & XENPV_COOKIE_TIMING)
+        virBufferAsprintf(&buf, "<timing stopped='%llu'/>\n", cookie->stoppedMs);
     virBufferAdjustIndent(&buf, -2);
     virBufferAsprintf(&buf, "</%s>\n", XENPV_COOKIE_ROOT);
     return virBufferContentAndReset(&buf);
@@ -307,6 +309,11 @@ xenpvCookieParseParts(xmlXPathContextPtr ctxt, xenpvMigrationCookie *cookie, con
         if (xenpvCookieParseInquiry(node, cookie, peer) < 0)
             return -1;
     }
+    if ((node = virXPathNode("./timing", ctxt))) {
+        cookie->parts |= XENPV_COOKIE_TIMING;
+        if (xenpvCookieULongLong(node, "stopped", &cookie->stoppedMs, peer) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -317,7 +324,7 @@ xenpvCookiePartNames(unsigned int parts)
 {
     static const char *const names[] = {
         "<host>", "<domain>", "<guest>", "<stream>", "<features>", "<channel>",
-        "<inquiry>",
+        "<inquiry>", "<timing>",
     };
     g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
     size_t i;

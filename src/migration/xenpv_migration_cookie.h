@@ -27,6 +27,7 @@ typedef enum {
     XENPV_COOKIE_FEATURES = 1 << 4,
     XENPV_COOKIE_CHANNEL = 1 << 5,
     XENPV_COOKIE_INQUIRY = 1 << 6,
+    XENPV_COOKIE_TIMING = 1 << 7,
 } xenpvCookiePart;
 
 typedef struct _xenpvMigrationCookie xenpvMigrationCookie;
@@ -58,6 +59,8 @@ struct _xenpvMigrationCookie {
      * libvirt URI: optional) a source that lost track of the outcome asks */
     char id[XENPV_MIGRATION_ID_HEX + 1];
     char *inquiryUri;
+    /* timing: when the source stopped the guest (ms since the epoch) */
+    unsigned long long stoppedMs;
 };
 
 void xenpvMigrationCookieClear(xenpvMigrationCookie *cookie);

@@ -28,6 +28,7 @@
 
 #include "xenpv_crashpoint.h"
 #include "xenpv_domain_arch.h"
+#include "xenpv_domain_jobstats.h"
 #include "xenpv_migration.h"
 #include "xenpv_migration_outcome.h"
 #include "xenpv_migration_tls.h"
@@ -108,7 +109,7 @@ xenpvMigrationReceiverThread(gpointer data)
     }
     restorer.fd = pair[0];
     thread = g_thread_new("xenpv-mig-restore", xenpvMigrationRestorerThread, &restorer);
-    rc = xenpvFrameRecvStream(&ch->transport, pair[1]);
+    rc = xenpvFrameRecvStream(&ch->transport, pair[1], xenpvMigrationCountChunk, &mig->control);
     if (rc < 0)
         VIR_WARN("receiving domain '%s' failed: %s", mig->name,
                  virGetLastErrorMessage());
@@ -124,6 +125,7 @@ xenpvMigrationReceiverThread(gpointer data)
     virFreeError(restorer.error);
     if (rc == 0 && restorer.rc == 0) {
         virObjectLock(mig->vm);
+        xenpvJobStatsStreamEnd(mig->vm);
         virDomainObjSetState(mig->vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION);
         rc = xenpvMigrationSetPhase(mig->driver, mig->vm, XENPV_MIGRATION_PHASE_RECEIVED);
         virObjectUnlock(mig->vm);
@@ -467,7 +469,9 @@ xenpvMigrationDstPrepare(xenpvDriver *driver, virConnectPtr dconn,
         goto cleanup;
     }
     priv = vm->privateData;
-    mig = xenpvMigrationNew(driver, vm, flags);
+    mig = xenpvMigrationNew(driver, vm, flags, 0);
+    if (!offline)
+        xenpvJobStatsStreamStart(vm, src.memoryKiB * 1024, 0);
     mig->abi = src.abi;
     mig->container = xenpvDriverStreamContainer(driver, src.streamFormat);
     mig->sourcePaused = src.paused;
@@ -698,9 +702,9 @@ xenpvMigrationDstFinish(xenpvDriver *driver, virConnectPtr dconn,
                                       XENPV_COOKIE_DOMAIN, &src) < 0)
             return NULL;
         name = src.name;
-    } else if (cancelled && xenpvMigrationCookieParse(cookiein, cookieinlen,
-                                                      _("the source host"), 0, &src) < 0) {
-        /* Named by the parameter: a cancel tears down whatever the cookie. */
+    } else if (xenpvMigrationCookieParse(cookiein, cookieinlen, _("the source host"),
+                                         0, &src) < 0) {
+        /* Named by the parameter, the domain needs nothing else of it. */
         virResetLastError();
     }
     /* A source asking what came of a migration whose outcome it lost. */
@@ -752,6 +756,9 @@ xenpvMigrationDstFinish(xenpvDriver *driver, virConnectPtr dconn,
     if (xenpvMigrationDstRun(driver, vm, flags, mig->sourcePaused, mp->persistXml) < 0)
         VIR_WARN("migrated domain '%s' runs but could not be made persistent: %s",
                  name, virGetLastErrorMessage());
+    if (src.parts & XENPV_COOKIE_TIMING)
+        xenpvJobStatsResumedSince(vm, src.stoppedMs);
+    xenpvMigrationComplete(vm, mig, true);
     xenpvDomainJobEnd(driver, vm);
 
     xenpvMigrationCookieOwn(driver, vm, 0, &out);

@@ -233,7 +233,8 @@ xenpvFrameRecv(xenpvFrameTransport *t, xenpvFrameType *type, char **message)
 
 
 int
-xenpvFrameSendStream(xenpvFrameTransport *t, int fd)
+xenpvFrameSendStream(xenpvFrameTransport *t, int fd,
+                     xenpvFrameMeterFunc meter, void *opaque)
 {
     g_autofree char *buf = g_malloc(XENPV_FRAME_MAX_DATA);
 
@@ -246,6 +247,8 @@ xenpvFrameSendStream(xenpvFrameTransport *t, int fd)
         }
         if (n == 0)
             return 0;
+        if (meter && meter(opaque, n) < 0)
+            return -1;
         if (xenpvFrameSendHeader(t, XENPV_FRAME_DATA, n) < 0 ||
             t->write(t->opaque, buf, n) < 0)
             return -1;
@@ -254,7 +257,8 @@ xenpvFrameSendStream(xenpvFrameTransport *t, int fd)
 
 
 int
-xenpvFrameRecvStream(xenpvFrameTransport *t, int fd)
+xenpvFrameRecvStream(xenpvFrameTransport *t, int fd,
+                     xenpvFrameMeterFunc meter, void *opaque)
 {
     g_autofree char *buf = g_malloc(XENPV_FRAME_MAX_DATA);
 
@@ -277,6 +281,8 @@ xenpvFrameRecvStream(xenpvFrameTransport *t, int fd)
                                      _("the restore stopped taking the guest's stream"));
                 return -1;
             }
+            if (meter && meter(opaque, len) < 0)
+                return -1;
             break;
         case XENPV_FRAME_END:
             return 0;

@@ -59,14 +59,23 @@ int xenpvFrameSend(xenpvFrameTransport *t, xenpvFrameType type, const char *mess
  * text of an ABORT.  A DATA record here is a protocol error. */
 int xenpvFrameRecv(xenpvFrameTransport *t, xenpvFrameType *type, char **message);
 
-/* Source: send what can be read from @fd as DATA records until its end of
- * file.  0, or -1 with an error (reading @fd, or the transport). */
-int xenpvFrameSendStream(xenpvFrameTransport *t, int fd);
+/* Told of each chunk of the stream (@len bytes of the back end's stream)
+ * before it is sent, or after it was received: it may count it, hold the
+ * sender back to a bandwidth, or stop the stream (-1, with an error). */
+typedef int (*xenpvFrameMeterFunc)(void *opaque, size_t len);
 
-/* Destination: write the DATA records to @fd until END (0).  ABORT,
- * another record, the end of the transport or a malformed record fail with
- * the cause; a failure to write @fd is reported as the restore's. */
-int xenpvFrameRecvStream(xenpvFrameTransport *t, int fd);
+/* Source: send what can be read from @fd as DATA records until its end of
+ * file, each chunk shown to @meter (may be NULL) first.  0, or -1 with an
+ * error (reading @fd, the transport, or the meter's). */
+int xenpvFrameSendStream(xenpvFrameTransport *t, int fd,
+                         xenpvFrameMeterFunc meter, void *opaque);
+
+/* Destination: write the DATA records to @fd until END (0), each chunk
+ * shown to @meter (may be NULL).  ABORT, another record, the end of the
+ * transport or a malformed record fail with the cause; a failure to write
+ * @fd is reported as the restore's. */
+int xenpvFrameRecvStream(xenpvFrameTransport *t, int fd,
+                         xenpvFrameMeterFunc meter, void *opaque);
 
 /* Transports. */
 void xenpvFrameTransportFd(xenpvFrameTransport *t, int *fd, const char *peer);

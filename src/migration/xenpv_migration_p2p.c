@@ -13,6 +13,8 @@
 #include "virtypedparam.h"
 
 #include "xenpv_crashpoint.h"
+#include "xenpv_domain_jobstats.h"
+#include "xenpv_domain_stream.h"
 
 #define VIR_FROM_THIS VIR_FROM_LIBXL
 
@@ -140,7 +142,14 @@ xenpvMigrationPeer2Peer(xenpvDriver *driver, virDomainObj *vm, virConnectPtr con
     /* Tunnelled, the destination's Finish decides: from here the outcome
      * is its word (asked again should this daemon lose it). */
     if (tunnel && !cancelled) {
-        if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_HANDING) < 0) {
+        xenpvMigration *mig = ((xenpvDomainObjPrivate *)vm->privateData)->migration;
+
+        /* An abort up to here keeps the guest: the switch-over is the Finish. */
+        if (g_atomic_int_get(&mig->control.abort)) {
+            xenpvDomainStreamReportAborted(_("migration out"));
+            virErrorPreserveLast(&err);
+            cancelled = true;
+        } else if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_HANDING) < 0) {
             virErrorPreserveLast(&err);
             cancelled = true;
         } else {
@@ -157,6 +166,7 @@ xenpvMigrationPeer2Peer(xenpvDriver *driver, virDomainObj *vm, virConnectPtr con
     cancelled = !ddom;
     if (tunnel && ddom) {
         xenpvCrashPoint("src-taken-received");
+        xenpvJobStatsResumed(vm);
         if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_COMMITTED) < 0)
             VIR_WARN("cannot record that domain '%s' was handed over", vm->def->name);
     }

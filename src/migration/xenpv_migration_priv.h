@@ -27,6 +27,7 @@
 #include "xenpv_migration_channel.h"
 #include "xenpv_migration_cookie.h"
 #include "xenpv_migration_listen.h"
+#include "xenpv_migration_pace.h"
 #include "xenpv_migration_params.h"
 
 typedef struct _xenpvMigrationResolver xenpvMigrationResolver;
@@ -57,6 +58,11 @@ struct _xenpvMigration {
     unsigned long flags;
     GMutex lock;
     GCond cond;
+    /* The stream: steered (abort, downtime, bandwidth) and counted, for
+     * both sides; the domain's priv->stream points here. */
+    xenpvStreamControl control;
+    xenpvMigrationPace pace;
+    char *errmsg;                       /* why it failed, for the statistics */
 
     /* Source. */
     bool performing;                    /* Perform runs: a client going away
@@ -86,9 +92,16 @@ struct _xenpvMigration {
     bool stopping;                      /* (lock) tear-down under way */
 };
 
-/* Allocate and attach to @vm's private data; detach and free. */
-xenpvMigration *xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags);
+/* Allocate and attach to @vm's private data (with the domain's migration
+ * settings, and @bandwidthMiB instead of its speed when not 0); detach and
+ * free. */
+xenpvMigration *xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
+                                  unsigned long long bandwidthMiB);
 void xenpvMigrationFree(xenpvMigration *mig);
+
+/* The migration's statistics become the completed ones: it succeeded,
+ * was aborted, or failed (with the error last reported, or @errmsg). */
+void xenpvMigrationComplete(virDomainObj *vm, xenpvMigration *mig, bool done);
 
 /* Record @phase of the job in the status; -1 with an error when the
  * status cannot be written. */

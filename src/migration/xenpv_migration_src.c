@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "xenpv_migration.h"
 #include "xenpv_migration_priv.h"
 
 #include "datatypes.h"
@@ -31,6 +32,7 @@
 #include "viruuid.h"
 
 #include "xenpv_crashpoint.h"
+#include "xenpv_domain_jobstats.h"
 #include "xenpv_domain_stream.h"
 #include "xenpv_domain_arch.h"
 #include "xenpv_migration_tls.h"
@@ -161,7 +163,7 @@ xenpvMigrationSrcBegin(xenpvDriver *driver, virDomainObj *vm,
         return NULL;
 
     if (keepJob) {
-        mig = xenpvMigrationNew(driver, vm, flags);
+        mig = xenpvMigrationNew(driver, vm, flags, mp->bandwidthMiB);
         mig->wasPaused = cookie.paused;
         virDomainObjGetState(vm, &mig->prevReason);
         /* An offline migration touches no running guest: nothing to record. */
@@ -215,43 +217,26 @@ xenpvMigrationSrcCheckPeer(xenpvDriver *driver, const xenpvMigrationCookie *dst,
 
 typedef struct {
     xenpvFrameTransport *transport;
+    xenpvMigrationPace *pace;
     int fd;
     int rc;
     virErrorPtr error;
 } xenpvMigrationSender;
 
 
-/* Frames the back end's stream as it comes out of the socket pair. */
+/* Frames the back end's stream as it comes out of the socket pair, at the
+ * pace the migration's bandwidth sets. */
 static gpointer
 xenpvMigrationSenderThread(gpointer data)
 {
     xenpvMigrationSender *s = data;
 
-    s->rc = xenpvFrameSendStream(s->transport, s->fd);
+    s->rc = xenpvFrameSendStream(s->transport, s->fd, xenpvMigrationPaceChunk, s->pace);
     if (s->rc < 0)
         s->error = virSaveLastError();
     /* A write to the other end now fails at once: the save stops. */
     shutdown(s->fd, SHUT_RDWR);
     return NULL;
-}
-
-
-/* The back end's progress, kept in the job's data for queries. */
-static int
-xenpvMigrationSrcProgress(void *opaque, uint64_t sentPages, uint64_t remainingPages,
-                          unsigned int iteration)
-{
-    virDomainObj *vm = opaque;
-    xenpvJobDataPrivate *progress;
-
-    virObjectLock(vm);
-    if (vm->job->current && (progress = vm->job->current->privateData)) {
-        progress->sentPages = sentPages;
-        progress->remainingPages = remainingPages;
-        progress->iteration = iteration;
-    }
-    virObjectUnlock(vm);
-    return 0;
 }
 
 
@@ -263,7 +248,7 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
                         const xenpvMigrationParams *mp, unsigned long flags)
 {
     xenpvMigrationChannel *ch = mig->channel;
-    xenpvMigrationSender sender = { .transport = &ch->transport, .fd = -1 };
+    xenpvMigrationSender sender = { .transport = &ch->transport, .pace = &mig->pace, .fd = -1 };
     xenpvSaveParams tuning = { 0 };
     GThread *thread;
     int pair[2] = { -1, -1 };
@@ -277,10 +262,7 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
     thread = g_thread_new("xenpv-mig-send", xenpvMigrationSenderThread, &sender);
 
     tuning.live = !!(flags & VIR_MIGRATE_LIVE);
-    tuning.bandwidthBps = mp->bandwidthMiB * 1024 * 1024;
-    tuning.progress = xenpvMigrationSrcProgress;
-    tuning.opaque = vm;
-    rc = xenpvDomainStreamOut(driver, vm, pair[0], &tuning);
+    rc = xenpvDomainStreamOut(driver, vm, pair[0], &tuning, &mig->control);
     VIR_FORCE_CLOSE(pair[0]);
 
     virObjectUnlock(vm);
@@ -301,8 +283,14 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
         virFreeError(sender.error);
         return -1;
     }
-    if (rc < 0)
+    if (rc < 0) {
+        /* Stopped by AbortJob: that is the cause, not the back end's words. */
+        if (g_atomic_int_get(&mig->control.abort)) {
+            virResetLastError();
+            xenpvDomainStreamReportAborted(_("migration out"));
+        }
         return -1;
+    }
 
     if (xenpvFrameSend(&ch->transport, XENPV_FRAME_END, NULL) < 0)
         goto undo;
@@ -384,6 +372,8 @@ xenpvMigrationWatcherHandOver(xenpvMigration *mig)
     if (phase == XENPV_MIGRATION_PHASE_HANDING)
         return;
     virObjectLock(vm);
+    if (phase == XENPV_MIGRATION_PHASE_COMMITTED)
+        xenpvJobStatsResumed(vm);
     /* Should it not be recorded, a restarted daemon asks again. */
     if (xenpvMigrationSetPhase(driver, vm, phase) < 0)
         VIR_WARN("cannot record the outcome of the migration of domain '%s': %s",
@@ -406,6 +396,7 @@ xenpvMigrationWatcherThread(gpointer data)
     g_autofree char *why = NULL;
     xenpvFrameType type;
     bool recorded = false;
+    bool aborted = false;
 
     if (xenpvFrameRecv(&ch->transport, &type, &why) < 0) {
         VIR_WARN("migration of domain '%s': %s", mig->name, virGetLastErrorMessage());
@@ -415,12 +406,17 @@ xenpvMigrationWatcherThread(gpointer data)
     } else {
         virObjectLock(vm);
         priv = vm->privateData;
-        recorded = virDomainObjIsActive(vm) && priv->migration == mig &&
+        /* An abort up to here keeps the guest: the switch-over is GO. */
+        aborted = g_atomic_int_get(&mig->control.abort);
+        recorded = !aborted && virDomainObjIsActive(vm) && priv->migration == mig &&
                    priv->job.phase == XENPV_MIGRATION_PHASE_PERFORMED &&
                    xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_HANDING) == 0;
         virObjectUnlock(vm);
         if (recorded)
             xenpvMigrationWatcherHandOver(mig);
+        else if (aborted)
+            ignore_value(xenpvFrameSend(&ch->transport, XENPV_FRAME_ABORT,
+                                        _("the migration was aborted at the source")));
         else
             ignore_value(xenpvFrameSend(&ch->transport, XENPV_FRAME_ABORT,
                                         _("the source could not record that it hands the guest over")));
@@ -498,10 +494,14 @@ xenpvMigrationSrcPerform(xenpvDriver *driver, virDomainObj *vm,
         mig->channel = ch;
     }
 
+    if (mp->bandwidthMiB)
+        g_atomic_int_set(&mig->control.bandwidthMiB, mp->bandwidthMiB);
     if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_PERFORM) < 0 ||
         xenpvMigrationSrcStream(driver, vm, mig, mp, flags) < 0) {
         virErrorPtr err = NULL;
 
+        g_free(mig->errmsg);
+        mig->errmsg = g_strdup(virGetLastErrorMessage());
         virErrorPreserveLast(&err);
         if (mig->channel && mig->channel->oneWay)
             ignore_value(virStreamAbort(mig->channel->stream));
@@ -528,7 +528,20 @@ xenpvMigrationSrcPerform(xenpvDriver *driver, virDomainObj *vm,
     }
 
     xenpvMigrationCookieOwn(driver, vm, 0, &out);
+    /* For the destination's count of the downtime. */
+    if ((out.stoppedMs = xenpvJobStatsStoppedAt(vm)))
+        out.parts |= XENPV_COOKIE_TIMING;
     return xenpvMigrationCookieBake(&out, cookieout, cookieoutlen);
+}
+
+
+bool
+xenpvMigrationSrcHandingOver(virDomainObj *vm)
+{
+    xenpvDomainObjPrivate *priv = vm->privateData;
+
+    return priv->job.kind == XENPV_JOB_MIGRATION_OUT &&
+           priv->job.phase >= XENPV_MIGRATION_PHASE_HANDING;
 }
 
 
@@ -648,11 +661,13 @@ xenpvMigrationSrcConfirm(xenpvDriver *driver, virDomainObj *vm,
     /* GO went out and no word came back: the destination's record decides. */
     if (priv->job.kind == XENPV_JOB_MIGRATION_OUT &&
         priv->job.phase == XENPV_MIGRATION_PHASE_HANDING && virDomainObjIsActive(vm)) {
-        if ((asked = xenpvMigrationSrcAsk(driver, vm)) >= 0)
-            ignore_value(xenpvMigrationSetPhase(driver, vm, asked > 0 ?
-                                                XENPV_MIGRATION_PHASE_COMMITTED :
-                                                XENPV_MIGRATION_PHASE_PERFORMED));
+        asked = xenpvMigrationSrcAsk(driver, vm);
+        if (asked > 0)
+            ignore_value(xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_COMMITTED));
+        else if (asked == 0)
+            ignore_value(xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_PERFORMED));
     }
+    xenpvMigrationComplete(vm, mig, asked >= 0 && xenpvMigrationSrcCommitted(vm));
     if (asked < 0) {
         /* Neither destroyed nor resumed until the destination says. */
         ret = xenpvMigrationSrcHold(driver, vm);

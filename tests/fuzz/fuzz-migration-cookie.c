@@ -38,7 +38,8 @@ sameCookie(const xenpvMigrationCookie *a, const xenpvMigrationCookie *b)
            a->streamVersion == b->streamVersion && a->logDirty == b->logDirty &&
            STREQ_NULLABLE(a->address, b->address) && a->port == b->port &&
            STREQ(a->token, b->token) && a->tls == b->tls &&
-           STREQ(a->id, b->id) && STREQ_NULLABLE(a->inquiryUri, b->inquiryUri);
+           STREQ(a->id, b->id) && STREQ_NULLABLE(a->inquiryUri, b->inquiryUri) &&
+           a->stoppedMs == b->stoppedMs;
 }
 
 

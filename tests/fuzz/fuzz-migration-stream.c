@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (rc <= 0)
         goto done;
-    if (xenpvFrameRecvStream(&t, sink) < 0)
+    if (xenpvFrameRecvStream(&t, sink, NULL, NULL) < 0)
         goto done;
     while (xenpvFrameRecv(&t, &type, &message) == 0)
         g_clear_pointer(&message, g_free);
