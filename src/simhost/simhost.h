@@ -133,6 +133,10 @@ struct _SimDomain {
     guint64 cpuNs;
     gint64 cpuSince;
     double load;                /* busy vCPUs while running */
+    /* The scheduler's cap on the domain's CPU time, in % of one host CPU
+     * (Xen's credit schedulers' cap); 0: none.  Its vCPUs then get that
+     * much time at most, and its workload does that much less. */
+    guint cpuCap;
 
     SimWorkloadKind workload;   /* cached from the kernel page */
     guint tickSource;
@@ -167,6 +171,8 @@ int simDomainUnpause(SimDomain *dom, GError **error);
 int simDomainResume(SimDomain *dom, GError **error);
 int simDomainSetMaxMem(SimDomain *dom, guint64 kib, GError **error);
 int simDomainSetMaxVcpus(SimDomain *dom, guint max, GError **error);
+/* Cap the domain's CPU time at @cap % of one host CPU (0: no cap). */
+int simDomainSetCpuCap(SimDomain *dom, guint cap, GError **error);
 void simDomainShutdown(SimDomain *dom, guint reason);
 void simDomainFillInfo(SimDomain *dom, xenpvDomainInfo *info);
 gboolean simDomainIsRunning(SimDomain *dom);

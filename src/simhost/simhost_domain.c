@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "simhost.h"
+#include "simhost_workload.h"
 #include "xenpv_kernel.h"
 #include "xenpv_simproto.h"
 
@@ -715,6 +716,21 @@ simDomainSetMaxVcpus(SimDomain *dom, guint max, GError **error)
     dom->maxVcpus = max;
     return 0;
 }
+
+int
+simDomainSetCpuCap(SimDomain *dom, guint cap, GError **error)
+{
+    /* As Xen's credit scheduler: at most every host CPU's full time. */
+    if (cap > 100 * dom->host->cfg.cpus) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL,
+                    "CPU cap %u%% is beyond the host's %u CPUs", cap, dom->host->cfg.cpus);
+        return -1;
+    }
+    dom->cpuCap = cap;
+    simWorkloadSchedule(dom);
+    return 0;
+}
+
 
 void
 simDomainFillInfo(SimDomain *dom, xenpvDomainInfo *info)

@@ -180,6 +180,7 @@ reqDomInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     xenpvSimLineAddDomainInfo(reply->line, &info, dom->name);
     xenpvSimLineAddNamed(reply->line, "workload", simWorkloadName(dom->workload));
     xenpvSimLineAddU64(reply->line, "pause_count", dom->pauseCount);
+    xenpvSimLineAddU64(reply->line, "cpu_cap", dom->cpuCap);
     if (simConsoleTty(dom->console))
         xenpvSimLineAddNamed(reply->line, "tty", simConsoleTty(dom->console));
     if (dom->vnc)
@@ -421,6 +422,28 @@ reqSetMaxVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return dom && argCount(msg, 2, "SETMAXVCPUS DOMID N", error) &&
         argU64(msg, 1, "vCPU count", &n, error) &&
         simDomainSetMaxVcpus(dom, MIN(n, G_MAXUINT), error) == 0;
+}
+
+/* CPUCAP DOMID [CAP]: set the domain's CPU cap if CAP is given; reply
+ * with the one in force. */
+static gboolean
+reqCpuCap(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
+{
+    SimDomain *dom = argDomain(host, msg, error);
+    guint64 cap;
+
+    if (!dom)
+        return FALSE;
+    if (msg->args->len > 2) {
+        g_set_error(error, XENPV_SIM_ERROR, EINVAL, "usage: CPUCAP DOMID [CAP]");
+        return FALSE;
+    }
+    if (msg->args->len == 2 &&
+        (!argU64(msg, 1, "CPU cap", &cap, error) ||
+         simDomainSetCpuCap(dom, MIN(cap, G_MAXUINT), error) < 0))
+        return FALSE;
+    xenpvSimLineAddU64(reply->line, "cap", dom->cpuCap);
+    return TRUE;
 }
 
 /* One NUMA node holding every CPU, one socket, one thread a core. */
@@ -839,6 +862,7 @@ static const struct {
     { "CRASH", reqCrash },
     { "SETMAXMEM", reqSetMaxMem },
     { "SETMAXVCPUS", reqSetMaxVcpus },
+    { "CPUCAP", reqCpuCap },
     { "TOPOLOGY", reqTopology },
     { "VCPUS", reqVcpus },
     { "VCPUAFFINITY", reqVcpuAffinity },

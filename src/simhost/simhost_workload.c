@@ -141,6 +141,20 @@ simDirtyTick(SimDomain *dom, SimKernelPage *kp, guint64 pages)
     }
 }
 
+/* The share of its full speed a workload gets under the domain's CPU
+ * cap: its vCPUs would keep every online vCPU busy, the cap gives them
+ * cap % of one host CPU in all. */
+static double
+simWorkloadCapShare(SimDomain *dom)
+{
+    double full = 100.0 * MAX(simDomainOnlineVcpus(dom), 1);
+
+    if (!dom->cpuCap || dom->cpuCap >= full)
+        return 1.0;
+    return dom->cpuCap / full;
+}
+
+
 static gboolean
 simWorkloadTick(gpointer opaque)
 {
@@ -162,7 +176,7 @@ simWorkloadTick(gpointer opaque)
     kp->ticks++;
     /* Bound a tick's work: a host that stalled does not make up for it. */
     elapsedUs = MIN(elapsedUs, 10 * SIM_TICK_MS * 1000);
-    kp->creditMicroPages += kp->pagesPerSec * elapsedUs;
+    kp->creditMicroPages += (guint64)(kp->pagesPerSec * elapsedUs * simWorkloadCapShare(dom));
     pages = kp->creditMicroPages / G_USEC_PER_SEC;
     kp->creditMicroPages %= G_USEC_PER_SEC;
 
@@ -268,7 +282,7 @@ simWorkloadSchedule(SimDomain *dom)
     gboolean busy = simDomainIsRunning(dom) && dom->workload != SIM_WORKLOAD_IDLE;
 
     simDomainAccrueCpu(dom);
-    dom->load = simWorkloadLoad(dom);
+    dom->load = simWorkloadLoad(dom) * simWorkloadCapShare(dom);
     dom->ioRates = simWorkloadIoRates(dom);
     if (busy && !dom->tickSource) {
         dom->lastTickUs = g_get_monotonic_time();

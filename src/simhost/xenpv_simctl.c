@@ -23,6 +23,8 @@ static const char usage[] =
     "  create NAME KERNEL MIB [CMDLINE] [VCPUS]\n"
     "                              build a guest (left paused) and print its domid\n"
     "  pause|unpause|destroy|resume|crash DOMID\n"
+    "  cpucap DOMID [PERCENT]      the scheduler's cap on the domain's CPU time\n"
+    "                              (% of one host CPU, 0: none): print it, or set it\n"
     "  shutdown DOMID poweroff|reboot|halt|suspend\n"
     "                              ask the guest through control/shutdown\n";
 
@@ -249,6 +251,14 @@ main(int argc, char **argv)
         if (payload)
             fwrite(g_bytes_get_data(payload, NULL), 1, g_bytes_get_size(payload), stdout);
         return 0;
+    } else if (strcmp(cmd, "cpucap") == 0) {
+        if (argc != 2 && !needArgs(argc, 3))
+            return 1;
+        line = xenpvSimLineNew("CPUCAP");
+        xenpvSimLineAdd(line, argv[1]);
+        if (argc == 3)
+            xenpvSimLineAdd(line, argv[2]);
+        return printNamed(client, line);
     } else if (strcmp(cmd, "create") == 0) {
         return cmdCreate(client, argc, argv);
     } else if (strcmp(cmd, "shutdown") == 0) {
