@@ -374,6 +374,45 @@ xenpvSimDomainSetMaxVcpus(xenpvHypervisor *hyp, uint32_t domid, unsigned int max
     return xenpvSimRequestSimple(hyp, line);
 }
 
+/* CPUCAP DOMID [CAP]: the cap after the request, in *@cap. */
+static int
+xenpvSimDomainCpuCap(xenpvHypervisor *hyp, uint32_t domid, const unsigned int *set,
+                     unsigned int *cap)
+{
+    g_autoptr(GString) line = xenpvSimLineDomain("CPUCAP", domid);
+    g_autoptr(xenpvSimMsg) reply = NULL;
+    guint64 value;
+
+    if (set)
+        g_string_append_printf(line, " %u", *set);
+    if (!(reply = xenpvSimRequest(hyp, line, NULL, NULL)))
+        return -1;
+    if (!xenpvSimMsgGetU64(reply, "cap", &value) || value > G_MAXUINT) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
+                       _("the simulated Xen host did not say the domain's CPU cap"));
+        return -1;
+    }
+    *cap = value;
+    return 0;
+}
+
+
+static int
+xenpvSimDomainGetCpuCap(xenpvHypervisor *hyp, uint32_t domid, unsigned int *cap)
+{
+    return xenpvSimDomainCpuCap(hyp, domid, NULL, cap);
+}
+
+
+static int
+xenpvSimDomainSetCpuCap(xenpvHypervisor *hyp, uint32_t domid, unsigned int cap)
+{
+    unsigned int now;
+
+    return xenpvSimDomainCpuCap(hyp, domid, &cap, &now);
+}
+
+
 int
 xenpvSimMemoryFd(xenpvHypervisor *hyp, uint32_t domid, size_t *bytes)
 {
@@ -559,6 +598,8 @@ const xenpvHypervisorOps xenpvSimHypervisorOps = {
     .domainSetMaxVcpus = xenpvSimDomainSetMaxVcpus,
     .domainGetVcpus = xenpvSimDomainGetVcpus,
     .domainSetVcpuAffinity = xenpvSimDomainSetVcpuAffinity,
+    .domainGetCpuCap = xenpvSimDomainGetCpuCap,
+    .domainSetCpuCap = xenpvSimDomainSetCpuCap,
     .domainBlockStats = xenpvSimDomainBlockStats,
     .domainNicStats = xenpvSimDomainNicStats,
     .domainAttachDisk = xenpvSimDomainAttachDisk,

@@ -3,7 +3,8 @@
  * topology (xc_numainfo, xc_cputopoinfo), its CPUs' idle and busy time
  * (xc_getcpuinfo), a domain's vCPUs as the scheduler sees them
  * (xc_vcpu_getinfo) and their hard affinity (xc_vcpu_getaffinity /
- * xc_vcpu_setaffinity), applied at build and changed later by vcpupin.
+ * xc_vcpu_setaffinity), applied at build and changed later by vcpupin,
+ * and the scheduler's cap on a domain's CPU time (auto-converge).
  */
 #include <errno.h>
 #include <string.h>
@@ -241,4 +242,75 @@ xenpvXenGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_t *n
     }
     *ncpus = n;
     return 0;
+}
+
+
+/* The domain's cap under the host's scheduler, credit or credit2 (the
+ * two with a cap), read or, with @set, changed to *@set.  Both schedulers
+ * keep the weight and the cap together: the weight is kept as it is. */
+static int
+xenpvXenDomainCpuCap(xenpvXenPriv *priv, uint32_t domid, const unsigned int *set,
+                     unsigned int *cap)
+{
+    int sched = 0;
+    int rc;
+
+    if (xc_sched_id(priv->xch, &sched) < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                            _("cannot tell which scheduler the hypervisor runs"));
+        return -1;
+    }
+    if (set && *set > UINT16_MAX) {
+        virReportError(VIR_ERR_INVALID_ARG, _("CPU cap %u%% is out of range"), *set);
+        return -1;
+    }
+    if (sched == XEN_SCHEDULER_CREDIT) {
+        struct xen_domctl_sched_credit sdom = { 0 };
+
+        if ((rc = xc_sched_credit_domain_get(priv->xch, domid, &sdom)) == 0 && set) {
+            sdom.cap = *set;
+            rc = xc_sched_credit_domain_set(priv->xch, domid, &sdom);
+        }
+        *cap = sdom.cap;
+    } else if (sched == XEN_SCHEDULER_CREDIT2) {
+        struct xen_domctl_sched_credit2 sdom = { 0 };
+
+        if ((rc = xc_sched_credit2_domain_get(priv->xch, domid, &sdom)) == 0 && set) {
+            sdom.cap = *set;
+            rc = xc_sched_credit2_domain_set(priv->xch, domid, &sdom);
+        }
+        *cap = sdom.cap;
+    } else {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("the hypervisor's scheduler (id %d) has no cap on a domain's CPU time: only credit and credit2 have one"),
+                       sched);
+        return -1;
+    }
+    if (rc < 0 && set) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot set the CPU cap of domain %u"), domid);
+        return -1;
+    }
+    if (rc < 0) {
+        xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
+                            _("cannot read the CPU cap of domain %u"), domid);
+        return -1;
+    }
+    return 0;
+}
+
+
+int
+xenpvXenDomainGetCpuCap(xenpvHypervisor *hyp, uint32_t domid, unsigned int *cap)
+{
+    return xenpvXenDomainCpuCap(hyp->priv, domid, NULL, cap);
+}
+
+
+int
+xenpvXenDomainSetCpuCap(xenpvHypervisor *hyp, uint32_t domid, unsigned int cap)
+{
+    unsigned int now;
+
+    return xenpvXenDomainCpuCap(hyp->priv, domid, &cap, &now);
 }

@@ -98,6 +98,8 @@ int xenpvXenDomainGetVcpus(xenpvHypervisor *hyp, uint32_t domid,
                            xenpvVcpuInfo **vcpus, size_t *nvcpus);
 int xenpvXenDomainSetVcpuAffinity(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
                                   const unsigned char *cpumap, size_t maplen);
+int xenpvXenDomainGetCpuCap(xenpvHypervisor *hyp, uint32_t domid, unsigned int *cap);
+int xenpvXenDomainSetCpuCap(xenpvHypervisor *hyp, uint32_t domid, unsigned int cap);
 int xenpvXenGetHostCpuTimes(xenpvHypervisor *hyp, xenpvHostCpuTime **cpus, size_t *ncpus);
 
 /* xenpv_hyp_xen_devices.c */

@@ -251,7 +251,12 @@ struct _xenpvSaveRound {
     double dirtyRate;           /* pages per second the guest dirtied meanwhile */
 };
 
-/* Progress and control of a save stream (used by save, and by migration). */
+/* Progress and control of a save stream (used by save, and by migration).
+ * The driver may change maxDowntimeMs and bandwidthBps from within
+ * progress() (a migration's downtime target and bandwidth, changed while
+ * it runs): a back end reads them again after each progress() call, as the
+ * shared pre-copy policy (xenpv_precopy.h) does; the bandwidth itself is
+ * the driver's to enforce, on its data channel. */
 typedef struct _xenpvSaveParams xenpvSaveParams;
 struct _xenpvSaveParams {
     bool live;              /* iterate with log-dirty while the guest runs */
@@ -328,6 +333,12 @@ struct _xenpvHypervisorOps {
     /* Pin @vcpu to the host CPUs set in @cpumap (@maplen bytes). */
     int (*domainSetVcpuAffinity)(xenpvHypervisor *hyp, uint32_t domid, unsigned int vcpu,
                                  const unsigned char *cpumap, size_t maplen);
+    /* The scheduler's cap on the CPU time of the whole domain, in % of one
+     * host CPU (the cap of Xen's credit and credit2 schedulers); 0: none.
+     * Auto-converge slows a guest that dirties memory faster than a
+     * migration sends it with this. */
+    int (*domainGetCpuCap)(xenpvHypervisor *hyp, uint32_t domid, unsigned int *cap);
+    int (*domainSetCpuCap)(xenpvHypervisor *hyp, uint32_t domid, unsigned int cap);
 
     /* The counters of the domain's disk @vdev (xvda ...) and of its network
      * interface with MAC address @mac; VIR_ERR_INVALID_ARG if it has none. */
