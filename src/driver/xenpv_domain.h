@@ -54,6 +54,8 @@ struct _xenpvStreamControl {
     gsize wireBytes;            /* the same as sent on the wire (compressed) */
     bool metered;               /* (set once) a data channel counts the bytes;
                                  * else the back end's pages say */
+    size_t queued;              /* (set once) bytes that may wait between the
+                                 * back end and the wire (a channel's buffers) */
     /* (set once) a restore reads the stream from @file, at @fileStart
      * first: where its offset is now says how far it got */
     bool fromFile;
@@ -91,6 +93,8 @@ struct _xenpvDomainObjPrivate {
     /* The stream of the async job under way (save, restore, migration),
      * while it can be steered or looked at. */
     xenpvStreamControl *stream;
+    /* AbortJob came before the stream was set up: it stops at once. */
+    bool abortRequested;
     /* The domain's migration settings (MigrateSetMaxDowntime,
      * MigrateSetMaxSpeed): what its next migration starts with; 0 for
      * none. */

@@ -102,15 +102,32 @@ xenpvJobStatsProgress(virDomainObj *vm, uint64_t sentPages, uint64_t remainingPa
 
     if (!jd)
         return;
-    if (iteration != jd->iteration) {
-        jd->iteration = iteration;
+    /* A round after the first begins (the first began with the stream). */
+    if (iteration != jd->iteration && jd->iteration) {
         jd->roundStart = xenpvJobStatsNow();
         jd->roundStartBytes = bytes;
     }
+    jd->iteration = iteration;
     jd->sentPages = sentPages;
     jd->remainingPages = remainingPages;
     jd->reportBytes = bytes;
     jd->bytes = bytes;
+}
+
+
+uint64_t
+xenpvJobStatsRate(virDomainObj *vm)
+{
+    xenpvJobDataPrivate *jd = xenpvJobStatsCurrent(vm);
+    unsigned long long now = xenpvJobStatsNow();
+    uint64_t bytes;
+
+    if (!jd || !jd->roundStart || now <= jd->roundStart)
+        return 0;
+    bytes = xenpvJobStatsBytes(vm, jd);
+    if (bytes <= jd->roundStartBytes)
+        return 0;
+    return (bytes - jd->roundStartBytes) * 1000 / (now - jd->roundStart);
 }
 
 

@@ -22,6 +22,10 @@ void xenpvJobStatsStreamStart(virDomainObj *vm, uint64_t memoryBytes, uint64_t s
 void xenpvJobStatsProgress(virDomainObj *vm, uint64_t sentPages, uint64_t remainingPages,
                            unsigned int iteration, uint64_t bytes);
 
+/* The rate the stream goes at in the round under way, bytes a second (0:
+ * not known yet). */
+uint64_t xenpvJobStatsRate(virDomainObj *vm);
+
 /* The stream is complete (all of it written, or read). */
 void xenpvJobStatsStreamEnd(virDomainObj *vm);
 

@@ -15,6 +15,8 @@
 
 VIR_LOG_INIT("xenpv.domain_stream");
 
+#define XENPV_STREAM_DOWNTIME_RESERVE_MS 25
+
 /* What the back end's callbacks need, from the saving thread: no domain
  * lock is held there. */
 typedef struct {
@@ -56,6 +58,22 @@ xenpvDomainStreamSuspend(void *opaque)
 }
 
 
+/* Of a downtime target, the part the last round's copy may take: the rest
+ * is kept for what else the stopped guest waits for: the bytes queued on
+ * the way to the wire (@queued, at the stream's rate @bps), and what
+ * follows the copy (the destination finishing the restore, the hand-over,
+ * the unpause: a few ms on a LAN).  At most half of the target. */
+static unsigned int
+xenpvDomainStreamDowntimeBudget(unsigned int targetMs, size_t queued, uint64_t bps)
+{
+    unsigned int reserve = XENPV_STREAM_DOWNTIME_RESERVE_MS;
+
+    if (bps)
+        reserve += queued * 1000 / bps;
+    return targetMs - MIN(targetMs / 2, reserve);
+}
+
+
 /* The back end's report: the job's statistics, the settings it is to
  * follow from now on (read by the back end right after this returns, on
  * this same thread), and whether it is to stop. */
@@ -65,6 +83,7 @@ xenpvDomainStreamProgress(void *opaque, uint64_t sentPages,
 {
     xenpvDomainStreamCtx *ctx = opaque;
     xenpvStreamControl *control = ctx->control;
+    uint64_t bps;
     gsize bytes;
 
     if (!control->metered)
@@ -72,10 +91,15 @@ xenpvDomainStreamProgress(void *opaque, uint64_t sentPages,
     bytes = (gsize)g_atomic_pointer_get(&control->bytes);
     virObjectLock(ctx->vm);
     xenpvJobStatsProgress(ctx->vm, sentPages, remainingPages, iteration, bytes);
+    bps = xenpvJobStatsRate(ctx->vm);
     virObjectUnlock(ctx->vm);
 
-    ctx->params->maxDowntimeMs = g_atomic_int_get(&control->maxDowntimeMs);
     ctx->params->bandwidthBps = (uint64_t)g_atomic_int_get(&control->bandwidthMiB) << 20;
+    if (ctx->params->bandwidthBps && (!bps || ctx->params->bandwidthBps < bps))
+        bps = ctx->params->bandwidthBps;
+    ctx->params->maxDowntimeMs =
+        xenpvDomainStreamDowntimeBudget(g_atomic_int_get(&control->maxDowntimeMs),
+                                        control->queued, bps);
     if (ctx->tuning && ctx->tuning->progress &&
         ctx->tuning->progress(ctx->tuning->opaque, sentPages, remainingPages, iteration) != 0)
         return -1;
@@ -138,8 +162,10 @@ xenpvDomainStreamOut(xenpvDriver *driver,
     ctx.control = control;
     if (tuning)
         params = *tuning;
-    params.maxDowntimeMs = g_atomic_int_get(&control->maxDowntimeMs);
     params.bandwidthBps = (uint64_t)g_atomic_int_get(&control->bandwidthMiB) << 20;
+    params.maxDowntimeMs =
+        xenpvDomainStreamDowntimeBudget(g_atomic_int_get(&control->maxDowntimeMs),
+                                        control->queued, params.bandwidthBps);
     params.suspend = xenpvDomainStreamSuspend;
     params.progress = xenpvDomainStreamProgress;
     params.converge = xenpvDomainStreamConverge;

@@ -84,8 +84,6 @@ xenpvDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *params
 static int
 xenpvDomainCheckAbortable(virDomainObj *vm)
 {
-    xenpvDomainObjPrivate *priv = vm->privateData;
-
     switch (vm->job->asyncJob) {
     case VIR_ASYNC_JOB_NONE:
         virReportError(VIR_ERR_OPERATION_INVALID,
@@ -117,11 +115,6 @@ xenpvDomainCheckAbortable(virDomainObj *vm)
                        virDomainAsyncJobTypeToString(vm->job->asyncJob), vm->def->name);
         return -1;
     }
-    if (!priv->stream) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("the job of domain '%s' has nothing to abort yet"), vm->def->name);
-        return -1;
-    }
     return 0;
 }
 
@@ -150,7 +143,11 @@ xenpvDomainAbortJobFlags(virDomainPtr dom, unsigned int flags)
 
     if (xenpvDomainCheckAbortable(vm) < 0)
         goto endjob;
-    g_atomic_int_set(&priv->stream->abort, 1);
+    /* Before its stream is set up, the job is stopped as it sets it up. */
+    if (priv->stream)
+        g_atomic_int_set(&priv->stream->abort, 1);
+    else
+        priv->abortRequested = true;
     VIR_INFO("the %s job of domain '%s' is aborted",
              virDomainAsyncJobTypeToString(vm->job->asyncJob), vm->def->name);
     ret = 0;

@@ -162,6 +162,7 @@ xenpvSaveJob(xenpvDriver *driver, virDomainObj *vm, const char *path, const char
         return -1;
     vm->job->mask = JOB_MASK(VIR_JOB_QUERY) | JOB_MASK(VIR_JOB_ABORT);
     priv->stream = &control;
+    priv->abortRequested = false;
     if ((ret = xenpvSaveDomainToFile(driver, vm, path, dxml, flags, &control)) < 0) {
         status = VIR_DOMAIN_JOB_STATUS_FAILED;
         if (g_atomic_int_get(&control.abort))

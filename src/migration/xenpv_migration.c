@@ -54,15 +54,16 @@ xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
     mig->ioTimeout = driver->config->migrationIoTimeout;
     g_mutex_init(&mig->lock);
     g_cond_init(&mig->cond);
+    mig->control.abort = priv->abortRequested;
+    priv->abortRequested = false;
     mig->control.maxDowntimeMs = priv->migMaxDowntimeMs;
     mig->control.bandwidthMiB = bandwidthMiB ? bandwidthMiB : priv->migMaxSpeedMiB;
     mig->control.metered = true;
+    /* The socket pair's buffers and the sender's chunk (xenpv_migration_src.c). */
+    mig->control.queued = 2 * XENPV_FRAME_SEND_CHUNK;
     mig->pace.control = &mig->control;
     priv->migration = mig;
     priv->stream = &mig->control;
-    /* Its downtime and bandwidth may change while it runs. */
-    if (vm->job->asyncJob == VIR_ASYNC_JOB_MIGRATION_OUT)
-        vm->job->mask |= JOB_MASK(VIR_JOB_MIGRATION_OP);
     return mig;
 }
 

@@ -201,7 +201,7 @@ xenpvMigrationDstAbandon(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *
         VIR_ERROR(_("the incoming migration of domain '%s' was to be abandoned after this host took the guest: it runs here"),
                   vm->def->name);
         ignore_value(xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_RUN));
-        ignore_value(xenpvMigrationDstRun(driver, vm, mig->flags, mig->sourcePaused, NULL));
+        ignore_value(xenpvMigrationDstRun(driver, vm, mig->flags, mig->sourcePaused, NULL, 0));
         xenpvDomainJobEnd(driver, vm);
         return;
     }
@@ -239,7 +239,7 @@ xenpvMigrationDstAbandon(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *
  * paused, or it was paused at the source) and persist it if asked. */
 int
 xenpvMigrationDstRun(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
-                     bool sourcePaused, const char *persistXml)
+                     bool sourcePaused, const char *persistXml, unsigned long long stoppedMs)
 {
     g_autoptr(virDomainDef) persistDef = NULL;
     virDomainDef *def;
@@ -247,13 +247,20 @@ xenpvMigrationDstRun(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
 
     if ((flags & VIR_MIGRATE_PAUSED) || sourcePaused) {
         virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
-    } else if (driver->hyp.ops->domainUnpause(&driver->hyp, vm->def->id) < 0) {
-        /* The guest stays here, paused: the source let it go. */
-        virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_UNKNOWN);
-        VIR_ERROR(_("migrated domain '%s' could not be unpaused: %s"), vm->def->name,
-                  virGetLastErrorMessage());
     } else {
-        virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATED);
+        /* The downtime ends as the guest is let run.  (The simulated
+         * host answers the unpause only once a selfcheck guest verified
+         * its memory: the guest's own work, once it runs.) */
+        if (stoppedMs)
+            xenpvJobStatsResumedSince(vm, stoppedMs);
+        if (driver->hyp.ops->domainUnpause(&driver->hyp, vm->def->id) < 0) {
+            /* The guest stays here, paused: the source let it go. */
+            virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_UNKNOWN);
+            VIR_ERROR(_("migrated domain '%s' could not be unpaused: %s"), vm->def->name,
+                      virGetLastErrorMessage());
+        } else {
+            virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATED);
+        }
     }
     xenpvDriverQueueEvent(driver,
                           virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
@@ -298,7 +305,7 @@ xenpvMigrationDstClientGone(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
         return;
     VIR_WARN("the client of the incoming migration of domain '%s' went away", vm->def->name);
     if (priv->job.phase == XENPV_MIGRATION_PHASE_RUN && virDomainObjIsActive(vm)) {
-        ignore_value(xenpvMigrationDstRun(driver, vm, mig->flags, mig->sourcePaused, NULL));
+        ignore_value(xenpvMigrationDstRun(driver, vm, mig->flags, mig->sourcePaused, NULL, 0));
         xenpvDomainJobEnd(driver, vm);
     } else {
         xenpvMigrationDstAbandon(driver, vm, mig);
@@ -608,9 +615,9 @@ xenpvMigrationDstCommit(virDomainObj *vm, xenpvMigration *mig)
 
 
 /* The source let go (GO, or tunnelled: Finish was called): record that
- * this host runs the guest, the commit point, and tell the source.  -1
- * when the decision went the other way (an inquiry of the source's came
- * first) or cannot be recorded: the source is told (ABORT). */
+ * this host runs the guest, the commit point.  -1 when the decision went
+ * the other way (an inquiry of the source's came first) or cannot be
+ * recorded: the source is told (ABORT). */
 static int
 xenpvMigrationDstTake(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *mig)
 {
@@ -633,16 +640,26 @@ xenpvMigrationDstTake(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *mig
     if (xenpvMigrationSetPhase(driver, vm, XENPV_MIGRATION_PHASE_RUN) < 0)
         VIR_WARN("cannot record that domain '%s' is handed over (its outcome is): %s",
                  vm->def->name, virGetLastErrorMessage());
-    /* The decision stands whether or not the source hears of it. */
-    if (!ch->oneWay) {
-        virObjectUnlock(vm);
-        if (xenpvFrameSend(&ch->transport, XENPV_FRAME_TAKEN, NULL) < 0)
-            VIR_WARN("the source of domain '%s' was not told that this host runs it: it asks",
-                     mig->name);
-        virObjectLock(vm);
-    }
     virResetLastError();
     return 0;
+}
+
+
+/* Tell the source that this host took the guest (direct channel only).
+ * The decision stands whether or not it hears of it: it asks otherwise. */
+static void
+xenpvMigrationDstTaken(virDomainObj *vm, xenpvMigration *mig)
+{
+    xenpvMigrationChannel *ch = mig->inChannel;
+
+    if (ch->oneWay)
+        return;
+    virObjectUnlock(vm);
+    if (xenpvFrameSend(&ch->transport, XENPV_FRAME_TAKEN, NULL) < 0)
+        VIR_WARN("the source of domain '%s' was not told that this host runs it: it asks",
+                 mig->name);
+    virObjectLock(vm);
+    virResetLastError();
 }
 
 
@@ -747,17 +764,19 @@ xenpvMigrationDstFinish(xenpvDriver *driver, virConnectPtr dconn,
         goto abandon;
     if (xenpvMigrationDstTake(driver, vm, mig) < 0)
         goto abandon;
-    /* From here the guest is this host's, whatever fails. */
+    /* From here the guest is this host's, whatever fails: the source is
+     * told, the guest runs at once (the downtime ends as it is unpaused),
+     * and the rest is tidying up. */
+    xenpvMigrationDstTaken(vm, mig);
+    if (xenpvMigrationDstRun(driver, vm, flags, mig->sourcePaused, mp->persistXml,
+                             (src.parts & XENPV_COOKIE_TIMING) ? src.stoppedMs : 0) < 0)
+        VIR_WARN("migrated domain '%s' runs but could not be made persistent: %s",
+                 name, virGetLastErrorMessage());
     virObjectUnlock(vm);
     g_clear_pointer(&mig->listener, xenpvMigrationListenerFree);
     if (mig->receiver)
         g_thread_join(g_steal_pointer(&mig->receiver));
     virObjectLock(vm);
-    if (xenpvMigrationDstRun(driver, vm, flags, mig->sourcePaused, mp->persistXml) < 0)
-        VIR_WARN("migrated domain '%s' runs but could not be made persistent: %s",
-                 name, virGetLastErrorMessage());
-    if (src.parts & XENPV_COOKIE_TIMING)
-        xenpvJobStatsResumedSince(vm, src.stoppedMs);
     xenpvMigrationComplete(vm, mig, true);
     xenpvDomainJobEnd(driver, vm);
 

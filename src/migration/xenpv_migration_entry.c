@@ -38,6 +38,21 @@ xenpvMigrationCheck(unsigned long flags, virTypedParameterPtr params, int nparam
 }
 
 
+/* The async job of a migration out; beside it, besides queries, destroy
+ * and abort, the changes of its downtime and bandwidth (the mask is set
+ * before the job's thread ever lets go of the domain's lock, so that a
+ * caller waiting for the job sees it). */
+static int
+xenpvMigrationBeginOutJob(virDomainObj *vm, unsigned long flags)
+{
+    if (virDomainObjBeginAsyncJob(vm, VIR_ASYNC_JOB_MIGRATION_OUT,
+                                  VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT, flags) < 0)
+        return -1;
+    vm->job->mask |= JOB_MASK(VIR_JOB_MIGRATION_OP);
+    return 0;
+}
+
+
 /* The client that began a migration went away before Confirm: the guest
  * stays here, unless it was handed over already. */
 static void
@@ -80,8 +95,7 @@ xenpvDomainMigrateBegin3Params(virDomainPtr domain, virTypedParameterPtr params,
 
     if (flags & VIR_MIGRATE_CHANGE_PROTECTION) {
         /* Held until Confirm: nothing may change the guest meanwhile. */
-        if (virDomainObjBeginAsyncJob(vm, VIR_ASYNC_JOB_MIGRATION_OUT,
-                                      VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT, flags) < 0)
+        if (xenpvMigrationBeginOutJob(vm, flags) < 0)
             goto cleanup;
         if (!(xml = xenpvMigrationSrcBegin(driver, vm, &mp, flags, cookieout,
                                            cookieoutlen, true))) {
@@ -234,8 +248,7 @@ xenpvDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri,
                            _("a peer-to-peer migration needs the destination's libvirt URI"));
             goto cleanup;
         }
-        if (virDomainObjBeginAsyncJob(vm, VIR_ASYNC_JOB_MIGRATION_OUT,
-                                      VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT, flags) < 0)
+        if (xenpvMigrationBeginOutJob(vm, flags) < 0)
             goto cleanup;
         ret = xenpvMigrationPeer2Peer(driver, vm, dom->conn, dconnuri, params, nparams,
                                       &mp, flags);
@@ -251,8 +264,7 @@ xenpvDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri,
     if (!priv->migration || vm->job->asyncJob != VIR_ASYNC_JOB_MIGRATION_OUT) {
         g_autofree char *xml = NULL;
 
-        if (virDomainObjBeginAsyncJob(vm, VIR_ASYNC_JOB_MIGRATION_OUT,
-                                      VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT, flags) < 0)
+        if (xenpvMigrationBeginOutJob(vm, flags) < 0)
             goto cleanup;
         if (!(xml = xenpvMigrationSrcBegin(driver, vm, &mp, flags, NULL, NULL, true))) {
             virDomainObjEndAsyncJob(vm);

@@ -236,11 +236,16 @@ int
 xenpvFrameSendStream(xenpvFrameTransport *t, int fd,
                      xenpvFrameMeterFunc meter, void *opaque)
 {
-    g_autofree char *buf = g_malloc(XENPV_FRAME_MAX_DATA);
+    g_autofree char *buf = g_malloc(XENPV_FRAME_SEND_CHUNK);
 
     for (;;) {
-        ssize_t n = saferead(fd, buf, XENPV_FRAME_MAX_DATA);
+        ssize_t n;
 
+        /* What is there, at once: bytes held back here would stretch a
+         * migration's downtime. */
+        do {
+            n = read(fd, buf, XENPV_FRAME_SEND_CHUNK);
+        } while (n < 0 && errno == EINTR);
         if (n < 0) {
             virReportSystemError(errno, "%s", _("cannot read the save stream to send"));
             return -1;

@@ -20,6 +20,8 @@
 #define XENPV_FRAME_HEADER_LEN 8
 /* The largest DATA payload, and the largest message. */
 #define XENPV_FRAME_MAX_DATA (1024 * 1024)
+/* What a sender puts in one DATA record at most. */
+#define XENPV_FRAME_SEND_CHUNK (256 * 1024)
 #define XENPV_FRAME_MAX_MESSAGE 4096
 
 typedef enum {

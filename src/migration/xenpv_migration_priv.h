@@ -151,9 +151,11 @@ virDomainPtr xenpvMigrationDstFinish(xenpvDriver *driver, virConnectPtr dconn,
 
 /* The incoming guest is this host's: run it (unless @flags say PAUSED or
  * it was paused at the source) and make it persistent (PERSIST_DEST, from
- * @persistXml if given). */
+ * @persistXml if given).  @stoppedMs (the source's wall clock when it
+ * stopped the guest, 0 if unknown) ends the job's downtime at the unpause. */
 int xenpvMigrationDstRun(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
-                         bool sourcePaused, const char *persistXml);
+                         bool sourcePaused, const char *persistXml,
+                         unsigned long long stoppedMs);
 
 /* Preflight (xenpv_migration_preflight.c): can this host take the guest
  * the source's cookie and @def describe?  Each refusal names its cause. */

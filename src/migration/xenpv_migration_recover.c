@@ -109,7 +109,7 @@ xenpvMigrationRecoverIn(xenpvDriver *driver, virDomainObj *vm)
     if (xenpvMigrationRecoverTaken(driver, job) && xenpvMigrationRecoverExists(driver, vm)) {
         VIR_WARN("domain '%s' had been handed over to this host when the daemon stopped: it runs here",
                  vm->def->name);
-        if (xenpvMigrationDstRun(driver, vm, job->flags, job->wasPaused, NULL) < 0)
+        if (xenpvMigrationDstRun(driver, vm, job->flags, job->wasPaused, NULL, 0) < 0)
             VIR_WARN("migrated domain '%s' could not be made persistent: %s", vm->def->name,
                      virGetLastErrorMessage());
         xenpvDomainJobEnd(driver, vm);

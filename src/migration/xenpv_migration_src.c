@@ -252,12 +252,17 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
     xenpvSaveParams tuning = { 0 };
     GThread *thread;
     int pair[2] = { -1, -1 };
+    int queue = XENPV_FRAME_SEND_CHUNK / 2;
     int rc;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
         virReportSystemError(errno, "%s", _("cannot make the migration's socket pair"));
         return -1;
     }
+    /* Little between the back end and the channel: what is queued there
+     * is sent with the guest stopped, at the end. */
+    if (setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &queue, sizeof(queue)) < 0)
+        VIR_DEBUG("cannot shrink the migration's socket pair: %s", g_strerror(errno));
     sender.fd = pair[1];
     thread = g_thread_new("xenpv-mig-send", xenpvMigrationSenderThread, &sender);
 
