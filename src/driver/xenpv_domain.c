@@ -45,7 +45,10 @@ VIR_LOG_INIT("xenpv.domain");
 static void *
 xenpvDomainObjPrivateAlloc(void *opaque G_GNUC_UNUSED)
 {
-    return g_new0(xenpvDomainObjPrivate, 1);
+    xenpvDomainObjPrivate *priv = g_new0(xenpvDomainObjPrivate, 1);
+
+    xenpvJobRecordClear(&priv->job);
+    return priv;
 }
 
 

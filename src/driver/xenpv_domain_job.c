@@ -24,6 +24,7 @@ xenpvJobRecordClear(xenpvJobRecord *job)
     g_free(job->peer);
     g_free(job->id);
     memset(job, 0, sizeof(*job));
+    job->cpuCap = -1;
 }
 
 
@@ -38,6 +39,8 @@ xenpvJobRecordFormat(virBuffer *buf, const xenpvJobRecord *job)
     virBufferEscapeString(buf, " path='%s'", job->path);
     virBufferEscapeString(buf, " peer='%s'", job->peer);
     virBufferEscapeString(buf, " id='%s'", job->id);
+    if (job->cpuCap >= 0)
+        virBufferAsprintf(buf, " cpucap='%d'", job->cpuCap);
     virBufferAddLit(buf, "/>\n");
 }
 
@@ -49,7 +52,7 @@ xenpvJobRecordParse(xmlXPathContextPtr ctxt, xenpvJobRecord *job)
     g_autofree char *paused = NULL;
     int value;
 
-    memset(job, 0, sizeof(*job));
+    xenpvJobRecordClear(job);
     if (!kind)
         return 0;
     if ((value = xenpvJobTypeFromString(kind)) < 0) {
@@ -69,5 +72,7 @@ xenpvJobRecordParse(xmlXPathContextPtr ctxt, xenpvJobRecord *job)
     job->path = virXPathString("string(./job/@path)", ctxt);
     job->peer = virXPathString("string(./job/@peer)", ctxt);
     job->id = virXPathString("string(./job/@id)", ctxt);
+    if (virXPathInt("string(./job/@cpucap)", ctxt, &job->cpuCap) < -1)
+        job->cpuCap = -1;
     return 0;
 }

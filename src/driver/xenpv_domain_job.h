@@ -33,9 +33,12 @@ struct _xenpvJobRecord {
     char *peer;                 /* migration: the other daemon's URI, if known */
     char *id;                   /* migration: the destination's id of it, under
                                  * which it keeps the outcome */
+    int cpuCap;                 /* migration out: the guest's CPU cap before
+                                 * auto-converge lowered it; -1: untouched */
     unsigned long long flags;   /* migration: the virDomainMigrateFlags */
 };
 
+/* Forget the job (its CPU cap untouched, -1). */
 void xenpvJobRecordClear(xenpvJobRecord *job);
 
 /* <job kind='save' phase='0' paused='no' path='...'/>, nothing for none. */

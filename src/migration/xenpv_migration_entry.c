@@ -32,7 +32,8 @@ xenpvMigrationCheck(unsigned long flags, virTypedParameterPtr params, int nparam
         return -1;
     }
     if (xenpvMigrationCheckFlags(flags) < 0 ||
-        xenpvMigrationParamsRead(params, nparams, mp) < 0)
+        xenpvMigrationParamsRead(params, nparams, mp) < 0 ||
+        xenpvMigrationParamsCheckFlags(mp, flags) < 0)
         return -1;
     return 0;
 }

@@ -31,8 +31,6 @@ static const xenpvMigrationRefusal xenpvMigrationRefusedFlags[] = {
       N_("one data channel carries the guest's stream") },
     { VIR_MIGRATE_COMPRESSED, "VIR_MIGRATE_COMPRESSED (--compressed)",
       N_("the stream is sent uncompressed") },
-    { VIR_MIGRATE_AUTO_CONVERGE, "VIR_MIGRATE_AUTO_CONVERGE (--auto-converge)",
-      N_("guests are not slowed down to converge") },
     { VIR_MIGRATE_RDMA_PIN_ALL, "VIR_MIGRATE_RDMA_PIN_ALL (--rdma-pin-all)",
       N_("the data channel is TCP, not RDMA") },
     { VIR_MIGRATE_ZEROCOPY, "VIR_MIGRATE_ZEROCOPY (--zerocopy)",
@@ -63,8 +61,8 @@ static const xenpvMigrationParamRule xenpvMigrationParamRules[] = {
     { VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, N_("the stream is sent uncompressed") },
     { VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, N_("the stream is sent uncompressed") },
     { VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, N_("the stream is sent uncompressed") },
-    { VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, N_("guests are not slowed down to converge") },
-    { VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, N_("guests are not slowed down to converge") },
+    { VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, NULL },
+    { VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, NULL },
     { VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, N_("one data channel carries the guest's stream") },
     { VIR_MIGRATE_PARAM_TLS_DESTINATION, N_("a TLS data channel checks the destination's certificate against the host name in the migration URI") },
 };
@@ -129,6 +127,26 @@ xenpvMigrationFindParamRule(const char *name)
 }
 
 
+/* An auto-converge parameter, a percentage of CPU time, 1..99. */
+static int
+xenpvMigrationParamPercent(virTypedParameterPtr params, int nparams, const char *name,
+                           int *value, bool *given)
+{
+    int rc;
+
+    if ((rc = virTypedParamsGetInt(params, nparams, name, value)) < 0)
+        return -1;
+    *given |= rc == 1;
+    if (rc == 1 && (*value < 1 || *value > 99)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("migration parameter '%s' is %d: it is a percentage of CPU time, 1 to 99"),
+                       name, *value);
+        return -1;
+    }
+    return 0;
+}
+
+
 int
 xenpvMigrationParamsRead(virTypedParameterPtr params,
                          int nparams,
@@ -161,6 +179,8 @@ xenpvMigrationParamsRead(virTypedParameterPtr params,
                                VIR_MIGRATE_PARAM_LISTEN_ADDRESS, VIR_TYPED_PARAM_STRING,
                                VIR_MIGRATE_PARAM_MIGRATE_DISKS,
                                VIR_TYPED_PARAM_STRING | VIR_TYPED_PARAM_MULTIPLE,
+                               VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, VIR_TYPED_PARAM_INT,
+                               VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, VIR_TYPED_PARAM_INT,
                                NULL) < 0)
         return -1;
 
@@ -185,6 +205,13 @@ xenpvMigrationParamsRead(virTypedParameterPtr params,
         virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_LISTEN_ADDRESS,
                                 &out->listenAddress) < 0)
         return -1;
+    out->convergeInitial = XENPV_MIGRATION_CONVERGE_INITIAL;
+    out->convergeIncrement = XENPV_MIGRATION_CONVERGE_INCREMENT;
+    if (xenpvMigrationParamPercent(params, nparams, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL,
+                                   &out->convergeInitial, &out->convergeTuned) < 0 ||
+        xenpvMigrationParamPercent(params, nparams, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT,
+                                   &out->convergeIncrement, &out->convergeTuned) < 0)
+        return -1;
     if (out->dname && !*out->dname) {
         virReportError(VIR_ERR_INVALID_ARG,
                        _("migration parameter '%s' is empty"), VIR_MIGRATE_PARAM_DEST_NAME);
@@ -194,6 +221,20 @@ xenpvMigrationParamsRead(virTypedParameterPtr params,
     if (out->bandwidthMiB > (1ULL << 24)) {
         virReportError(VIR_ERR_INVALID_ARG,
                        _("migration bandwidth %llu MiB/s is out of range"), out->bandwidthMiB);
+        return -1;
+    }
+    return 0;
+}
+
+
+int
+xenpvMigrationParamsCheckFlags(const xenpvMigrationParams *mp, unsigned long flags)
+{
+    if (mp->convergeTuned && !(flags & VIR_MIGRATE_AUTO_CONVERGE)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("migration parameters '%s' and '%s' need VIR_MIGRATE_AUTO_CONVERGE (--auto-converge)"),
+                       VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL,
+                       VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT);
         return -1;
     }
     return 0;

@@ -18,7 +18,12 @@
      VIR_MIGRATE_OFFLINE | \
      VIR_MIGRATE_CHANGE_PROTECTION | \
      VIR_MIGRATE_ABORT_ON_ERROR | \
-     VIR_MIGRATE_TLS)
+     VIR_MIGRATE_TLS | \
+     VIR_MIGRATE_AUTO_CONVERGE)
+
+/* Auto-converge's steps without parameters, as libvirt's QEMU driver's. */
+#define XENPV_MIGRATION_CONVERGE_INITIAL 20
+#define XENPV_MIGRATION_CONVERGE_INCREMENT 10
 
 /* The parameters taken, read out of the typed parameters (the strings
  * point into them). */
@@ -30,6 +35,9 @@ struct _xenpvMigrationParams {
     const char *persistXml;     /* its persistent one (PERSIST_DEST) */
     unsigned long long bandwidthMiB;    /* MiB/s, 0: no limit */
     const char *listenAddress;  /* where the destination listens */
+    int convergeInitial;        /* auto-converge: % of CPU time taken away first */
+    int convergeIncrement;      /* ... and at each step after */
+    bool convergeTuned;         /* either was given */
 };
 
 /* Refuse flags this driver does not take, naming each, and combinations
@@ -43,6 +51,11 @@ int xenpvMigrationCheckFlags(unsigned long flags);
 int xenpvMigrationParamsRead(virTypedParameterPtr params,
                              int nparams,
                              xenpvMigrationParams *out);
+
+/* Refuse parameters that tune what @flags do not ask for (auto-converge's
+ * steps without VIR_MIGRATE_AUTO_CONVERGE).  0 or -1 with
+ * VIR_ERR_INVALID_ARG. */
+int xenpvMigrationParamsCheckFlags(const xenpvMigrationParams *mp, unsigned long flags);
 
 /* The non-Params forms of the protocol as typed parameters, for the
  * Params code paths.  Returns 0 or -1. */

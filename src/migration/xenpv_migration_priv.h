@@ -63,6 +63,15 @@ struct _xenpvMigration {
     xenpvStreamControl control;
     xenpvMigrationPace pace;
     char *errmsg;                       /* why it failed, for the statistics */
+    /* Auto-converge (the saving thread's): its steps, the guest's vCPUs,
+     * the throttle in force (%), the pages sent when the last round ended. */
+    struct {
+        unsigned int initial;
+        unsigned int increment;
+        unsigned int vcpus;
+        unsigned int throttle;
+        uint64_t lastSent;
+    } converge;
 
     /* Source. */
     bool performing;                    /* Perform runs: a client going away
@@ -162,6 +171,12 @@ int xenpvMigrationDstRun(xenpvDriver *driver, virDomainObj *vm, unsigned long fl
 int xenpvMigrationPreflight(xenpvDriver *driver, virDomainDef *def,
                             const xenpvMigrationCookie *src, unsigned long flags,
                             const char *peer);
+
+/* Auto-converge (xenpv_migration_converge.c): the back end's converge
+ * callback (@opaque: the migration), and, when the migration is over, the
+ * guest's own CPU cap given back (the job record says what it was). */
+void xenpvMigrationConverge(void *opaque, const xenpvSaveRound *round);
+void xenpvMigrationConvergeRelease(xenpvDriver *driver, virDomainObj *vm);
 
 /* A destination's tear-down: the outcome is recorded as refused first
  * (unless it was decided otherwise, which the caller is told by -1). */

@@ -56,6 +56,8 @@ xenpvMigrationRecoverOut(xenpvDriver *driver, virDomainObj *vm)
         xenpvJobRecordClear(job);
         return;
     }
+    /* Slowed down by auto-converge when the daemon stopped: no longer. */
+    xenpvMigrationConvergeRelease(driver, vm);
     if (job->phase == XENPV_MIGRATION_PHASE_HANDING) {
         VIR_WARN("domain '%s' was being handed to %s when the daemon stopped: it stays paused here until that host says whether it took it",
                  vm->def->name, NULLSTR(job->peer));

@@ -267,6 +267,11 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
     thread = g_thread_new("xenpv-mig-send", xenpvMigrationSenderThread, &sender);
 
     tuning.live = !!(flags & VIR_MIGRATE_LIVE);
+    tuning.converge = xenpvMigrationConverge;
+    tuning.opaque = mig;
+    mig->converge.initial = mp->convergeInitial;
+    mig->converge.increment = mp->convergeIncrement;
+    mig->converge.vcpus = virDomainDefGetVcpus(vm->def);
     rc = xenpvDomainStreamOut(driver, vm, pair[0], &tuning, &mig->control);
     VIR_FORCE_CLOSE(pair[0]);
 
@@ -663,6 +668,7 @@ xenpvMigrationSrcConfirm(xenpvDriver *driver, virDomainObj *vm,
     }
 
     xenpvMigrationSrcStopWatcher(vm, mig);
+    xenpvMigrationConvergeRelease(driver, vm);
     /* GO went out and no word came back: the destination's record decides. */
     if (priv->job.kind == XENPV_JOB_MIGRATION_OUT &&
         priv->job.phase == XENPV_MIGRATION_PHASE_HANDING && virDomainObjIsActive(vm)) {
