@@ -27,6 +27,7 @@ xenpvMigrationCookieClear(xenpvMigrationCookie *cookie)
     g_free(cookie->streamFormat);
     g_free(cookie->address);
     g_free(cookie->inquiryUri);
+    g_free(cookie->compression);
     memset(cookie, 0, sizeof(*cookie));
 }
 
@@ -75,6 +76,8 @@ xenpvMigrationCookieFormat(const xenpvMigrationCookie *cookie)
     }
     if (cookie->parts & XENPV_COOKIE_TIMING)
         virBufferAsprintf(&buf, "<timing stopped='%llu'/>\n", cookie->stoppedMs);
+    if (cookie->parts & XENPV_COOKIE_COMPRESSION)
+        virBufferEscapeString(&buf, "<compression method='%s'/>\n", cookie->compression);
     virBufferAdjustIndent(&buf, -2);
     virBufferAsprintf(&buf, "</%s>\n", XENPV_COOKIE_ROOT);
     return virBufferContentAndReset(&buf);
@@ -314,6 +317,11 @@ xenpvCookieParseParts(xmlXPathContextPtr ctxt, xenpvMigrationCookie *cookie, con
         if (xenpvCookieULongLong(node, "stopped", &cookie->stoppedMs, peer) < 0)
             return -1;
     }
+    if ((node = virXPathNode("./compression", ctxt))) {
+        cookie->parts |= XENPV_COOKIE_COMPRESSION;
+        if (!(cookie->compression = xenpvCookieText(node, "method", 32, peer)))
+            return -1;
+    }
     return 0;
 }
 
@@ -324,7 +332,7 @@ xenpvCookiePartNames(unsigned int parts)
 {
     static const char *const names[] = {
         "<host>", "<domain>", "<guest>", "<stream>", "<features>", "<channel>",
-        "<inquiry>", "<timing>",
+        "<inquiry>", "<timing>", "<compression>",
     };
     g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
     size_t i;

@@ -28,6 +28,7 @@ typedef enum {
     XENPV_COOKIE_CHANNEL = 1 << 5,
     XENPV_COOKIE_INQUIRY = 1 << 6,
     XENPV_COOKIE_TIMING = 1 << 7,
+    XENPV_COOKIE_COMPRESSION = 1 << 8,
 } xenpvCookiePart;
 
 typedef struct _xenpvMigrationCookie xenpvMigrationCookie;
@@ -61,6 +62,8 @@ struct _xenpvMigrationCookie {
     char *inquiryUri;
     /* timing: when the source stopped the guest (ms since the epoch) */
     unsigned long long stoppedMs;
+    /* compression: how the stream's data is compressed ("zstd") */
+    char *compression;
 };
 
 void xenpvMigrationCookieClear(xenpvMigrationCookie *cookie);

@@ -352,6 +352,10 @@ xenpvMigrationDstCookie(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
                         xenpvMigrationCookie *cookie)
 {
     xenpvMigrationCookieOwn(driver, vm, XENPV_COOKIE_STREAM | XENPV_COOKIE_CHANNEL, cookie);
+    if (mig->compress) {
+        cookie->parts |= XENPV_COOKIE_COMPRESSION;
+        cookie->compression = g_strdup(XENPV_MIGRATION_COMPRESSION);
+    }
     cookie->address = g_strdup(address);
     cookie->port = port;
     memcpy(cookie->token, mig->token, sizeof(cookie->token));
@@ -464,6 +468,15 @@ xenpvMigrationDstPrepare(xenpvDriver *driver, virConnectPtr dconn,
         return -1;
     if (xenpvMigrationPreflight(driver, def, &src, flags, peer) < 0)
         return -1;
+    /* Compression both ends know, as the source offers it. */
+    if ((flags & VIR_MIGRATE_COMPRESSED) &&
+        (!(src.parts & XENPV_COOKIE_COMPRESSION) ||
+         STRNEQ(src.compression, XENPV_MIGRATION_COMPRESSION))) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("%s offers no stream compression this host reads (it reads %s)"),
+                       peer, XENPV_MIGRATION_COMPRESSION);
+        return -1;
+    }
 
     if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
                                    VIR_DOMAIN_OBJ_LIST_ADD_LIVE |
@@ -477,6 +490,7 @@ xenpvMigrationDstPrepare(xenpvDriver *driver, virConnectPtr dconn,
     }
     priv = vm->privateData;
     mig = xenpvMigrationNew(driver, vm, flags, 0);
+    mig->compress = !!(flags & VIR_MIGRATE_COMPRESSED);
     if (!offline)
         xenpvJobStatsStreamStart(vm, src.memoryKiB * 1024, 0);
     mig->abi = src.abi;

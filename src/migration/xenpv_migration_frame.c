@@ -5,6 +5,7 @@
  */
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "xenpv_migration_frame.h"
 
@@ -169,6 +170,7 @@ xenpvFrameRecvHeader(xenpvFrameTransport *t, xenpvFrameType *type, size_t *len)
     *len = GUINT32_FROM_LE(header[1]);
     switch (*type) {
     case XENPV_FRAME_DATA:
+    case XENPV_FRAME_DATA_ZSTD:
         if (*len > 0 && *len <= XENPV_FRAME_MAX_DATA)
             return 0;
         break;
@@ -221,7 +223,7 @@ xenpvFrameRecv(xenpvFrameTransport *t, xenpvFrameType *type, char **message)
     *message = NULL;
     if (xenpvFrameRecvHeader(t, type, &len) < 0)
         return -1;
-    if (*type == XENPV_FRAME_DATA) {
+    if (*type == XENPV_FRAME_DATA || *type == XENPV_FRAME_DATA_ZSTD) {
         virReportError(VIR_ERR_OPERATION_FAILED,
                        _("%s sent stream data where a message was expected"), t->peer);
         return -1;
@@ -232,13 +234,40 @@ xenpvFrameRecv(xenpvFrameTransport *t, xenpvFrameType *type, char **message)
 }
 
 
+/* @len bytes of @buf packed by zstd into @zbuf (@zlen): their size, or 0
+ * when zstd does not make them smaller. */
+static size_t
+xenpvFrameCompress(ZSTD_CCtx *cctx, const char *buf, size_t len, char *zbuf, size_t zlen)
+{
+    size_t packed = ZSTD_compressCCtx(cctx, zbuf, zlen, buf, len, XENPV_FRAME_ZSTD_LEVEL);
+
+    if (ZSTD_isError(packed) || packed >= len)
+        return 0;
+    return packed;
+}
+
+
 int
-xenpvFrameSendStream(xenpvFrameTransport *t, int fd,
+xenpvFrameSendStream(xenpvFrameTransport *t, int fd, bool compress,
                      xenpvFrameMeterFunc meter, void *opaque)
 {
     g_autofree char *buf = g_malloc(XENPV_FRAME_SEND_CHUNK);
+    g_autofree char *zbuf = NULL;
+    size_t zlen = ZSTD_compressBound(XENPV_FRAME_SEND_CHUNK);
+    ZSTD_CCtx *cctx = NULL;
+    int ret = -1;
 
+    if (compress) {
+        zbuf = g_malloc(zlen);
+        if (!(cctx = ZSTD_createCCtx())) {
+            virReportError(VIR_ERR_NO_MEMORY, "%s", _("cannot set zstd up"));
+            return -1;
+        }
+    }
     for (;;) {
+        xenpvFrameType type = XENPV_FRAME_DATA;
+        const char *payload = buf;
+        size_t packed = 0;
         ssize_t n;
 
         /* What is there, at once: bytes held back here would stretch a
@@ -248,16 +277,74 @@ xenpvFrameSendStream(xenpvFrameTransport *t, int fd,
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
             virReportSystemError(errno, "%s", _("cannot read the save stream to send"));
-            return -1;
+            goto cleanup;
         }
         if (n == 0)
-            return 0;
-        if (meter && meter(opaque, n) < 0)
-            return -1;
-        if (xenpvFrameSendHeader(t, XENPV_FRAME_DATA, n) < 0 ||
-            t->write(t->opaque, buf, n) < 0)
-            return -1;
+            break;
+        if (cctx && (packed = xenpvFrameCompress(cctx, buf, n, zbuf, zlen))) {
+            type = XENPV_FRAME_DATA_ZSTD;
+            payload = zbuf;
+        }
+        /* The meter paces what goes on the wire. */
+        if ((meter && meter(opaque, n, packed ? packed : n) < 0) ||
+            xenpvFrameSendHeader(t, type, packed ? packed : n) < 0 ||
+            t->write(t->opaque, payload, packed ? packed : n) < 0)
+            goto cleanup;
     }
+    ret = 0;
+
+ cleanup:
+    ZSTD_freeCCtx(cctx);
+    return ret;
+}
+
+
+/* A DATA_ZSTD record's @len bytes in @zbuf, unpacked into @buf
+ * (XENPV_FRAME_MAX_DATA bytes): their size, or -1 with an error. */
+static ssize_t
+xenpvFrameDecompress(xenpvFrameTransport *t, ZSTD_DCtx **dctx, const char *zbuf, size_t len,
+                     char *buf)
+{
+    size_t n;
+
+    if (!*dctx && !(*dctx = ZSTD_createDCtx())) {
+        virReportError(VIR_ERR_NO_MEMORY, "%s", _("cannot set zstd up"));
+        return -1;
+    }
+    n = ZSTD_decompressDCtx(*dctx, buf, XENPV_FRAME_MAX_DATA, zbuf, len);
+    if (ZSTD_isError(n) || n == 0) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("%s sent compressed stream data that does not unpack into at most %d bytes: %s"),
+                       t->peer, XENPV_FRAME_MAX_DATA,
+                       ZSTD_isError(n) ? ZSTD_getErrorName(n) : _("nothing in it"));
+        return -1;
+    }
+    return n;
+}
+
+
+/* The payload of a DATA or DATA_ZSTD record of @len bytes, as the back
+ * end's stream, into @fd: its size, or -1 with an error. */
+static ssize_t
+xenpvFrameRecvData(xenpvFrameTransport *t, xenpvFrameType type, size_t len, int fd,
+                   char *buf, char *zbuf, ZSTD_DCtx **dctx)
+{
+    char *in = type == XENPV_FRAME_DATA ? buf : zbuf;
+    ssize_t n = len;
+    bool eof;
+
+    if (xenpvFrameReadAll(t, in, len, &eof) < 0) {
+        if (eof)
+            return xenpvFrameEnded(t, _("in the middle of the guest's stream"));
+        return -1;
+    }
+    if (type == XENPV_FRAME_DATA_ZSTD && (n = xenpvFrameDecompress(t, dctx, zbuf, len, buf)) < 0)
+        return -1;
+    if (safewrite(fd, buf, n) < 0) {
+        virReportSystemError(errno, "%s", _("the restore stopped taking the guest's stream"));
+        return -1;
+    }
+    return n;
 }
 
 
@@ -266,38 +353,34 @@ xenpvFrameRecvStream(xenpvFrameTransport *t, int fd,
                      xenpvFrameMeterFunc meter, void *opaque)
 {
     g_autofree char *buf = g_malloc(XENPV_FRAME_MAX_DATA);
+    g_autofree char *zbuf = g_malloc(XENPV_FRAME_MAX_DATA);
+    ZSTD_DCtx *dctx = NULL;
+    int ret = -1;
 
     for (;;) {
         xenpvFrameType type;
         size_t len;
-        bool eof;
+        ssize_t n;
 
         if (xenpvFrameRecvHeader(t, &type, &len) < 0)
-            return -1;
+            goto cleanup;
         switch (type) {
         case XENPV_FRAME_DATA:
-            if (xenpvFrameReadAll(t, buf, len, &eof) < 0) {
-                if (eof)
-                    return xenpvFrameEnded(t, _("in the middle of the guest's stream"));
-                return -1;
-            }
-            if (safewrite(fd, buf, len) < 0) {
-                virReportSystemError(errno, "%s",
-                                     _("the restore stopped taking the guest's stream"));
-                return -1;
-            }
-            if (meter && meter(opaque, len) < 0)
-                return -1;
+        case XENPV_FRAME_DATA_ZSTD:
+            if ((n = xenpvFrameRecvData(t, type, len, fd, buf, zbuf, &dctx)) < 0 ||
+                (meter && meter(opaque, n, len) < 0))
+                goto cleanup;
             break;
         case XENPV_FRAME_END:
-            return 0;
+            ret = 0;
+            goto cleanup;
         case XENPV_FRAME_ABORT: {
             g_autofree char *why = xenpvFrameRecvMessage(t, len);
 
             if (why)
                 virReportError(VIR_ERR_OPERATION_ABORTED,
                                _("%s abandoned the migration: %s"), t->peer, why);
-            return -1;
+            goto cleanup;
         }
         case XENPV_FRAME_RESTORED:
         case XENPV_FRAME_COMMIT:
@@ -307,9 +390,13 @@ xenpvFrameRecvStream(xenpvFrameTransport *t, int fd,
             virReportError(VIR_ERR_OPERATION_FAILED,
                            _("%s sent a record of type %u in the middle of the guest's stream"),
                            t->peer, (unsigned int)type);
-            return -1;
+            goto cleanup;
         }
     }
+
+ cleanup:
+    ZSTD_freeDCtx(dctx);
+    return ret;
 }
 
 

@@ -22,6 +22,8 @@
 #define XENPV_FRAME_MAX_DATA (1024 * 1024)
 /* What a sender puts in one DATA record at most. */
 #define XENPV_FRAME_SEND_CHUNK (256 * 1024)
+/* zstd's level for DATA_ZSTD: fast, for links slower than the CPU. */
+#define XENPV_FRAME_ZSTD_LEVEL 1
 #define XENPV_FRAME_MAX_MESSAGE 4096
 
 typedef enum {
@@ -32,6 +34,7 @@ typedef enum {
     XENPV_FRAME_COMMIT = 5,     /* destination: Finish would run the guest */
     XENPV_FRAME_GO = 6,         /* source: the destination may run the guest */
     XENPV_FRAME_TAKEN = 7,      /* destination: it recorded that it runs it */
+    XENPV_FRAME_DATA_ZSTD = 8,  /* source: DATA compressed into one zstd frame */
 } xenpvFrameType;
 
 /* How frames travel.  read: >0 bytes read, 0 at the end of the stream,
@@ -61,19 +64,21 @@ int xenpvFrameSend(xenpvFrameTransport *t, xenpvFrameType type, const char *mess
  * text of an ABORT.  A DATA record here is a protocol error. */
 int xenpvFrameRecv(xenpvFrameTransport *t, xenpvFrameType *type, char **message);
 
-/* Told of each chunk of the stream (@len bytes of the back end's stream)
- * before it is sent, or after it was received: it may count it, hold the
- * sender back to a bandwidth, or stop the stream (-1, with an error). */
-typedef int (*xenpvFrameMeterFunc)(void *opaque, size_t len);
+/* Told of each chunk of the stream (@len bytes of the back end's stream,
+ * @wireLen of them on the wire) before it is sent, or after it was
+ * received: it may count it, hold the sender back to a bandwidth, or stop
+ * the stream (-1, with an error). */
+typedef int (*xenpvFrameMeterFunc)(void *opaque, size_t len, size_t wireLen);
 
 /* Source: send what can be read from @fd as DATA records until its end of
- * file, each chunk shown to @meter (may be NULL) first.  0, or -1 with an
- * error (reading @fd, the transport, or the meter's). */
-int xenpvFrameSendStream(xenpvFrameTransport *t, int fd,
+ * file (with @compress, as DATA_ZSTD records where zstd makes a chunk
+ * smaller), each chunk shown to @meter (may be NULL) first.  0, or -1
+ * with an error (reading @fd, the transport, or the meter's). */
+int xenpvFrameSendStream(xenpvFrameTransport *t, int fd, bool compress,
                          xenpvFrameMeterFunc meter, void *opaque);
 
-/* Destination: write the DATA records to @fd until END (0), each chunk
- * shown to @meter (may be NULL).  ABORT, another record, the end of the
+/* Destination: write the DATA records (DATA_ZSTD ones decompressed) to
+ * @fd until END (0), each chunk shown to @meter (may be NULL).  ABORT, another record, the end of the
  * transport or a malformed record fail with the cause; a failure to write
  * @fd is reported as the restore's. */
 int xenpvFrameRecvStream(xenpvFrameTransport *t, int fd,

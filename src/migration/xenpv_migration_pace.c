@@ -18,12 +18,15 @@
 
 
 int
-xenpvMigrationPaceChunk(void *opaque, size_t len)
+xenpvMigrationPaceChunk(void *opaque, size_t len, size_t wireLen)
 {
     xenpvMigrationPace *pace = opaque;
     xenpvStreamControl *control = pace->control;
 
     g_atomic_pointer_add(&control->bytes, len);
+    g_atomic_pointer_add(&control->wireBytes, wireLen);
+    /* The bandwidth is the wire's. */
+    len = wireLen;
     for (;;) {
         unsigned int rate = g_atomic_int_get(&control->bandwidthMiB);
         gint64 now = g_get_monotonic_time();
@@ -56,10 +59,11 @@ xenpvMigrationPaceChunk(void *opaque, size_t len)
 
 
 int
-xenpvMigrationCountChunk(void *opaque, size_t len)
+xenpvMigrationCountChunk(void *opaque, size_t len, size_t wireLen)
 {
     xenpvStreamControl *control = opaque;
 
     g_atomic_pointer_add(&control->bytes, len);
+    g_atomic_pointer_add(&control->wireBytes, wireLen);
     return 0;
 }

@@ -17,9 +17,10 @@ struct _xenpvMigrationPace {
     unsigned int rate;          /* MiB/s they were paced at */
 };
 
-/* Source: count @len, wait as long as the bandwidth wants, or fail with
- * VIR_ERR_OPERATION_ABORTED once the job is aborted. */
-int xenpvMigrationPaceChunk(void *opaque, size_t len);
+/* Source: count @len (@wireLen on the wire), wait as long as the
+ * bandwidth wants for @wireLen, or fail with VIR_ERR_OPERATION_ABORTED once
+ * the job is aborted. */
+int xenpvMigrationPaceChunk(void *opaque, size_t len, size_t wireLen);
 
-/* Destination: count @len. */
-int xenpvMigrationCountChunk(void *opaque, size_t len);
+/* Destination: count @len (@wireLen on the wire). */
+int xenpvMigrationCountChunk(void *opaque, size_t len, size_t wireLen);

@@ -29,8 +29,6 @@ static const xenpvMigrationRefusal xenpvMigrationRefusedFlags[] = {
       N_("a PV guest moves by pre-copy only: there is no post-copy migration to resume") },
     { VIR_MIGRATE_PARALLEL, "VIR_MIGRATE_PARALLEL (--parallel)",
       N_("one data channel carries the guest's stream") },
-    { VIR_MIGRATE_COMPRESSED, "VIR_MIGRATE_COMPRESSED (--compressed)",
-      N_("the stream is sent uncompressed") },
     { VIR_MIGRATE_RDMA_PIN_ALL, "VIR_MIGRATE_RDMA_PIN_ALL (--rdma-pin-all)",
       N_("the data channel is TCP, not RDMA") },
     { VIR_MIGRATE_ZEROCOPY, "VIR_MIGRATE_ZEROCOPY (--zerocopy)",
@@ -56,11 +54,11 @@ static const xenpvMigrationParamRule xenpvMigrationParamRules[] = {
     { VIR_MIGRATE_PARAM_GRAPHICS_URI, N_("a PV guest's framebuffer is not handed over to clients") },
     { VIR_MIGRATE_PARAM_DISKS_PORT, N_("this driver copies no disks: storage must be shared") },
     { VIR_MIGRATE_PARAM_DISKS_URI, N_("this driver copies no disks: storage must be shared") },
-    { VIR_MIGRATE_PARAM_COMPRESSION, N_("the stream is sent uncompressed") },
-    { VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, N_("the stream is sent uncompressed") },
-    { VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, N_("the stream is sent uncompressed") },
-    { VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, N_("the stream is sent uncompressed") },
-    { VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, N_("the stream is sent uncompressed") },
+    { VIR_MIGRATE_PARAM_COMPRESSION, NULL },
+    { VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, N_("the stream is compressed with zstd only") },
+    { VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, N_("the stream is compressed with zstd only") },
+    { VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, N_("the stream is compressed with zstd only") },
+    { VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, N_("the stream is compressed with zstd only") },
     { VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, NULL },
     { VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, NULL },
     { VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, N_("one data channel carries the guest's stream") },
@@ -179,13 +177,24 @@ xenpvMigrationParamsRead(virTypedParameterPtr params,
                                VIR_MIGRATE_PARAM_LISTEN_ADDRESS, VIR_TYPED_PARAM_STRING,
                                VIR_MIGRATE_PARAM_MIGRATE_DISKS,
                                VIR_TYPED_PARAM_STRING | VIR_TYPED_PARAM_MULTIPLE,
+                               VIR_MIGRATE_PARAM_COMPRESSION,
+                               VIR_TYPED_PARAM_STRING | VIR_TYPED_PARAM_MULTIPLE,
                                VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, VIR_TYPED_PARAM_INT,
                                VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, VIR_TYPED_PARAM_INT,
                                NULL) < 0)
         return -1;
 
-    /* No disk is copied: the only list of disks to copy is an empty one. */
+    /* No disk is copied: the only list of disks to copy is an empty one;
+     * the only compression, zstd. */
     for (i = 0; i < nparams; i++) {
+        if (STREQ(params[i].field, VIR_MIGRATE_PARAM_COMPRESSION) &&
+            STRNEQ_NULLABLE(params[i].value.s, XENPV_MIGRATION_COMPRESSION)) {
+            virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
+                           _("migration parameter '%s' is '%s': the stream is compressed with %s only"),
+                           VIR_MIGRATE_PARAM_COMPRESSION, NULLSTR(params[i].value.s),
+                           XENPV_MIGRATION_COMPRESSION);
+            return -1;
+        }
         if (STREQ(params[i].field, VIR_MIGRATE_PARAM_MIGRATE_DISKS) &&
             params[i].value.s && *params[i].value.s) {
             virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
@@ -212,6 +221,7 @@ xenpvMigrationParamsRead(virTypedParameterPtr params,
         xenpvMigrationParamPercent(params, nparams, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT,
                                    &out->convergeIncrement, &out->convergeTuned) < 0)
         return -1;
+    out->compressionTuned = virTypedParamsGet(params, nparams, VIR_MIGRATE_PARAM_COMPRESSION);
     if (out->dname && !*out->dname) {
         virReportError(VIR_ERR_INVALID_ARG,
                        _("migration parameter '%s' is empty"), VIR_MIGRATE_PARAM_DEST_NAME);
@@ -230,6 +240,12 @@ xenpvMigrationParamsRead(virTypedParameterPtr params,
 int
 xenpvMigrationParamsCheckFlags(const xenpvMigrationParams *mp, unsigned long flags)
 {
+    if (mp->compressionTuned && !(flags & VIR_MIGRATE_COMPRESSED)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("migration parameter '%s' needs VIR_MIGRATE_COMPRESSED (--compressed)"),
+                       VIR_MIGRATE_PARAM_COMPRESSION);
+        return -1;
+    }
     if (mp->convergeTuned && !(flags & VIR_MIGRATE_AUTO_CONVERGE)) {
         virReportError(VIR_ERR_INVALID_ARG,
                        _("migration parameters '%s' and '%s' need VIR_MIGRATE_AUTO_CONVERGE (--auto-converge)"),

@@ -19,7 +19,11 @@
      VIR_MIGRATE_CHANGE_PROTECTION | \
      VIR_MIGRATE_ABORT_ON_ERROR | \
      VIR_MIGRATE_TLS | \
-     VIR_MIGRATE_AUTO_CONVERGE)
+     VIR_MIGRATE_AUTO_CONVERGE | \
+     VIR_MIGRATE_COMPRESSED)
+
+/* The one compression of the stream (VIR_MIGRATE_COMPRESSED). */
+#define XENPV_MIGRATION_COMPRESSION "zstd"
 
 /* Auto-converge's steps without parameters, as libvirt's QEMU driver's. */
 #define XENPV_MIGRATION_CONVERGE_INITIAL 20
@@ -38,6 +42,7 @@ struct _xenpvMigrationParams {
     int convergeInitial;        /* auto-converge: % of CPU time taken away first */
     int convergeIncrement;      /* ... and at each step after */
     bool convergeTuned;         /* either was given */
+    bool compressionTuned;      /* 'compression' was given */
 };
 
 /* Refuse flags this driver does not take, naming each, and combinations
@@ -52,9 +57,9 @@ int xenpvMigrationParamsRead(virTypedParameterPtr params,
                              int nparams,
                              xenpvMigrationParams *out);
 
-/* Refuse parameters that tune what @flags do not ask for (auto-converge's
- * steps without VIR_MIGRATE_AUTO_CONVERGE).  0 or -1 with
- * VIR_ERR_INVALID_ARG. */
+/* Refuse parameters that tune what @flags do not ask for (compression
+ * without VIR_MIGRATE_COMPRESSED, auto-converge's steps without
+ * VIR_MIGRATE_AUTO_CONVERGE).  0 or -1 with VIR_ERR_INVALID_ARG. */
 int xenpvMigrationParamsCheckFlags(const xenpvMigrationParams *mp, unsigned long flags);
 
 /* The non-Params forms of the protocol as typed parameters, for the

@@ -82,6 +82,7 @@ struct _xenpvMigration {
     char *peerUri;                      /* peer to peer: the destination daemon's URI */
     bool wasPaused;
     int prevReason;                     /* the state's reason before */
+    bool compress;                      /* both ends agreed on zstd */
     bool handing;                       /* (lock) GO is being sent: the channel
                                          * is left to the watcher */
     bool watcherDone;                   /* (lock) */

@@ -88,13 +88,19 @@ xenpvMigrationSrcDefinition(xenpvDriver *driver, virDomainObj *vm,
 }
 
 
-/* The source's part of the cookie: this host, the guest, its stream. */
+/* The source's part of the cookie: this host, the guest, its stream (and
+ * how it would compress it). */
 static void
-xenpvMigrationSrcCookie(xenpvDriver *driver, virDomainObj *vm, xenpvMigrationCookie *cookie)
+xenpvMigrationSrcCookie(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
+                        xenpvMigrationCookie *cookie)
 {
     xenpvDomainObjPrivate *priv = vm->privateData;
 
     xenpvMigrationCookieOwn(driver, vm, XENPV_COOKIE_STREAM | XENPV_COOKIE_FEATURES, cookie);
+    if (flags & VIR_MIGRATE_COMPRESSED) {
+        cookie->parts |= XENPV_COOKIE_COMPRESSION;
+        cookie->compression = g_strdup(XENPV_MIGRATION_COMPRESSION);
+    }
     /* What the guest runs in says its stream, and how it can be tracked. */
     g_free(cookie->streamFormat);
     cookie->streamFormat = g_strdup(xenpvDriverStreamFormat(driver, priv->container));
@@ -158,7 +164,7 @@ xenpvMigrationSrcBegin(xenpvDriver *driver, virDomainObj *vm,
 
     if (!(xml = xenpvMigrationSrcDefinition(driver, vm, mp, flags)))
         return NULL;
-    xenpvMigrationSrcCookie(driver, vm, &cookie);
+    xenpvMigrationSrcCookie(driver, vm, flags, &cookie);
     if (xenpvMigrationCookieBake(&cookie, cookieout, cookieoutlen) < 0)
         return NULL;
 
@@ -218,6 +224,7 @@ xenpvMigrationSrcCheckPeer(xenpvDriver *driver, const xenpvMigrationCookie *dst,
 typedef struct {
     xenpvFrameTransport *transport;
     xenpvMigrationPace *pace;
+    bool compress;
     int fd;
     int rc;
     virErrorPtr error;
@@ -231,7 +238,8 @@ xenpvMigrationSenderThread(gpointer data)
 {
     xenpvMigrationSender *s = data;
 
-    s->rc = xenpvFrameSendStream(s->transport, s->fd, xenpvMigrationPaceChunk, s->pace);
+    s->rc = xenpvFrameSendStream(s->transport, s->fd, s->compress, xenpvMigrationPaceChunk,
+                                 s->pace);
     if (s->rc < 0)
         s->error = virSaveLastError();
     /* A write to the other end now fails at once: the save stops. */
@@ -248,7 +256,8 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
                         const xenpvMigrationParams *mp, unsigned long flags)
 {
     xenpvMigrationChannel *ch = mig->channel;
-    xenpvMigrationSender sender = { .transport = &ch->transport, .pace = &mig->pace, .fd = -1 };
+    xenpvMigrationSender sender = { .transport = &ch->transport, .pace = &mig->pace,
+                                    .compress = mig->compress, .fd = -1 };
     xenpvSaveParams tuning = { 0 };
     GThread *thread;
     int pair[2] = { -1, -1 };
@@ -474,6 +483,16 @@ xenpvMigrationSrcPerform(xenpvDriver *driver, virDomainObj *vm,
     peer = xenpvMigrationPeerName(_("destination"), dst.hostname);
     if (xenpvMigrationSrcCheckPeer(driver, &dst, peer) < 0)
         return -1;
+    if (flags & VIR_MIGRATE_COMPRESSED) {
+        if (!(dst.parts & XENPV_COOKIE_COMPRESSION) ||
+            STRNEQ(dst.compression, XENPV_MIGRATION_COMPRESSION)) {
+            virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                           _("%s does not take a stream compressed with %s (VIR_MIGRATE_COMPRESSED): migrate without --compressed"),
+                           peer, XENPV_MIGRATION_COMPRESSION);
+            return -1;
+        }
+        mig->compress = true;
+    }
 
     /* Where to ask should the outcome be lost: the daemon a peer-to-peer
      * migration talks to, else the one the destination names. */

@@ -39,7 +39,7 @@ sameCookie(const xenpvMigrationCookie *a, const xenpvMigrationCookie *b)
            STREQ_NULLABLE(a->address, b->address) && a->port == b->port &&
            STREQ(a->token, b->token) && a->tls == b->tls &&
            STREQ(a->id, b->id) && STREQ_NULLABLE(a->inquiryUri, b->inquiryUri) &&
-           a->stoppedMs == b->stoppedMs;
+           a->stoppedMs == b->stoppedMs && STREQ_NULLABLE(a->compression, b->compression);
 }
 
 

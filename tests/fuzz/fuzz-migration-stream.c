@@ -2,9 +2,11 @@
  * fuzz-migration-stream.c: the destination's receiving end of a
  * migration's data channel (docs/migration-stream.md), fed what a peer (or
  * a stranger) might send: the greeting checked against a token, then the
- * records unframed into the restore's descriptor, then the messages that
- * follow.  Nothing may crash or leak, the receiver never writes more than
- * it read, and a greeting is taken only with the right token.
+ * records unframed (DATA_ZSTD ones unpacked) into the restore's
+ * descriptor, then the messages that follow.  Nothing may crash or leak,
+ * the receiver never reads past its input nor hands on a chunk larger
+ * than a record may unpack into, and a greeting is taken only with the
+ * right token.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -62,6 +64,20 @@ fuzzWrite(void *opaque G_GNUC_UNUSED, const char *buf G_GNUC_UNUSED, size_t len 
 }
 
 
+/* Each chunk handed on: at most what one record may carry, packed and
+ * unpacked. */
+static int
+fuzzMeter(void *opaque G_GNUC_UNUSED, size_t len, size_t wireLen)
+{
+    if (len == 0 || len > XENPV_FRAME_MAX_DATA || wireLen == 0 ||
+        wireLen > XENPV_FRAME_MAX_DATA) {
+        fprintf(stderr, "a chunk of %zu bytes (%zu on the wire) was handed on\n", len, wireLen);
+        abort();
+    }
+    return 0;
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (rc <= 0)
         goto done;
-    if (xenpvFrameRecvStream(&t, sink, NULL, NULL) < 0)
+    if (xenpvFrameRecvStream(&t, sink, fuzzMeter, NULL) < 0)
         goto done;
     while (xenpvFrameRecv(&t, &type, &message) == 0)
         g_clear_pointer(&message, g_free);

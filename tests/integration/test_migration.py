@@ -229,15 +229,16 @@ def refusals(tap, lab):
             r'VIR_MIGRATE_POSTCOPY.*pre-copy')
     refused(tap, g, a, b, '--parallel', virsh('--live', '--p2p', '--parallel', b.uri()),
             r'VIR_MIGRATE_PARALLEL')
-    refused(tap, g, a, b, '--compressed', virsh('--live', '--compressed', b.uri()),
-            r'VIR_MIGRATE_COMPRESSED')
+    refused(tap, g, a, b, '--compressed --comp-methods xbzrle',
+            virsh('--live', '--compressed', '--comp-methods', 'xbzrle', b.uri()),
+            r"'compression' is 'xbzrle': the stream is compressed with zstd only")
     refused(tap, g, a, b, 'an unknown parameter',
             py_migrate(a, 'migrateToURI3', b.uri(), g.name, {'frobnicate': 'yes'}, LIVE | P2P),
             r"unknown migration parameter 'frobnicate'")
-    refused(tap, g, a, b, 'parameter compression',
+    refused(tap, g, a, b, 'parameter compression without VIR_MIGRATE_COMPRESSED',
             py_migrate(a, 'migrate3', b.uri(), g.name,
-                       {libvirt.VIR_MIGRATE_PARAM_COMPRESSION: 'xbzrle'}, LIVE),
-            r"'compression' is not supported")
+                       {libvirt.VIR_MIGRATE_PARAM_COMPRESSION: 'zstd'}, LIVE),
+            r"'compression' needs VIR_MIGRATE_COMPRESSED")
     refused(tap, g, a, b, 'parameter migrate_disks naming a disk',
             py_migrate(a, 'migrateToURI3', b.uri(), g.name,
                        {libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS: ['xvda']}, LIVE | P2P),
