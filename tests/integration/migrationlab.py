@@ -101,13 +101,16 @@ def wait_job(host, name, phases, timeout=30):
 
 
 class Guest:
-    """A selfcheck guest, defined (persistent) and started on @host."""
+    """A selfcheck guest, defined (persistent) and started on @host (with
+    @cmdline added to its kernel's, such as 'sim.selfcheck_mbps=16' for a
+    guest that dirties 16 MiB/s)."""
 
     def __init__(self, tap, host, name, kind='x86_64', memory_mib=GUEST_MIB, start=True,
-                 persistent=True, arch=None, kernel=None, pvshim=None):
+                 persistent=True, arch=None, kernel=None, pvshim=None, cmdline=''):
         self.tap = tap
         self.name = name
-        self.xml = xenpvlab.guest_xml(kind, name=name, cmdline='sim.workload=selfcheck',
+        self.xml = xenpvlab.guest_xml(kind, name=name,
+                                      cmdline=('sim.workload=selfcheck ' + cmdline).strip(),
                                       memory_mib=memory_mib, arch=arch, kernel=kernel)
         if pvshim:
             # The driver's namespace: <xenpv:pvshim mode='always'/>.
@@ -200,8 +203,9 @@ class Guest:
             h.virsh('undefine', self.name)
 
 
-def main(body):
-    """Run @body(tap, lab) in the migration lab (three hosts, PKI, TLS)."""
+def main(body, hosts=3):
+    """Run @body(tap, lab) in the migration lab (three hosts, PKI, TLS; or
+    only xenpv-a and xenpv-b with @hosts=2)."""
     def with_shim(tap, lab):
         if not os.path.exists(SHIM_STAND_IN):
             raise xenpvlab.Bail('%s is not built' % SHIM_STAND_IN)
@@ -210,7 +214,7 @@ def main(body):
         for h in lab.hosts[:2]:
             h.restart_libvirtd()
         body(tap, lab)
-    xenpvhosts.main(with_shim, hosts=3, tls=True, memory_mib=4096, hvm=True,
-                    xenpv_conf=XENPV_CONF,
-                    host_args={'xenpv-c': {'pv32': False, 'log_dirty': False, 'hvm': False,
-                                           'memory_mib': 1024}})
+    host_args = {'xenpv-c': {'pv32': False, 'log_dirty': False, 'hvm': False,
+                             'memory_mib': 1024}}
+    xenpvhosts.main(with_shim, hosts=hosts, tls=True, memory_mib=4096, hvm=True,
+                    xenpv_conf=XENPV_CONF, host_args=host_args if hosts > 2 else None)
