@@ -16,6 +16,7 @@
 
 #include "internal.h"
 #include "virerror.h"
+#include "virfile.h"
 
 #include "xenpv_hyp_sim_priv.h"
 #include "xenpv_precopy.h"
@@ -67,6 +68,49 @@ typedef struct {
     uint64_t *zeroPfns;
     uint64_t nzero;
 } xenpvSimSaver;
+
+/* A guest's memory mapped for a save or a restore, and its descriptor. */
+typedef struct {
+    void *mem;
+    size_t bytes;
+    int fd;
+} xenpvSimMapping;
+
+
+static gpointer
+xenpvSimUnmapThread(gpointer data)
+{
+    xenpvSimMapping *m = data;
+
+    if (m->mem)
+        munmap(m->mem, m->bytes);
+    VIR_FORCE_CLOSE(m->fd);
+    g_free(m);
+    return NULL;
+}
+
+
+/* Unmap @mem (@bytes, may be NULL) and close @fd, in a thread of its own:
+ * tearing down the mapping of a large guest takes a while (about a tenth
+ * of a second a GiB on a busy host), which would otherwise stretch the
+ * downtime of a migration, whose guest is stopped until both ends are
+ * done. */
+static void
+xenpvSimUnmapLater(void *mem, size_t bytes, int fd)
+{
+    xenpvSimMapping *m = g_new0(xenpvSimMapping, 1);
+    GThread *thread;
+
+    m->mem = mem;
+    m->bytes = bytes;
+    m->fd = fd;
+    if (!(thread = g_thread_try_new("xenpv-sim-unmap", xenpvSimUnmapThread, m, NULL))) {
+        xenpvSimUnmapThread(m);
+        return;
+    }
+    g_thread_unref(thread);
+}
+
 
 static bool
 pageIsZero(const uint8_t *page)
@@ -421,10 +465,7 @@ xenpvSimDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
         ops->logDirtyEnable(hyp, domid, false);
         virErrorRestore(&saved);
     }
-    if (s.mem)
-        munmap((void *)s.mem, s.memBytes);
-    if (s.memfd >= 0)
-        close(s.memfd);
+    xenpvSimUnmapLater((void *)s.mem, s.memBytes, s.memfd);
     g_free(s.pfns);
     g_free(s.zeroPfns);
     return ret;
@@ -590,10 +631,7 @@ xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
     ret = 0;
 
  cleanup:
-    if (mem)
-        munmap(mem, memBytes);
-    if (memfd >= 0)
-        close(memfd);
+    xenpvSimUnmapLater(mem, memBytes, memfd);
     if (ret < 0 && created) {
         virErrorPtr saved = NULL;
 
