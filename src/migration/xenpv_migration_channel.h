@@ -37,6 +37,16 @@ void xenpvMigrationChannelShutdown(xenpvMigrationChannel *ch);
  * (0: no limit). */
 int xenpvMigrationChannelSetTimeout(int fd, unsigned int seconds);
 
+/* What a direct channel's socket may hold in the kernel, each way: a
+ * migrating guest's last round waits behind it while the guest is
+ * stopped, so it is kept small; enough for the bandwidth-delay product of
+ * a 10 Gbit/s LAN. */
+#define XENPV_MIGRATION_CHANNEL_BUFFER (512 * 1024)
+
+/* Bound the kernel's buffers of the channel's socket @fd (a failure is
+ * only logged: the channel works as well, with the kernel's). */
+void xenpvMigrationChannelSetBuffers(int fd);
+
 /* Source, direct: connect to @host:@port, with TLS (checking that the
  * destination's certificate names @host) when @tls, and present @token;
  * returns once the destination welcomed the connection. */
