@@ -67,6 +67,20 @@ def settled(tap, src, name, what):
                   lambda: repr(recorded_job(src, name)))
 
 
+def handed_over(tap, g, src, dst, what):
+    """@src settled the migration the destination @dst took: its copy is
+    destroyed, and the guest runs on @dst only, intact."""
+    settled(tap, src, g.name, what)
+    tap.ok(xenpvlab.wait_for(lambda: g.name not in sim_names(src), 30),
+           '%s: %s: the copy on %s is destroyed' % (g.name, what, src.name),
+           lambda: src.simctl('list').out)
+    state = dst.domstate(g.name) or ''
+    tap.ok(state.startswith('running'), '%s: %s: running on %s (%s)' % (g.name, what, dst.name,
+                                                                      state))
+    g.only_on(dst, [src], what)
+    g.intact_on(dst, what)
+
+
 def source_killed_before_go(tap, lab):
     """Client-managed: the source records GO and ends.  The destination,
     never told GO, tears down; the restarted source asks it (at the URI its
@@ -120,17 +134,9 @@ def destination_killed_after_deciding(tap, lab):
         return
     held(tap, g, a, what)
     b.start_libvirtd()
-    settled(tap, a, g.name, what)
-    tap.ok(xenpvlab.wait_for(lambda: g.name not in sim_names(a), 30),
-           '%s: %s: the copy on %s is destroyed' % (g.name, what, a.name),
-           lambda: a.simctl('list').out)
+    handed_over(tap, g, a, b, what)
     tap.ok(g.name not in a.list_names('--all'),
            '%s: %s: and undefined (--undefinesource)' % (g.name, what), repr(a.list_names('--all')))
-    state = b.domstate(g.name) or ''
-    tap.ok(state.startswith('running'), '%s: %s: running on %s (%s)' % (g.name, what, b.name,
-                                                                      state))
-    g.only_on(b, [a], what)
-    g.intact_on(b, what)
     b.virsh('destroy', g.name)
     b.virsh('undefine', g.name)
 
@@ -150,15 +156,7 @@ def source_killed_after_taken(tap, lab):
         tap.eq((recorded_job(a, g.name) or (None, None))[1], HANDING,
                '%s: %s: its status records the hand-over under way' % (g.name, what))
     a.start_libvirtd()
-    settled(tap, a, g.name, what)
-    tap.ok(xenpvlab.wait_for(lambda: g.name not in sim_names(a), 30),
-           '%s: %s: the copy on %s is destroyed' % (g.name, what, a.name),
-           lambda: a.simctl('list').out)
-    state = b.domstate(g.name) or ''
-    tap.ok(state.startswith('running'), '%s: %s: running on %s (%s)' % (g.name, what, b.name,
-                                                                      state))
-    g.only_on(b, [a], what)
-    g.intact_on(b, what)
+    handed_over(tap, g, a, b, what)
     b.virsh('destroy', g.name)
     a.virsh('undefine', g.name)
 
