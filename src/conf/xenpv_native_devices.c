@@ -713,6 +713,11 @@ xenpvNativeParsePCI(const char *spec)
         if (part && *part)
             ignore_value(virStrToLong_uip(part, NULL, 16, &n[i]));
     }
+    /* Two hex digits spell more devices than a PCI bus has. */
+    if (n[2] > 0x1f) {
+        xenpvEntryRefuse("pci", spec, _("device (slot) 0x%02x: a PCI bus has devices 0x00 to 0x1f"), n[2]);
+        return NULL;
+    }
     opts = g_strdup(comma ? comma + 1 : "");
     if (xenpvSplitOptions("pci", opts, &keys, &values) < 0)
         return NULL;

@@ -273,6 +273,7 @@ static const NativeRefusal nativeRefusals[] = {
     { "serial-file", "xen-xm", XM_HEAD "serial = \"file:/tmp/x\"\n", "'serial'" },
     { "pci-vslot", "xen-xl", XM_HEAD "pci = [ '01:00.0@8' ]\n", "virtual slots" },
     { "pci-option", "xen-xl", XM_HEAD "pci = [ '01:00.0,msitranslate=1' ]\n", "'msitranslate'" },
+    { "pci-slot-past-bus", "xen-xl", XM_HEAD "pci = [ '02:2f.7' ]\n", "0x2f: a PCI bus has devices 0x00 to 0x1f" },
     { "usbdev-hex", "xen-xl", XM_HEAD "usbdev = [ 'hostbus=1,hostaddr=12' ]\n", "hexadecimal" },
     { "usbdev-port", "xen-xl", XM_HEAD "usbdev = [ 'hostbus=1,hostaddr=2,controller=0' ]\n", "'controller'" },
     { "usbctrl-pv", "xen-xl", XM_HEAD "usbctrl = [ 'type=pv' ]\n", "type=qusb" },
