@@ -240,6 +240,12 @@ static int
 xenpvVifParseOption(const char *spec, const char *key, const char *v,
                     virDomainNetDef *net, bool *netfront)
 {
+    /* xl takes "model=" and the like as nothing given; kept as an empty
+     * string they would give XML that libvirt's schema refuses. */
+    if (!*v && (STREQ(key, "model") || STREQ(key, "script") ||
+                STREQ(key, "vifname") || STREQ(key, "backend")))
+        return 0;
+
     if (STREQ(key, "mac")) {
         if (virMacAddrParse(v, &net->mac) < 0) {
             xenpvEntryRefuse("vif", spec, _("'%s' is not a MAC address"), v);
