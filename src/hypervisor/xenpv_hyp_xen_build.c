@@ -78,6 +78,9 @@ xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *dom
         return -1;
     }
     VIR_DEBUG("domain '%s' created as domid %u", spec->name, newDomid);
+    /* Leftovers of an earlier domain with this ID or UUID go first: what
+     * comes next (devices on a restore, the subtree on a build) is new. */
+    xenpvXenStoreRemoveLeftovers(priv, newDomid, spec->uuid);
 
     /* createdomain only sets the limit: the vCPUs themselves come from
      * max_vcpus, and the builder's SETVCPUCONTEXT needs vCPU 0 to exist. */

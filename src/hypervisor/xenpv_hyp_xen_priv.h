@@ -78,6 +78,9 @@ int xenpvXenStoreWriteEntries(xenpvXenPriv *priv, uint32_t domid,
                               const xenpvBuildSpec *spec,
                               unsigned int storePort, unsigned long storeMfn,
                               unsigned int consolePort, unsigned long consoleMfn);
+/* The store nodes an earlier domain with this ID or UUID left behind. */
+void xenpvXenStoreRemoveLeftovers(xenpvXenPriv *priv, uint32_t domid,
+                                  const unsigned char *uuid);
 int xenpvXenStoreIntroduce(xenpvXenPriv *priv, uint32_t domid,
                            unsigned long storeMfn, unsigned int storePort);
 void xenpvXenStoreRemoveDomain(xenpvXenPriv *priv, uint32_t domid);
@@ -158,7 +161,7 @@ int xenpvXenDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint3
 int xenpvXenDomainDestroy(xenpvHypervisor *hyp, uint32_t domid);
 /* The empty domain every guest starts as (also used for restore). */
 int xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *domid);
-/* The part after the memory image: store entries, devices, introduction. */
+/* The part after the memory image: store entries, introduction, devices. */
 int xenpvXenDomainFinish(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec,
                          unsigned int storePort, unsigned long storeMfn,
                          unsigned int consolePort, unsigned long consoleMfn);

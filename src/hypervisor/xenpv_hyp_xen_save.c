@@ -8,9 +8,11 @@
  * mode (refused up front where the hypervisor lacks it), for as many
  * rounds as the pre-copy policy (xenpv_precopy.h) finds worth it; once
  * the stream is written the guest's disks are flushed.  Restore: an
- * empty domain made from the definition, filled from the stream, then the
- * same store entries, devices and introduction as a freshly built guest,
- * with the store and console pages the stream says the guest uses.  A
+ * empty domain made from the definition, filled from the stream while its
+ * devices are set up beside it (their hotplug scripts are slow, and a
+ * migration's guest stays stopped until the restore is done), then the
+ * same store entries and introduction as a freshly built guest, with the
+ * store and console pages the stream says the guest uses.  A
  * PV-shim guest is saved as its PVH container: an HVM-type stream, which
  * restores only into a container (made as for a boot, memory map and all).
  */
@@ -226,6 +228,31 @@ xenpvXenRestoreStaticDataDone(unsigned int missing, void *data)
 }
 
 
+/* The restored guest's devices, set up while its memory streams in: their
+ * hotplug scripts take seconds (tens of seconds under emulation), which a
+ * migration's guest would otherwise spend stopped. */
+typedef struct {
+    xenpvXenPriv *priv;
+    uint32_t domid;
+    const xenpvBuildSpec *spec;
+    int rc;
+    virErrorPtr error;
+} xenpvXenRestoreDevices;
+
+
+static gpointer
+xenpvXenRestoreDevicesThread(gpointer data)
+{
+    xenpvXenRestoreDevices *devs = data;
+
+    VIR_DEBUG("domain '%s' (%u): %zu disks, %zu network interfaces, while its memory comes in",
+              devs->spec->name, devs->domid, devs->spec->ndisks, devs->spec->nnics);
+    if ((devs->rc = xenpvXenDevicesAdd(devs->priv, devs->domid, devs->spec)) < 0)
+        devs->error = virSaveLastError();
+    return NULL;
+}
+
+
 int
 xenpvXenDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
                       int fd, uint32_t *domid)
@@ -233,15 +260,19 @@ xenpvXenDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
     xenpvXenPriv *priv = hyp->priv;
     struct restore_callbacks callbacks = { 0 };
     xenpvXenRestoreCtx ctx = { .priv = priv };
+    xenpvXenRestoreDevices devs = { .priv = priv, .spec = spec };
+    GThread *devThread = NULL;
     unsigned long storeMfn = 0;
     unsigned long consoleMfn = 0;
     int storePort;
     int consolePort;
     uint32_t newDomid;
+    int rc;
 
     if (xenpvXenDomainMake(priv, spec, &newDomid) < 0)
         return -1;
     ctx.domid = newDomid;
+    devs.domid = newDomid;
 
     if ((storePort = xc_evtchn_alloc_unbound(priv->xch, newDomid, 0)) < 0 ||
         (consolePort = xc_evtchn_alloc_unbound(priv->xch, newDomid, 0)) < 0) {
@@ -251,25 +282,40 @@ xenpvXenDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,
         goto error;
     }
 
+    /* The backends wait in InitWait for the frontends the guest reconnects
+     * when it resumes; only the stream's reading is on this thread. */
+    devThread = g_thread_new("xenpv-restore-devices", xenpvXenRestoreDevicesThread, &devs);
+
     callbacks.static_data_done = xenpvXenRestoreStaticDataDone;
     callbacks.data = &ctx;
     xenpvXenClearLastError();
-    if (xc_domain_restore(priv->xch, fd, newDomid, storePort, &storeMfn, 0,
-                          consolePort, &consoleMfn, 0, XC_STREAM_PLAIN, &callbacks, -1) != 0) {
+    rc = xc_domain_restore(priv->xch, fd, newDomid, storePort, &storeMfn, 0,
+                           consolePort, &consoleMfn, 0, XC_STREAM_PLAIN, &callbacks, -1);
+    if (rc != 0)
         xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
                             _("cannot restore domain '%s' from its save stream"), spec->name);
+    else
+        VIR_DEBUG("domain '%s' restored as %u: store mfn 0x%lx, console mfn 0x%lx",
+                  spec->name, newDomid, storeMfn, consoleMfn);
+    g_thread_join(g_steal_pointer(&devThread));
+    if (rc != 0)
+        goto error;
+    if (devs.rc < 0) {
+        virSetError(devs.error);
         goto error;
     }
-    VIR_DEBUG("domain '%s' restored as %u: store mfn 0x%lx, console mfn 0x%lx",
-              spec->name, newDomid, storeMfn, consoleMfn);
 
-    if (xenpvXenDomainFinish(priv, newDomid, spec, storePort, storeMfn,
-                             consolePort, consoleMfn) < 0)
+    VIR_DEBUG("domain '%s' (%u): store entries", spec->name, newDomid);
+    if (xenpvXenStoreWriteEntries(priv, newDomid, spec, storePort, storeMfn,
+                                  consolePort, consoleMfn) < 0 ||
+        xenpvXenStoreIntroduce(priv, newDomid, storeMfn, storePort) < 0)
         goto error;
+    virFreeError(devs.error);
     *domid = newDomid;
     return 0;
 
  error:
+    virFreeError(devs.error);
     xenpvXenDomainAbandon(priv, newDomid);
     return -1;
 }

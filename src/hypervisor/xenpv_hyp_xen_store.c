@@ -253,9 +253,6 @@ xenpvXenStoreWriteEntries(xenpvXenPriv *priv, uint32_t domid,
             virReportSystemError(errno, _("cannot start a xenstore transaction for domain %u"), domid);
             goto cleanup;
         }
-        /* Leftovers of an earlier domain with this ID or UUID go first. */
-        xs_rm(priv->xsh, t, home);
-        xs_rm(priv->xsh, t, vm);
         for (i = 0; ok && i < entries->len; i++) {
             const xenpvXenStoreEntry *e = &g_array_index(entries, xenpvXenStoreEntry, i);
 
@@ -291,6 +288,22 @@ xenpvXenStoreWriteEntries(xenpvXenPriv *priv, uint32_t domid,
         g_free(e->value);
     }
     return ret;
+}
+
+
+void
+xenpvXenStoreRemoveLeftovers(xenpvXenPriv *priv, uint32_t domid, const unsigned char *uuid)
+{
+    char uuidStr[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *home = g_strdup_printf("/local/domain/%u", domid);
+    g_autofree char *vm = NULL;
+
+    virUUIDFormat(uuid, uuidStr);
+    vm = g_strdup_printf("/vm/%s", uuidStr);
+    if (!xs_rm(priv->xsh, XBT_NULL, home) && errno != ENOENT)
+        VIR_WARN("cannot remove the leftover %s: %s", home, g_strerror(errno));
+    if (!xs_rm(priv->xsh, XBT_NULL, vm) && errno != ENOENT)
+        VIR_WARN("cannot remove the leftover %s: %s", vm, g_strerror(errno));
 }
 
 
