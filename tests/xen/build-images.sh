@@ -17,17 +17,21 @@ set -euo pipefail
 cache=${XEN_TIER_CACHE:-/var/cache/xenpv/xen-tier}
 suite=bookworm
 # Kernel modules dom0 needs: backends and toolstack devices, the bridge,
-# and what the first stage needs to reach its root disk.
+# what the first stage needs to reach its root disk, and for the migration
+# checks the link between the two hosts and the NFS storage they share.
 dom0_modules="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback
-              xen-netback bridge tun dummy loop virtio_blk virtio_pci ext4"
+              xen-netback bridge tun dummy loop virtio_blk virtio_pci ext4
+              virtio_net nfsd nfsv4"
 stage1_modules="virtio_pci virtio_blk ext4"
 # The dom0 user space: Xen's tools, Debian's libvirtd with its libxl driver,
-# and what the tier's init uses; QEMU for PV framebuffers, and what the
-# suite's VNC client (DES) and sysinfo (dmidecode) need.
+# what the tier's init uses; QEMU for PV framebuffers, and what the
+# suite's VNC client (DES) and sysinfo (dmidecode) need; an NFS server (one
+# dom0 exports the guests' storage to the other, as the hosts of a
+# migration share theirs).
 dom0_packages="xen-utils-4.17 xenstore-utils libvirt-daemon
                libvirt-daemon-driver-xen libvirt-clients python3-libvirt
                busybox kmod iproute2 procps udev e2fsprogs
-               qemu-system-xen python3-cryptography dmidecode"
+               qemu-system-xen python3-cryptography dmidecode nfs-kernel-server"
 
 log() { echo "build-images: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -197,7 +201,10 @@ INIT
 # --- a Linux PV guest's initramfs -----------------------------------------
 # Debian's kernel also boots as a 64-bit PV guest; with this busybox init it
 # says hello on its console and idles, and it answers suspend requests, so
-# save and restore can be measured with a real Linux guest.
+# save and restore can be measured with a real Linux guest.  With
+# "heartbeat" on its command line it prints "beat N" ten times a second
+# instead of idling: a counter kept across a migration, and the gaps in it
+# show how long the guest was stopped.
 build_guest_initrd() {
     local out=$1 root
     fresh_work
@@ -207,7 +214,16 @@ build_guest_initrd() {
     ln -s busybox "$root/bin/sh"
     cat > "$root/init" <<'INIT'
 #!/bin/sh
+/bin/busybox mount -t proc proc /proc
 echo "xen-tier guest up"
+if /bin/busybox grep -qw heartbeat /proc/cmdline; then
+    n=0
+    while :; do
+        n=$((n + 1))
+        echo "beat $n"
+        /bin/busybox usleep 100000
+    done
+fi
 while :; do /bin/busybox sleep 3600; done
 INIT
     chmod 755 "$root/init"

@@ -5,7 +5,7 @@
 # "# N passed, N failed" (a comment, so that meson reads the stream as TAP).
 #
 # Usage: run-tier.sh [--hypervisor stock|stock-hvm|rebuilt|all] [--driver libxl|xenpv|both]
-#                    [--keep] [--timeout SECONDS]
+#                    [--keep] [--timeout SECONDS] [--only GROUPS] [--guests NAMES]
 #   --hypervisor  which Xen to boot (default all, one boot each: Debian's
 #                 stock build; the same on a CPU with HVM, for the PV-shim
 #                 checks; and the same source rebuilt with CONFIG_PV32 and
@@ -15,23 +15,40 @@
 #                 for the real Xen back end)
 #   --keep        keep the run directory (overlay disk, per-run disk, logs)
 #   --timeout     limit for one boot, from QEMU start to power-off (default 900)
+#   --only        run only these check groups of the suite (space or comma
+#                 separated; default all): xl caps lifecycle bridge xenpv
+#                 migrate
+#   --guests      use only these guests (names in the guests list: x86_64
+#                 x86_32p linux-x86_64); checks that need a guest left out
+#                 are not run.  Both are for short runs while working on
+#                 one thing: CI runs everything.
 # Environment: XEN_TIER_CACHE (default /var/cache/xenpv/xen-tier),
 #              XEN_TIER_BUILD (the project's build directory, default ./build),
+#              XEN_TIER_RUN (where a run keeps its disks, logs and results,
+#              default $XEN_TIER_CACHE/run; emptied at the start of a run),
 #              XEN_TIER_STALL_TIMEOUT (seconds of serial silence taken for a
 #              stall, default 240),
 #              XEN_TIER_CPU_HVM (QEMU's -cpu for the stock-hvm boot, default
 #              qemu64,+svm,+npt,family=23,model=1)
 #
-# QEMU runs with no network device; nothing here touches the network apart
-# from build-images.sh fetching from the distribution archive on the host.
+# For the migration checks (group migrate) a second host, the peer, boots
+# the rebuilt hypervisor and runs beside the stock host and then the
+# rebuilt one: the QEMUs are joined by a point-to-point link, a TCP
+# connection on the machine's loopback (-netdev socket,listen=/connect=),
+# on which the two dom0s have addresses of their own and nothing else is
+# reachable.  Otherwise QEMU has no network device;
+# nothing here touches the network apart from build-images.sh fetching from
+# the distribution archive on the host.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${XEN_TIER_CACHE:-/var/cache/xenpv/xen-tier}
 build=${XEN_TIER_BUILD:-$top/build}
-all_hypervisors="stock stock-hvm rebuilt"
-hypervisors=$all_hypervisors drivers=libxl keep=0 boot_timeout=900
+# The peer of the migration checks runs beside the stock and the rebuilt
+# boots, which therefore come one after the other.
+all_hypervisors="stock-hvm stock rebuilt"
+hypervisors=$all_hypervisors drivers=libxl keep=0 boot_timeout=900 only="" guests=""
 # No serial output for this long means the boot stalled.
 stall_timeout=${XEN_TIER_STALL_TIMEOUT:-240}
 # QEMU's CPU.  An Intel model (XPTI off on Xen's command line) for the
@@ -53,6 +70,8 @@ while [ $# -gt 0 ]; do
                   *) echo "run-tier: --driver libxl|xenpv|both" >&2; exit 2 ;; esac; shift 2 ;;
         --keep) keep=1; shift ;;
         --timeout) boot_timeout=$2; shift 2 ;;
+        --only) only=${2//,/ }; shift 2 ;;
+        --guests) guests=${2//,/ }; shift 2 ;;
         -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-tier: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -80,14 +99,15 @@ manifest=$("$here/build-images.sh")
 t_images=$((SECONDS - t_start))
 log "images ready in ${t_images}s"
 
-run_root="$cache/run"
+run_root=${XEN_TIER_RUN:-$cache/run}
 rm -rf "$run_root"
 mkdir -p "$run_root"
-qemu_pid=""
+qemu_pid="" peer_pid=""
 cleanup() {
-    if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
-        kill "$qemu_pid" 2>/dev/null || true
-    fi
+    local pid
+    for pid in $qemu_pid $peer_pid; do
+        kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
+    done
     if [ "$keep" = 0 ]; then
         rm -f "$run_root"/*/overlay.qcow2 "$run_root"/*/tier.img
     fi
@@ -125,38 +145,109 @@ prepare_images() {
         echo "x86_64|x86_64|test-x86_64|||32|$save|$pattern"
         echo "x86_32p|i686|test-x86_32p|||32|$save|$pattern"
         echo "linux-x86_64|x86_64|linux-x86_64|linux-x86_64.initrd|console=hvc0 quiet|128|yes|xen-tier guest up"
-    } > "$dir/guests"
+    } | awk -F'|' -v want=" $guests " 'want == "  " || index(want, " " $1 " ")' > "$dir/guests"
 }
 
+# Is check group $1 asked for?
+want() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
+
+# The link between the peer and the host beside it: the hosts' names, addresses
+# (a documentation range: the link leads nowhere) and MACs.
+link_net=198.51.100
+declare -A host_name=([rebuilt]=xen-tier-rebuilt [stock]=xen-tier-stock [peer]=xen-tier-peer
+                       [stock-hvm]=xen-tier-stock-hvm)
+declare -A host_octet=([rebuilt]=1 [peer]=2 [stock]=3 [stock-hvm]=4)
+hosts_lines=""
+for h in rebuilt peer stock; do
+    hosts_lines+="$link_net.${host_octet[$h]} ${host_name[$h]}\\n"
+done
+# Which boots have the peer beside them: the rebuilt host's, for the
+# migrations; the stock host's, for the refusals of this driver's
+# migrations towards and from Debian's stock hypervisor.
+uses_peer() {
+    want migrate || return 1
+    [ "$1" = rebuilt ] || [[ "$1" = stock && " $drivers " == *" xenpv "* ]]
+}
+last_peer_user=""
+for hv in $hypervisors; do uses_peer "$hv" && last_peer_user=$hv; done
+link_port="" link_mtu=65520
+if [ -n "$last_peer_user" ]; then
+    # A free TCP port on the loopback, where the peer's QEMU listens.
+    link_port=$(/usr/bin/python3 -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+fi
+
+# QEMU's end of the link for host $1: the peer listens, the host beside it
+# connects (a stream socket: nothing is lost however slowly the other side
+# reads, and the peer's QEMU takes the next host's connection when one
+# host's QEMU has gone).
+link_args() {
+    local how="connect=127.0.0.1:$link_port"
+    [ "$1" = peer ] && how="listen=127.0.0.1:$link_port"
+    # Without a vnet header on the socket QEMU offers the guest no
+    # segmentation offload: every frame costs emulated work, so the frames
+    # are made as large as a virtio NIC takes (the dom0 raises its MTU).
+    echo "-netdev socket,id=link,$how" \
+         "-device virtio-net-pci,netdev=link,mac=52:54:00:c6:33:0${host_octet[$1]},host_mtu=$link_mtu"
+}
+peer_listens() { ss -Htln "sport = :$link_port" | grep -q LISTEN; }
+
 # The per-run disk: dom0's init, the suite, images, parameters, the
-# project's module; dom0 writes its logs back into /out on it.
-prepare_tier_disk() {   # RUNDIR HYPERVISOR DRIVERS
-    local rundir=$1 hv=$2 src="$1/tier-src"
+# project's module; dom0 writes its logs back into /out on it.  The peer's
+# also holds the guests' shared storage (shared/, exported over NFS).
+prepare_tier_disk() {   # RUNDIR HOST DRIVERS
+    local rundir=$1 hv=$2 role=main src="$1/tier-src" host=$2
+    [ "$hv" = peer ] && { role=peer; hv=rebuilt; }
     mkdir -p "$src/out" "$src/drivers"
-    install -m 755 "$here/dom0/init" "$here/dom0/suite.sh" "$here/dom0/vnc-check.py" "$src/"
+    install -m 755 "$here/dom0/init" "$here/dom0/suite.sh" "$here/dom0/vnc-check.py" \
+        "$here/dom0/libvirtd.sh" "$here/dom0/migrate.sh" "$here/dom0/peer.py" "$src/"
     # The RFB client the integration tests use, for vnc-check.py.
     install -m 644 "$here/../integration/rfbclient.py" "$src/"
     prepare_images "$src/images"
+    [ "$role" = peer ] && cp -a "$src/images" "$src/shared"
     if [[ " $3 " == *" xenpv "* ]]; then
         if [ -f "$build/src/driver/libvirt_driver_libxl.so" ]; then
             cp "$build/src/driver/libvirt_driver_libxl.so" "$src/drivers/"
         else
             log "warning: $build/src/driver/libvirt_driver_libxl.so not built"
         fi
+        # The back end's live save on its own (tests/hypervisor).
+        mkdir -p "$src/tools"
+        [ -f "$build/tests/hypervisor/xen-live-save" ] &&
+            cp "$build/tests/hypervisor/xen-live-save" "$src/tools/"
     fi
     cat > "$src/params" <<EOF
 HYPERVISOR=$hv
+ROLE=$role
+HOST_NAME=${host_name[$host]}
 DRIVERS="$3"
 SUITE_TIMEOUT=$((boot_timeout - 120))
+ONLY="$only"
 EOF
+    if [ "$role" = peer ] || uses_peer "$host"; then
+        cat >> "$src/params" <<EOF
+NET_ADDR=$link_net.${host_octet[$host]}
+NET_MTU=$link_mtu
+HOSTS="$hosts_lines"
+PEER_NAME=${host_name[peer]}
+PEER_ADDR=$link_net.${host_octet[peer]}
+PEER_LAST=$([ "$host" = "$last_peer_user" ] && echo yes || echo no)
+EOF
+    fi
     mke2fs -q -t ext4 -L xen-tier-run -d "$src" "$rundir/tier.img" 256M >/dev/null
     rm -rf "$src"
 }
 
-# Boot once; returns 0 when dom0 reported the end of its run, 1 on a stall or
-# timeout (QEMU killed), 2 when QEMU stopped without the end marker.
-boot() {
-    local rundir=$1 xen=$2 cpu=$3 serial="$1/serial.log" deadline last_size=-1 last_change size
+# Start QEMU for the host whose run directory is $1, booting Xen $2 on CPU
+# model $3, with the link to the other host when $4 names this host's end
+# of it; the PID is left in started_pid.
+start_qemu() {
+    local rundir=$1 xen=$2 cpu=$3 end=${4:-} serial="$1/serial.log"
+    local -a net=()
+    [ -n "$end" ] && read -r -a net <<<"$(link_args "$end")"
     rm -f "$rundir/overlay.qcow2"
     qemu-img create -q -f qcow2 -F raw -b "$ROOTFS" "$rundir/overlay.qcow2"
     : > "$serial"
@@ -164,11 +255,20 @@ boot() {
         -display none -no-reboot -nic none -serial "file:$serial" -monitor none \
         -drive "file=$rundir/overlay.qcow2,if=virtio,format=qcow2,cache=unsafe" \
         -drive "file=$rundir/tier.img,if=virtio,format=raw,cache=unsafe" \
+        "${net[@]}" \
         -kernel "$xen" \
         -append "console=com1 com1=115200 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all xpti=0" \
         -initrd "$DOM0_KERNEL console=hvc0 earlyprintk=xen loglevel=4,$STAGE1" \
         > "$rundir/qemu.log" 2>&1 &
-    qemu_pid=$!
+    started_pid=$!
+}
+
+# Boot once; returns 0 when dom0 reported the end of its run, 1 on a stall or
+# timeout (QEMU killed), 2 when QEMU stopped without the end marker.
+boot() {
+    local rundir=$1 xen=$2 cpu=$3 serial="$1/serial.log" deadline last_size=-1 last_change size
+    start_qemu "$rundir" "$xen" "$cpu" "${4:-}"
+    qemu_pid=$started_pid
     deadline=$((SECONDS + boot_timeout))
     last_change=$SECONDS
     while kill -0 "$qemu_pid" 2>/dev/null; do
@@ -189,6 +289,49 @@ boot() {
     return 2
 }
 
+# A host's results: dom0 prints them on the console, prefixed; Xen's
+# serial line carries them with CR LF endings.  Its logs come back on the
+# per-run disk.
+collect() {   # HOST RUNDIR
+    grep -a '@@XT ' "$2/serial.log" | tr -d '\r' | sed 's/.*@@XT //' | grep -v '^end$' |
+        sed "s/^\(not ok\|ok\) - /\1 - [$1] /" >> "$tap" || true
+    debugfs -R "rdump /out $2" "$2/tier.img" >/dev/null 2>&1 || true
+}
+
+# The peer, started with the first boot that uses it; it powers off when
+# the last one tells it to, or is stopped a little after.
+start_peer() {
+    local rundir="$run_root/peer"
+    mkdir -p "$rundir"
+    prepare_tier_disk "$rundir" peer "$drivers"
+    start_qemu "$rundir" "$XEN_REBUILT" "$cpu_plain" peer
+    peer_pid=$started_pid
+    peer_t0=$SECONDS
+    log "peer started (QEMU $peer_pid), link on TCP port $link_port of 127.0.0.1"
+    # The host beside it connects at once.
+    local deadline=$((SECONDS + 60))
+    until peer_listens; do
+        [ $SECONDS -lt $deadline ] && kill -0 "$peer_pid" 2>/dev/null ||
+            { log "the peer's QEMU does not listen on port $link_port"; break; }
+        sleep 0.2
+    done
+}
+stop_peer() {
+    local rundir="$run_root/peer" deadline=$((SECONDS + 120))
+    [ -n "$peer_pid" ] || return 0
+    while kill -0 "$peer_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 1; done
+    if kill -0 "$peer_pid" 2>/dev/null; then
+        log "the peer did not power off: stopping QEMU ($peer_pid)"
+        kill "$peer_pid" 2>/dev/null || true
+    fi
+    wait "$peer_pid" 2>/dev/null || true
+    peer_pid=""
+    echo "# peer: Xen $XEN_REBUILT_VERSION, up $((SECONDS - peer_t0))s" >> "$tap"
+    collect peer "$rundir"
+    grep -aq '@@XT end' "$rundir/serial.log" ||
+        echo "not ok - [peer] dom0 ran until told to power off (see $rundir/serial.log)" >> "$tap"
+}
+
 tap="$run_root/results.tap"
 : > "$tap"
 for hv in $hypervisors; do
@@ -206,25 +349,33 @@ for hv in $hypervisors; do
         continue
     fi
     echo "# hypervisor $hv: Xen $ver; dom0 kernel $DOM0_KERNEL_VERSION; QEMU CPU $cpu; drivers $(echo $boot_drivers)" >> "$tap"
+    end=""
+    if uses_peer "$hv"; then
+        end=$hv
+        [ -n "$peer_pid" ] || start_peer
+    fi
     for attempt in 1 2; do
         prepare_tier_disk "$rundir" "$hv" "$boot_drivers"
         t0=$SECONDS
         rc=0
-        boot "$rundir" "$xen" "$cpu" || rc=$?
+        boot "$rundir" "$xen" "$cpu" "$end" || rc=$?
         case $rc in 0) how=finished ;; 1) how="stalled or timed out" ;; *) how="stopped without finishing" ;; esac
         log "$hv boot $attempt: $how in $((SECONDS - t0))s"
-        # One retry, and only when the run stalled before dom0 finished.
-        [ $rc = 1 ] && [ $attempt = 1 ] && { log "retrying $hv once"; continue; }
+        # One retry, and only when the run stalled before dom0 finished;
+        # what the stopped boot wrote is kept beside the retry's.
+        if [ $rc = 1 ] && [ $attempt = 1 ]; then
+            log "retrying $hv once (the stopped boot's logs: $rundir/attempt1/)"
+            mkdir -p "$rundir/attempt1"
+            mv "$rundir/serial.log" "$rundir/attempt1/"
+            debugfs -R "rdump /out $rundir/attempt1" "$rundir/tier.img" >/dev/null 2>&1 || true
+            continue
+        fi
         break
     done
     echo "# time boot-to-poweroff $hv $((SECONDS - t0))s (attempt $attempt)" >> "$tap"
-    # Results: dom0 prints them on the console, prefixed; Xen's serial line
-    # carries them with CR LF endings.
-    grep -a '@@XT ' "$rundir/serial.log" | tr -d '\r' | sed 's/.*@@XT //' | grep -v '^end$' |
-        sed "s/^\(not ok\|ok\) - /\1 - [$hv] /" >> "$tap" || true
+    collect "$hv" "$rundir"
     [ $rc = 0 ] || echo "not ok - [$hv] dom0 ran to the end of its suite (see $rundir/serial.log)" >> "$tap"
-    # dom0's logs come back on the per-run disk.
-    debugfs -R "rdump /out $rundir" "$rundir/tier.img" >/dev/null 2>&1 || true
+    [ "$hv" = "$last_peer_user" ] && stop_peer
 done
 
 # Number the results and count them.

@@ -9,9 +9,13 @@
 # "# ..." comments, "# time ..." measurements); the host numbers them.
 #
 # Usage: suite.sh --driver libxl|xenpv --hypervisor stock|stock-hvm|rebuilt
-#                 --images DIR [--xl yes|no]
+#                 --images DIR [--xl yes|no] [--only GROUPS]
 # stock-hvm is the stock hypervisor on a CPU with HVM: only the PV-shim
-# checks run there (shim_suite, below).
+# checks run there (shim_suite, below).  GROUPS (default all) picks check
+# groups elsewhere: xl (xl's own baseline), caps, lifecycle (create,
+# console, suspend/resume, save/restore, destroy per guest), bridge, xenpv
+# (the project's driver only), migrate (to the peer host, migrate.sh; only
+# where the tier started one).
 # DIR/guests describes the guests, one a line, fields separated by "|":
 #   NAME|ARCH|KERNEL|INITRD|CMDLINE|MEMORY_MIB|SAVE|CONSOLE_PATTERN
 # ARCH is libvirt's (x86_64, or i686 for a 32-bit PAE guest); KERNEL and
@@ -21,13 +25,14 @@
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
 
-driver="" hypervisor="" images="" run_xl=no
+driver="" hypervisor="" images="" run_xl=no only=""
 while [ $# -gt 0 ]; do
     case $1 in
         --driver) driver=$2; shift 2 ;;
         --hypervisor) hypervisor=$2; shift 2 ;;
         --images) images=$2; shift 2 ;;
         --xl) run_xl=$2; shift 2 ;;
+        --only) only=$2; shift 2 ;;
         *) echo "not ok - suite.sh: unknown argument $1"; exit 2 ;;
     esac
 done
@@ -36,6 +41,8 @@ console_dir=/var/log/xen/console
 work=/tmp/suite-$driver
 mkdir -p "$work"
 
+# Is check group $1 asked for?
+want()   { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
 ok()     { echo "ok - [$driver] $*"; }
 notok()  { echo "not ok - [$driver] $*"; }
 skip()   { echo "ok - [$driver] $1 # SKIP $2"; }
@@ -44,14 +51,8 @@ indent() { sed 's/^/#   /' | tail -n "${1:-6}"; }
 now()    { date +%s.%N; }
 since()  { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-# Poll COMMAND until it succeeds or SECONDS pass.
-wait_for() {
-    local deadline=$(( $(date +%s) + $1 )); shift
-    until "$@" >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "$deadline" ] || return 1
-        sleep 0.2
-    done
-}
+# wait_for SECONDS COMMAND..., and libvirtd's start and stop.
+. /tier/libvirtd.sh
 
 # Run a check: DESCRIPTION, then a command that must succeed.
 check() {
@@ -202,31 +203,11 @@ xl_guest() {
     xl_save_restore "$name" "$type" "$save"
 }
 
-libvirtd_pid=""
 xenpv_conf_extra=""     # more of xenpv.conf, for the project's driver
-start_libvirtd() {
-    local dir=""
-    mkdir -p /var/log/libvirt /run/libvirt
-    if [ "$driver" = xenpv ]; then
-        dir=/opt/xenpv/drivers
-        printf 'hypervisor = "xen"\n%s' "$xenpv_conf_extra" > /etc/libvirt/xenpv.conf
-    fi
-    env ${dir:+LIBVIRT_DRIVER_DIR=$dir} \
-        LIBVIRT_LOG_OUTPUTS="1:file:/var/log/libvirt/libvirtd-$driver.log" \
-        LIBVIRT_LOG_FILTERS="1:libxl 1:xen 1:xenpv 1:driver 3:rpc 3:event 3:util 3:object" \
-        libvirtd > "/var/log/libvirt/libvirtd-$driver.stderr" 2>&1 &
-    libvirtd_pid=$!
-    # Only the connection: what the driver can do is for the checks below.
-    wait_for 60 virsh -c "$uri" uri
-}
-
-stop_libvirtd() {
-    [ -n "$libvirtd_pid" ] || return 0
-    kill "$libvirtd_pid" 2>/dev/null
-    wait_for 30 sh -c "! kill -0 $libvirtd_pid" || kill -9 "$libvirtd_pid" 2>/dev/null
-    wait "$libvirtd_pid" 2>/dev/null
-    libvirtd_pid=""
-}
+# libvirtd with this suite's driver; it listens on the link to the other
+# host when there is one (the migration checks).
+start_libvirtd() { tier_libvirtd_start "$driver" "${NET_ADDR:-}" "$xenpv_conf_extra"; }
+stop_libvirtd() { tier_libvirtd_stop; }
 
 # Create, console, suspend/resume, save/restore, destroy for one guest
 # (described by the variables read from the guests file).
@@ -459,16 +440,56 @@ xenpv_restart() {
     fi
 }
 
+# The back end's live save on its own (tests/hypervisor/xen_live_save.c),
+# what a live migration's source does: a guest dirtying its memory copied
+# while it runs, in rounds whose progress says what the guest dirtied
+# meanwhile, then suspended through its control node; the stream checked by
+# Xen's verifier; the guest resumed, carrying on.  Refused, naming the
+# cause, where the hypervisor cannot track dirty pages.
+xenpv_live_save() {
+    local name="xp-live" xml="$work/xp-live.xml" tool=/tier/tools/xen-live-save id beats
+    if [ ! -x "$tool" ]; then
+        skip "xenpv: live save through the back end" "tests/hypervisor/xen-live-save not built"
+        return
+    fi
+    guest_xml "$name" x86_64 "$images/$net_kernel" "" "heartbeat=100 dirty=16" 32 > "$xml"
+    rm -f "$console_dir/guest-$name.log"
+    check "xenpv: virsh create (live save guest)" timeout 180 virsh -c "$uri" create "$xml" || return
+    id=$(xp_domid "$name")
+    if check "xenpv: the live save guest beats" wait_for 60 console_shows "$name" "beat [0-9]+"; then
+        if [ "$hypervisor" = stock ]; then
+            if timeout 300 "$tool" "$id" "$work/live.stream" > "$work/live.out" 2>&1; then
+                notok "xenpv: a live save is refused where the hypervisor has no PV log-dirty"
+            else
+                check "xenpv: a live save is refused where the hypervisor has no PV log-dirty, naming CONFIG_SHADOW_PAGING" \
+                    grep -q "CONFIG_SHADOW_PAGING" "$work/live.out"
+                note "refusal: $(grep -v '^$' "$work/live.out" | tail -n 1 | cut -c1-200)"
+            fi
+        elif check "xenpv: live save (xc_domain_save with XCFLAGS_LIVE) through the back end" \
+                timeout 300 "$tool" "$id" "$work/live.stream"; then
+            cp "$work/out" "$work/live.out"
+            note "live save: $(grep -c '^progress' "$work/live.out") progress reports, last: $(grep '^progress' "$work/live.out" | tail -n 1)"
+            check "xenpv: live save rounds report what the guest dirtied meanwhile, not nothing" \
+                awk '/^progress/ { split($3, r, "="); split($4, i, "="); if (i[2] >= 1 && r[2] > 0) n++ }
+                     END { exit !(n > 0) }' "$work/live.out"
+            check "xenpv: verify-stream-v2 accepts the live stream" \
+                env PYTHONPATH=/usr/lib/xen-4.17/lib/python verify-stream-v2 -f libxc -i "$work/live.stream"
+            check "xenpv: the guest resumed after the live save, carrying on" \
+                wait_for 60 console_shows "$name" "resumed \\(suspend cancelled\\)"
+        fi
+        beats=$(grep -c 'beat [0-9]*, memory ok' "$console_dir/guest-$name.log")
+        check "xenpv: the live save guest still beats, memory intact" \
+            wait_for 30 sh -c "[ \$(grep -c 'beat [0-9]*, memory ok' '$console_dir/guest-$name.log') -gt $beats ] &&
+                               ! grep -q CORRUPT '$console_dir/guest-$name.log'"
+    fi
+    rm -f "$work/live.stream"
+    timeout 60 virsh -c "$uri" destroy "$name" >/dev/null 2>&1
+}
+
 # A file-backed disk (block script, loop device) and a bridged NIC
 # (vif-bridge), and a destroy that leaves nothing behind.
 xenpv_devices() {
     local name="xp-dev" xml="$work/xp-dev.xml" img="$work/disk.img" id
-    modprobe loop 2>/dev/null
-    # The block script's lock (locking.sh) stats /dev/stdin and spins until
-    # it can: a dom0 without udev or systemd has no /dev/std* links.
-    for fd in 0:stdin 1:stdout 2:stderr; do
-        [ -e "/dev/${fd#*:}" ] || ln -s "/proc/self/fd/${fd%%:*}" "/dev/${fd#*:}"
-    done
     truncate -s 64M "$img"
     guest_xml "$name" x86_64 "$images/$net_kernel" "" "" 32 \
         "<disk type='file' device='disk'><source file='$img'/><target dev='xvda' bus='xen'/></disk>
@@ -666,6 +687,7 @@ xenpv_checks() {
     while IFS='|' read -r -u 3 type arch kernel initrd cmdline mem save pattern; do
         [ "$save" = yes ] && [ -z "$initrd" ] && xenpv_guest
     done 3< "$images/guests"
+    [ -n "$net_kernel" ] && xenpv_live_save
     [ -n "$net_kernel" ] && xenpv_devices
     [ -n "$net_kernel" ] && xenpv_verbs
     [ -n "$net_kernel" ] && xenpv_restart
@@ -698,19 +720,7 @@ shim_suite() {
     xenpv_shim_refusal
 }
 
-# The smallest 64-bit image (no initrd) carries the bridge check.
-net_kernel=$(awk -F'|' '$2 == "x86_64" && $4 == "" { print $3; exit }' "$images/guests")
-if [ "$hypervisor" = stock-hvm ]; then
-    shim_suite
-    stop_libvirtd
-    exit 0
-fi
-note "suite: driver $driver, hypervisor $hypervisor, images: $(cat "$images/source" 2>/dev/null)"
-[ "$run_xl" = yes ] && xl_checks
-
-t=$(now)
-if check "libvirtd ($driver driver) answers on $uri" start_libvirtd; then
-    note "time $driver libvirtd start $(since "$t")s"
+caps_checks() {
     virsh -c "$uri" capabilities > "$work/caps.xml" 2>&1
     check "capabilities: x86_64 xen guests" grep -q "<arch name='x86_64'>" "$work/caps.xml"
     if [ "$hypervisor" = stock ]; then
@@ -719,11 +729,32 @@ if check "libvirtd ($driver driver) answers on $uri" start_libvirtd; then
     else
         check "capabilities: i686 xen guests" grep -q "<arch name='i686'>" "$work/caps.xml"
     fi
-    while IFS='|' read -r -u 3 type arch kernel initrd cmdline mem save pattern; do
-        guest_lifecycle
-    done 3< "$images/guests"
-    [ -n "$net_kernel" ] && bridge_check
-    [ "$driver" = xenpv ] && xenpv_checks
+}
+
+. /tier/migrate.sh
+
+# The smallest 64-bit image (no initrd) carries the bridge check.
+net_kernel=$(awk -F'|' '$2 == "x86_64" && $4 == "" { print $3; exit }' "$images/guests")
+if [ "$hypervisor" = stock-hvm ]; then
+    shim_suite
+    stop_libvirtd
+    exit 0
+fi
+note "suite: driver $driver, hypervisor $hypervisor, images: $(cat "$images/source" 2>/dev/null)"
+[ "$run_xl" = yes ] && want xl && xl_checks
+
+t=$(now)
+if check "libvirtd ($driver driver) answers on $uri" start_libvirtd; then
+    note "time $driver libvirtd start $(since "$t")s"
+    want caps && caps_checks
+    if want lifecycle; then
+        while IFS='|' read -r -u 3 type arch kernel initrd cmdline mem save pattern; do
+            guest_lifecycle
+        done 3< "$images/guests"
+    fi
+    [ -n "$net_kernel" ] && want bridge && bridge_check
+    [ "$driver" = xenpv ] && want xenpv && xenpv_checks
+    [ -n "${PEER_NAME:-}" ] && want migrate && migrate_checks
 else
     { cat "/var/log/libvirt/libvirtd-$driver.stderr"
       grep ' error : ' "/var/log/libvirt/libvirtd-$driver.log" | sort -u -k4 | tail -n 3; } | indent 10
