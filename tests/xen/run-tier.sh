@@ -6,6 +6,7 @@
 #
 # Usage: run-tier.sh [--hypervisor stock|stock-hvm|rebuilt|all] [--driver libxl|xenpv|both]
 #                    [--keep] [--timeout SECONDS] [--only GROUPS] [--guests NAMES]
+#                    [--migrations ci|all]
 #   --hypervisor  which Xen to boot (default all, one boot each: Debian's
 #                 stock build; the same on a CPU with HVM, for the PV-shim
 #                 checks; and the same source rebuilt with CONFIG_PV32 and
@@ -14,7 +15,9 @@
 #                 Debian's own; xenpv is this project's module, configured
 #                 for the real Xen back end)
 #   --keep        keep the run directory (overlay disk, per-run disk, logs)
-#   --timeout     limit for one boot, from QEMU start to power-off (default 900)
+#   --timeout     limit for one boot, from QEMU start to power-off (default 900;
+#                 a boot with the migration checks has 1500 s more, 3000
+#                 with --migrations all)
 #   --only        run only these check groups of the suite (space or comma
 #                 separated; default all): xl caps lifecycle bridge xenpv
 #                 migrate
@@ -22,6 +25,12 @@
 #                 x86_32p linux-x86_64); checks that need a guest left out
 #                 are not run.  Both are for short runs while working on
 #                 one thing: CI runs everything.
+#   --migrations  which migrations the migrate group makes: ci (the
+#                 default) moves each guest once with xl, once with
+#                 Debian's libxl driver and once with this project's
+#                 driver, its modes (client-managed, --p2p, --p2p
+#                 --tunnelled) spread over the guests; all moves every
+#                 guest in every mode (three times as long)
 # Environment: XEN_TIER_CACHE (default /var/cache/xenpv/xen-tier),
 #              XEN_TIER_BUILD (the project's build directory, default ./build),
 #              XEN_TIER_RUN (where a run keeps its disks, logs and results,
@@ -48,7 +57,7 @@ build=${XEN_TIER_BUILD:-$top/build}
 # The peer of the migration checks runs beside the stock and the rebuilt
 # boots, which therefore come one after the other.
 all_hypervisors="stock-hvm stock rebuilt"
-hypervisors=$all_hypervisors drivers=libxl keep=0 boot_timeout=900 only="" guests=""
+hypervisors=$all_hypervisors drivers=libxl keep=0 boot_timeout=900 only="" guests="" migrations=ci
 # No serial output for this long means the boot stalled.
 stall_timeout=${XEN_TIER_STALL_TIMEOUT:-240}
 # QEMU's CPU.  An Intel model (XPTI off on Xen's command line) for the
@@ -72,6 +81,8 @@ while [ $# -gt 0 ]; do
         --timeout) boot_timeout=$2; shift 2 ;;
         --only) only=${2//,/ }; shift 2 ;;
         --guests) guests=${2//,/ }; shift 2 ;;
+        --migrations) case $2 in ci|all) migrations=$2 ;;
+                      *) echo "run-tier: --migrations ci|all" >&2; exit 2 ;; esac; shift 2 ;;
         -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-tier: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -168,6 +179,16 @@ uses_peer() {
     want migrate || return 1
     [ "$1" = rebuilt ] || [[ "$1" = stock && " $drivers " == *" xenpv "* ]]
 }
+# A boot's time limit: the migrations take minutes each on the emulated
+# link (a few MiB/s), so a boot with them has more.
+host_timeout() {
+    local extra=0
+    if uses_peer "$1"; then
+        extra=1500
+        [ "$migrations" = all ] && extra=3000
+    fi
+    echo $((boot_timeout + extra))
+}
 last_peer_user=""
 for hv in $hypervisors; do uses_peer "$hv" && last_peer_user=$hv; done
 link_port="" link_mtu=65520
@@ -224,8 +245,9 @@ HYPERVISOR=$hv
 ROLE=$role
 HOST_NAME=${host_name[$host]}
 DRIVERS="$3"
-SUITE_TIMEOUT=$((boot_timeout - 120))
+SUITE_TIMEOUT=$(($(host_timeout "$host") - 120))
 ONLY="$only"
+MIGRATIONS=$migrations
 EOF
     if [ "$role" = peer ] || uses_peer "$host"; then
         cat >> "$src/params" <<EOF
@@ -263,19 +285,20 @@ start_qemu() {
     started_pid=$!
 }
 
-# Boot once; returns 0 when dom0 reported the end of its run, 1 on a stall or
-# timeout (QEMU killed), 2 when QEMU stopped without the end marker.
+# Boot once (RUNDIR XEN CPU LINK-END LIMIT-SECONDS); returns 0 when dom0
+# reported the end of its run, 1 on a stall or timeout (QEMU killed), 2 when
+# QEMU stopped without the end marker.
 boot() {
-    local rundir=$1 xen=$2 cpu=$3 serial="$1/serial.log" deadline last_size=-1 last_change size
+    local rundir=$1 xen=$2 cpu=$3 limit=$5 serial="$1/serial.log" deadline last_size=-1 last_change size
     start_qemu "$rundir" "$xen" "$cpu" "${4:-}"
     qemu_pid=$started_pid
-    deadline=$((SECONDS + boot_timeout))
+    deadline=$((SECONDS + limit))
     last_change=$SECONDS
     while kill -0 "$qemu_pid" 2>/dev/null; do
         size=$(stat -c %s "$serial")
         if [ "$size" != "$last_size" ]; then last_size=$size; last_change=$SECONDS; fi
         if [ $SECONDS -ge $deadline ] || [ $((SECONDS - last_change)) -ge $stall_timeout ]; then
-            log "boot stalled or timed out after $((SECONDS - deadline + boot_timeout))s: stopping QEMU ($qemu_pid)"
+            log "boot stalled or timed out after $((SECONDS - deadline + limit))s: stopping QEMU ($qemu_pid)"
             kill "$qemu_pid" 2>/dev/null || true
             wait "$qemu_pid" 2>/dev/null || true
             qemu_pid=""
@@ -358,7 +381,7 @@ for hv in $hypervisors; do
         prepare_tier_disk "$rundir" "$hv" "$boot_drivers"
         t0=$SECONDS
         rc=0
-        boot "$rundir" "$xen" "$cpu" "$end" || rc=$?
+        boot "$rundir" "$xen" "$cpu" "$end" "$(host_timeout "$hv")" || rc=$?
         case $rc in 0) how=finished ;; 1) how="stalled or timed out" ;; *) how="stopped without finishing" ;; esac
         log "$hv boot $attempt: $how in $((SECONDS - t0))s"
         # One retry, and only when the run stalled before dom0 finished;
