@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the libFuzzer targets with clang, AddressSanitizer (with its leak
 # checker) and UndefinedBehaviorSanitizer in a build directory of their own,
-# then run each for SECONDS (default: $XENPV_FUZZ_SECONDS, else 20), in a
+# then run each for SECONDS (default: $XENPV_FUZZ_SECONDS, else 10), in a
 # network namespace of its own with no interface up (the simulated host's
 # protocol target may be asked to serve VNC on any address, and look a name
 # up).  Fails on a crash, a sanitizer report or a leak; the input that
@@ -16,7 +16,7 @@
 # run discovers go to a scratch copy, not into the checkout.
 set -euo pipefail
 
-secs=${1:-${XENPV_FUZZ_SECONDS:-20}}
+secs=${1:-${XENPV_FUZZ_SECONDS:-10}}
 targets=(native build migration-cookie migration-stream simhost-protocol save-image)
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
