@@ -29,8 +29,10 @@ struct _xenpvJobDataPrivate {
     double dirtyRate;           /* pages per second, the last round */
     unsigned long long streamStart;     /* the stream began (setup done) */
     unsigned long long streamEnd;       /* it was complete */
-    unsigned long long roundStart;      /* the round under way began */
-    uint64_t roundStartBytes;
+    /* Two marks (time, stream bytes) a second or more apart: the rate is
+     * measured since the older (xenpv_domain_jobstats.c). */
+    unsigned long long rateMarkAt[2];
+    uint64_t rateMarkBytes[2];
     unsigned long long suspended;       /* the guest stopped, 0 while it runs */
     unsigned long long suspendedReal;   /* the same, ms since the epoch */
     unsigned long long downtime;        /* ms: the guest was stopped (completed) */

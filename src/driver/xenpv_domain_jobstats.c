@@ -20,6 +20,9 @@
 
 VIR_LOG_INIT("xenpv.domain_jobstats");
 
+/* The shortest span a rate is measured over. */
+#define XENPV_JOB_RATE_WINDOW_MS 1000
+
 /* What a query shows, worked out. */
 typedef struct {
     unsigned long long elapsedMs;
@@ -87,7 +90,8 @@ xenpvJobStatsStreamStart(virDomainObj *vm, uint64_t memoryBytes, uint64_t stream
     if (!jd)
         return;
     jd->memoryBytes = memoryBytes;
-    jd->streamStart = jd->roundStart = xenpvJobStatsNow();
+    jd->streamStart = jd->rateMarkAt[0] = jd->rateMarkAt[1] = xenpvJobStatsNow();
+    jd->rateMarkBytes[0] = jd->rateMarkBytes[1] = 0;
     jd->remainingPages = (streamBytes ? streamBytes : memoryBytes) / XENPV_PAGE_SIZE;
     if ((now = xenpvJobStatsWallClock()) >= vm->job->current->started)
         jd->setupTime = now - vm->job->current->started;
@@ -102,11 +106,6 @@ xenpvJobStatsProgress(virDomainObj *vm, uint64_t sentPages, uint64_t remainingPa
 
     if (!jd)
         return;
-    /* A round after the first begins (the first began with the stream). */
-    if (iteration != jd->iteration && jd->iteration) {
-        jd->roundStart = xenpvJobStatsNow();
-        jd->roundStartBytes = bytes;
-    }
     jd->iteration = iteration;
     jd->sentPages = sentPages;
     jd->remainingPages = remainingPages;
@@ -115,19 +114,36 @@ xenpvJobStatsProgress(virDomainObj *vm, uint64_t sentPages, uint64_t remainingPa
 }
 
 
+/* The stream's rate over the last one to two seconds (0 until it has
+ * flowed for one).  Over less, it would show bursts many times the real
+ * rate: the data channel counts a chunk as it takes it, before pacing it,
+ * and a back end that reports once a round starts rounds in a burst.  The
+ * window slides as the rate is asked for. */
+static uint64_t
+xenpvJobStatsWindowRate(xenpvJobDataPrivate *jd, unsigned long long now, uint64_t bytes)
+{
+    if (!jd->streamStart || now < jd->rateMarkAt[1])
+        return 0;
+    if (now - jd->rateMarkAt[1] >= XENPV_JOB_RATE_WINDOW_MS) {
+        jd->rateMarkAt[0] = jd->rateMarkAt[1];
+        jd->rateMarkBytes[0] = jd->rateMarkBytes[1];
+        jd->rateMarkAt[1] = now;
+        jd->rateMarkBytes[1] = bytes;
+    }
+    if (now - jd->rateMarkAt[0] < XENPV_JOB_RATE_WINDOW_MS || bytes <= jd->rateMarkBytes[0])
+        return 0;
+    return (bytes - jd->rateMarkBytes[0]) * 1000 / (now - jd->rateMarkAt[0]);
+}
+
+
 uint64_t
 xenpvJobStatsRate(virDomainObj *vm)
 {
     xenpvJobDataPrivate *jd = xenpvJobStatsCurrent(vm);
-    unsigned long long now = xenpvJobStatsNow();
-    uint64_t bytes;
 
-    if (!jd || !jd->roundStart || now <= jd->roundStart)
+    if (!jd)
         return 0;
-    bytes = xenpvJobStatsBytes(vm, jd);
-    if (bytes <= jd->roundStartBytes)
-        return 0;
-    return (bytes - jd->roundStartBytes) * 1000 / (now - jd->roundStart);
+    return xenpvJobStatsWindowRate(jd, xenpvJobStatsNow(), xenpvJobStatsBytes(vm, jd));
 }
 
 
@@ -226,10 +242,11 @@ xenpvJobStatsFigure(virDomainJobData *data, xenpvJobDataPrivate *jd, uint64_t by
     }
     if (real >= data->started)
         f->elapsedMs = real - data->started;
-    /* What went through since the last report came off what was left. */
+    /* What went through since the last report came off what was left (a
+     * back end may report only once a round). */
     f->dataRemaining = reported > since ? reported - since : 0;
-    if (jd->roundStart && now > jd->roundStart && bytes > jd->roundStartBytes)
-        f->bps = (bytes - jd->roundStartBytes) * 1000 / (now - jd->roundStart);
+    f->memoryProcessed += MIN(since, reported);
+    f->bps = xenpvJobStatsWindowRate(jd, now, bytes);
     if (f->bps > 0) {
         f->remainingMs = f->dataRemaining * 1000 / f->bps;
         /* What is left would be sent with the guest stopped. */

@@ -424,8 +424,10 @@ def bandwidth(tap, lab):
         return len([r for r in rates if r]) >= 8
     tap.ok(xenpvlab.wait_for(sampled, 30, 0.25), '%s: the job\'s rate is sampled' % what,
            repr(rates))
+    # Every sample: the rate is measured over a second or more, so that
+    # the chunks the channel takes ahead of its pace show no bursts.
     seen = [r for r in rates if r]
-    tap.ok(seen and max(seen[2:] or seen) <= 8 * 1.15,
+    tap.ok(seen and max(seen) <= 8 * 1.15,
            '%s: the stream goes at 8 MiB/s at most (%s)' % (what, seen), repr(rates))
     tap.cmd_ok(a.virsh('migrate-setspeed', g.name, '64'), '%s: virsh migrate-setspeed 64 during it'
                % what)
