@@ -611,6 +611,7 @@ xenpvMigrationDstCommit(virDomainObj *vm, xenpvMigration *mig)
     xenpvFrameType type;
     int rc;
 
+    xenpvCrashPoint("dst-built");
     virObjectUnlock(vm);
     rc = xenpvFrameSend(&ch->transport, XENPV_FRAME_COMMIT, NULL);
     if (rc == 0)

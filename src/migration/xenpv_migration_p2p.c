@@ -161,8 +161,15 @@ xenpvMigrationPeer2Peer(xenpvDriver *driver, virDomainObj *vm, virConnectPtr con
     ddom = dconn->driver->domainMigrateFinish3Params(dconn, dparams, ndparams, cookie3, len3,
                                                      &cookie4, &len4, flags, cancelled);
     virObjectLock(vm);
-    if (!ddom && !err)
+    if (!ddom && !err) {
+        xenpvMigration *mig = ((xenpvDomainObjPrivate *)vm->privateData)->migration;
+
+        /* Refused because this side was aborted after the stream: the
+         * abort is the cause, not the destination's words for it. */
+        if (mig && g_atomic_int_get(&mig->control.abort))
+            xenpvDomainStreamReportAborted(_("migration out"));
         virErrorPreserveLast(&err);
+    }
     cancelled = !ddom;
     if (tunnel && ddom) {
         xenpvCrashPoint("src-taken-received");

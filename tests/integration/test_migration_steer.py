@@ -20,7 +20,7 @@ import subprocess
 
 import migrationlab
 import xenpvlab
-from migrationlab import HANDING, PERFORM, Guest, background_virsh, recorded_job, sim_names
+from migrationlab import HANDING, PERFORM, PERFORMED, Guest, background_virsh, recorded_job, sim_names
 from xenpvlab import libvirt
 
 SLOW = '12'     # MiB/s: a 64 MiB guest takes about five seconds
@@ -264,6 +264,27 @@ def abort(tap, lab):
     res = a.virsh('domjobabort', g.name)
     tap.ok(res.rc != 0 and 'no job' in res.err,
            '%s: domjobabort without a job is refused, saying so' % g.name, res.err)
+    g.remove()
+
+
+def abort_after_stream(tap, lab):
+    """domjobabort once the stream is sent, while the destination builds
+    the guest (before the switch-over): the guest stays on the source, and
+    virsh migrate --p2p says the job was canceled (the abort is the cause,
+    not the destination's being told to give up)."""
+    a, b = lab.hosts[:2]
+    what = 'domjobabort after the stream, before the switch-over'
+    g = Guest(tap, a, 'between')
+    if not g.ok:
+        return
+    b.stop_libvirtd()
+    b.start_libvirtd(env={'XENPV_TEST_STALL_AT': 'dst-built:6'})
+    proc = background_virsh(a, 'migrate', '--live', '--p2p', g.name, b.uri())
+    if tap.ok(migrationlab.wait_job(a, g.name, (PERFORMED,), 60),
+              '%s: the source sent the stream' % what):
+        tap.cmd_ok(a.virsh('domjobabort', g.name), '%s: virsh domjobabort' % what)
+    aborted(tap, g, a, b, proc, what)
+    b.restart_libvirtd()
     g.remove()
 
 
@@ -561,6 +582,7 @@ def body(tap, lab):
     saves(tap, lab)
     statistics(tap, lab)
     abort(tap, lab)
+    abort_after_stream(tap, lab)
     abort_refused(tap, lab)
 
 
