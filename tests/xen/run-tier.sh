@@ -224,7 +224,8 @@ prepare_tier_disk() {   # RUNDIR HOST DRIVERS
     [ "$hv" = peer ] && { role=peer; hv=rebuilt; }
     mkdir -p "$src/out" "$src/drivers"
     install -m 755 "$here/dom0/init" "$here/dom0/suite.sh" "$here/dom0/vnc-check.py" \
-        "$here/dom0/libvirtd.sh" "$here/dom0/migrate.sh" "$here/dom0/peer.py" "$src/"
+        "$here/dom0/libvirtd.sh" "$here/dom0/migrate.sh" "$here/dom0/steer.sh" \
+        "$here/dom0/peer.py" "$src/"
     # The RFB client the integration tests use, for vnc-check.py.
     install -m 644 "$here/../integration/rfbclient.py" "$src/"
     prepare_images "$src/images"

@@ -96,7 +96,7 @@ print(r.get("gap_ms"), r.get("before"), r.get("after"), r.get("bad"), r.get("hel
         gap=${gap/None/-}
     fi
     note "time migrate $tool $label ${total}s, downtime ${gap}ms"
-    printf '%-10s %-14s %8ss %8sms\n' "$tool" "$label" "$total" "$gap" >> "$migrations"
+    printf '%-10s %-24s %8ss %8sms\n' "$tool" "$label" "$total" "$gap" >> "$migrations"
 }
 
 # xl's own migration, over the peer's agent instead of ssh.
@@ -304,6 +304,7 @@ migrate_checks() {
         if [ "$driver" = xenpv ]; then
             kernel=$(awk -F'|' '$2 == "x86_64" && $4 == "" { print $3; exit }' "$images/guests")
             [ -n "$kernel" ] && xenpv_migrate_persistent
+            xenpv_migrate_steering
         fi
     fi
     peer_clean >/dev/null 2>&1

@@ -14,8 +14,8 @@
 # checks run there (shim_suite, below).  GROUPS (default all) picks check
 # groups elsewhere: xl (xl's own baseline), caps, lifecycle (create,
 # console, suspend/resume, save/restore, destroy per guest), bridge, xenpv
-# (the project's driver only), migrate (to the peer host, migrate.sh; only
-# where the tier started one).
+# (the project's driver only), migrate (to the peer host, migrate.sh and
+# steer.sh; only where the tier started one).
 # DIR/guests describes the guests, one a line, fields separated by "|":
 #   NAME|ARCH|KERNEL|INITRD|CMDLINE|MEMORY_MIB|SAVE|CONSOLE_PATTERN
 # ARCH is libvirt's (x86_64, or i686 for a 32-bit PAE guest); KERNEL and
@@ -732,6 +732,7 @@ caps_checks() {
 }
 
 . /tier/migrate.sh
+. /tier/steer.sh
 
 # The smallest 64-bit image (no initrd) carries the bridge check.
 net_kernel=$(awk -F'|' '$2 == "x86_64" && $4 == "" { print $3; exit }' "$images/guests")
