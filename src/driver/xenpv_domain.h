@@ -29,7 +29,7 @@ struct _xenpvJobDataPrivate {
     double dirtyRate;           /* pages per second, the last round */
     unsigned long long streamStart;     /* the stream began (setup done) */
     unsigned long long streamEnd;       /* it was complete */
-    /* Two marks (time, stream bytes) a second or more apart: the rate is
+    /* Two marks (time, stream bytes) two seconds or more apart: the rate is
      * measured since the older (xenpv_domain_jobstats.c). */
     unsigned long long rateMarkAt[2];
     uint64_t rateMarkBytes[2];

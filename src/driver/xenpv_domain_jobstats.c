@@ -20,8 +20,10 @@
 
 VIR_LOG_INIT("xenpv.domain_jobstats");
 
-/* The shortest span a rate is measured over. */
-#define XENPV_JOB_RATE_WINDOW_MS 1000
+/* The shortest span a rate is measured over: long enough that the
+ * channel's chunk taken ahead of its pace and the pacer's catching up
+ * (a tenth of a second) stay within a tenth of the rate shown. */
+#define XENPV_JOB_RATE_WINDOW_MS 2000
 
 /* What a query shows, worked out. */
 typedef struct {
@@ -114,8 +116,8 @@ xenpvJobStatsProgress(virDomainObj *vm, uint64_t sentPages, uint64_t remainingPa
 }
 
 
-/* The stream's rate over the last one to two seconds (0 until it has
- * flowed for one).  Over less, it would show bursts many times the real
+/* The stream's rate over the last two to four seconds (0 until it has
+ * flowed for two).  Over less, it would show bursts many times the real
  * rate: the data channel counts a chunk as it takes it, before pacing it,
  * and a back end that reports once a round starts rounds in a burst.  The
  * window slides as the rate is asked for. */

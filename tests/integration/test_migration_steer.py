@@ -445,7 +445,7 @@ def bandwidth(tap, lab):
         return len([r for r in rates if r]) >= 8
     tap.ok(xenpvlab.wait_for(sampled, 30, 0.25), '%s: the job\'s rate is sampled' % what,
            repr(rates))
-    # Every sample: the rate is measured over a second or more, so that
+    # Every sample: the rate is measured over two seconds or more, so that
     # the chunks the channel takes ahead of its pace show no bursts.
     seen = [r for r in rates if r]
     tap.ok(seen and max(seen) <= 8 * 1.15,
