@@ -435,7 +435,7 @@ xenpvMigrationWatcherThread(gpointer data)
             xenpvMigrationWatcherHandOver(mig);
         else if (aborted)
             ignore_value(xenpvFrameSend(&ch->transport, XENPV_FRAME_ABORT,
-                                        _("the migration was aborted at the source")));
+                                        _("its migration job was canceled by client at the source")));
         else
             ignore_value(xenpvFrameSend(&ch->transport, XENPV_FRAME_ABORT,
                                         _("the source could not record that it hands the guest over")));
