@@ -44,8 +44,10 @@ xenpvDriverFree(xenpvDriver *driver)
         return;
     if (driver->domains)
         xenpvMonitorStop(driver);
-    xenpvDriverChangesClear(driver);
     xenpvMigrationShutdown(driver);
+    /* Last: the monitor notified changes, and a migration's threads may
+     * have waited on them. */
+    xenpvDriverChangesClear(driver);
     virObjectUnref(driver->domains);
     virObjectUnref(driver->domainEventState);
     virObjectUnref(driver->xmlopt);
