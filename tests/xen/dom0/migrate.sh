@@ -181,12 +181,13 @@ xenpv_modes() {
     esac
 }
 
-# The project's driver: the guest moves in each of its modes, from
-# wherever it is to the other host.  The 64-bit test kernel also has a
+# The project's driver: the guest's migration in its first mode is
+# aborted mid-stream, then it moves in each of its modes, from wherever it
+# is to the other host, watched (steer.sh).  The 64-bit test kernel also has a
 # disk on the shared storage, checked after its first move.
 xenpv_migrate_guest() {
     local name="mig-xenpv-$type" xml="$work/mig-xenpv-$type.xml" disk="" file="" id mode where=here
-    local from to arrived how
+    local from to arrived how rc
     if [ "$type" = x86_64 ]; then
         file="/srv/xen/disk-$name.img"
         truncate -s 64M "$file"
@@ -198,20 +199,25 @@ xenpv_migrate_guest() {
     check "xenpv: $type created for migration" timeout 180 virsh -c "$uri" create "$xml" || return
     id=$(xp_domid "$name")
     if check "xenpv: $type beats" wait_for 60 beats_here "$name"; then
+        # shellcheck disable=SC2046 # the mode's options, one word each
+        set -- $(mode_options "$(xenpv_modes | awk '{ print $1 }')")
+        steer_abort "$name" "xenpv: $type ($*)" "$@"
         for mode in $(xenpv_modes); do
             if [ "$where" = here ]; then
                 from=$uri to=$peer_uri arrived=moved_to_peer how="running on the peer, gone here"
             else
                 from=$peer_uri to=$here_uri arrived=moved_here how="back here, gone from the peer"
             fi
-            case $mode in
-                client) set -- --live ;;
-                p2p) set -- --live --p2p ;;
-                p2p-tunnel) set -- --live --p2p --tunnelled ;;
-            esac
+            # shellcheck disable=SC2046
+            set -- $(mode_options "$mode")
+            watched_move_start "$from" "$name"
             migrate_measured "$name" xenpv "$type $mode" \
-                timeout 200 virsh -c "$from" migrate "$@" "$name" "$to" &&
-                check "xenpv: $type ($mode) $how" "$arrived" "$name" || break
+                timeout 200 virsh -c "$from" migrate --verbose "$@" "$name" "$to"
+            rc=$?
+            cp "$work/out" "$work/move.out"
+            watched_move_stop
+            [ "$rc" = 0 ] && check "xenpv: $type ($mode) $how" "$arrived" "$name" || break
+            watched_move_checks "xenpv: $type ($mode)" "$name" "$work/move.out"
             [ "$where" = here ] && where=peer || where=here
             if [ -n "$file" ] && [ -n "$id" ]; then
                 check "xenpv: its disk connected on the peer by the peer's block script, nothing of it left here" \

@@ -1,23 +1,28 @@
-# A live migration on real Xen watched and steered the way users do it
+# Live migrations on real Xen watched and steered the way users do it
 # (check group "migrate", the project's driver on the rebuilt hypervisor),
 # sourced by suite.sh after migrate.sh, whose helpers it uses.
 #
-# One 64-bit test-kernel guest, dirtying its memory as it beats, defined
-# here and migrated --p2p with --bandwidth so that a migration lasts long
-# enough to be watched under emulation:
-#   - aborted mid-stream with virsh domjobabort: virsh migrate fails saying
-#     so, the guest runs on here, beating on with its memory intact, and
-#     nothing of it is left on the peer;
-#   - moved with a loose downtime target (60 s), with --verbose and
-#     domjobinfo on both hosts during it, and domjobinfo --completed after;
-#   - moved back with a tight target (100 ms): the pre-copy goes on for
-#     more rounds, until what is left fits the target.
-# Both moves are timed like every other migration of the tier (heartbeat
-# gap), so the table shows the downtime each target brought.
+# Every migration of this driver's in migrate.sh runs with --verbose and is
+# watched: domjobinfo on both hosts while it runs, --completed on the
+# destination after (watched_move_*).  Before its first move each guest's
+# migration in that mode is aborted mid-stream with virsh domjobabort
+# (steer_abort): virsh migrate fails saying so, the guest runs on here,
+# beating on with its memory intact, nothing of it on the peer, and the
+# job's rate stayed within --bandwidth.
+#
+# Downtime targets (xenpv_migrate_steering): a 64-bit test kernel dirtying
+# its memory, defined here, moved --p2p --bandwidth with a loose target
+# (60 s) and back with a tight one (100 ms): the pre-copy goes on for more
+# rounds, until what is left fits the target.  Both moves are timed like
+# every other migration of the tier (heartbeat gap), so the table shows
+# the downtime each target brought.
 steer_name=mig-xenpv-steer
 # MiB/s: the test kernel's 32 MiB take 8 s a round at 4, 16 at 2.
 steer_rate=4
 abort_rate=2
+# Seconds between two domjobinfo samples: each virsh costs the emulated
+# dom0 some of the CPU the migration needs.
+sampler_every=0.5
 
 # The value of field KEY of a domjobinfo listing in FILE (its first number
 # when NUMBER is given).
@@ -37,7 +42,7 @@ job_sampler() {   # URI NAME FILE
     until [ -e "$3.stop" ]; do
         s=$(timeout 20 virsh -c "$1" domjobinfo "$2" 2>/dev/null)
         if grep -Eq '^Job type: +Unbounded' <<<"$s"; then printf '%s\n--\n' "$s" >> "$3"; fi
-        sleep 0.2
+        sleep "$sampler_every"
     done
 }
 # sampler_start sets sampler_pid; sampler_stop FILE PID.
@@ -47,14 +52,6 @@ sampler_stop() { touch "$1.stop"; wait "$2" 2>/dev/null; }
 # The last sample in FILE, and the distinct values field KEY took.
 last_sample() { awk -v RS='--\n' 'NF { s = $0 } END { printf "%s", s }' "$1"; }
 field_values() { grep -E "^$2: " "$1" | sort -u | wc -l; }
-
-# The job runs and the stream flows (the source has sent some memory).
-stream_flows() {
-    local s
-    s=$(timeout 20 virsh -c "$uri" domjobinfo "$1" 2>/dev/null)
-    grep -Eq '^Job type: +Unbounded' <<<"$s" &&
-        awk -F': +' '$1 == "Memory processed" && $2 + 0 > 0 { f = 1 } END { exit !f }' <<<"$s"
-}
 
 # Running on one host, and on the other not a domain of Xen's (libvirt may
 # keep it defined there, shut off).
@@ -66,9 +63,9 @@ steer_only_on_peer() {
     runs_on_peer "$1" && ! xl list "$1" >/dev/null 2>&1 && [[ "$(vstate "$1")" =~ ^(shut off)?$ ]]
 }
 
-# The stream flows and the sampler saw its rate three times.
-rate_sampled() {   # NAME SAMPLES
-    stream_flows "$1" && [ "$(grep -c '^Memory bandwidth:' "$2")" -ge 3 ]
+# The sampler saw the stream's rate (measured once it flowed two seconds).
+rate_sampled() {   # SAMPLES
+    grep -q '^Memory bandwidth:' "$1"
 }
 
 last_beat() {
@@ -79,7 +76,7 @@ beats_past() { [ "$(last_beat "$1")" -gt "$2" ] 2>/dev/null; }
 beats_on_intact() {   # NAME N
     wait_for 60 beats_past "$1" "$2" &&
         ! grep -Eaq 'memory CORRUPT' "$console_dir/guest-$1.log" &&
-        [ "$(grep -Eac 'xenpv-test: hello' "$console_dir/guest-$1.log")" = 1 ]
+        [ "$(grep -Eac 'xenpv-test: hello|xen-tier guest up' "$console_dir/guest-$1.log")" = 1 ]
 }
 
 # --verbose: a percentage that moves and ends at 100.
@@ -89,81 +86,116 @@ verbose_moves() {   # FILE
     [ "$(sort -un <<<"$p" | wc -l)" -ge 2 ] && [ "$(tail -n 1 <<<"$p")" = 100 ]
 }
 
-steer_abort() {
-    local name=$steer_name before pid rc max jobs
+# virsh migrate's options for a mode of this driver's.
+mode_options() {
+    case $1 in
+        client) echo --live ;;
+        p2p) echo --live --p2p ;;
+        p2p-tunnel) echo --live --p2p --tunnelled ;;
+    esac
+}
+
+# Abort a migration of guest NAME (running here, beating) to the peer
+# mid-stream, in the mode of OPTIONS.
+steer_abort() {   # NAME LABEL OPTIONS...
+    local name=$1 what="$2: abort" before pid rc max jobs
+    shift 2
     sampler_start "$uri" "$name" "$work/abort.jobs"
     jobs=$sampler_pid
-    timeout 200 virsh -c "$uri" migrate --live --p2p --verbose --bandwidth "$abort_rate" \
+    timeout 200 virsh -c "$uri" migrate "$@" --verbose --bandwidth "$abort_rate" \
         "$name" "$peer_uri" > "$work/abort.out" 2>&1 &
     pid=$!
-    if check "steer: abort: the stream flows (--bandwidth $abort_rate), its rate measured" \
-        wait_for 90 rate_sampled "$name" "$work/abort.jobs"; then
+    if check "$what: the stream flows (--bandwidth $abort_rate), its rate measured" \
+        wait_for 90 rate_sampled "$work/abort.jobs"; then
         before=$(last_beat "$name")
-        check "steer: abort: virsh domjobabort mid-stream" timeout 60 virsh -c "$uri" domjobabort "$name"
+        check "$what: virsh domjobabort mid-stream" timeout 60 virsh -c "$uri" domjobabort "$name"
     fi
     wait "$pid"; rc=$?
     sampler_stop "$work/abort.jobs" "$jobs"
     if [ "$rc" -ne 0 ] && grep -q 'canceled by client' "$work/abort.out"; then
-        ok "steer: abort: virsh migrate fails, saying the job was canceled"
+        ok "$what: virsh migrate fails, saying the job was canceled"
     else
-        notok "steer: abort: virsh migrate fails, saying the job was canceled (exit $rc)"
+        notok "$what: virsh migrate fails, saying the job was canceled (exit $rc)"
         indent < "$work/abort.out"
     fi
-    check "steer: abort: the guest runs on here, nothing of it on the peer" steer_only_here "$name"
-    check "steer: abort: it beats on from where it was (beat ${before:-?}), its memory intact, not rebooted" \
+    check "$what: the guest runs on here, nothing of it on the peer" steer_only_here "$name"
+    check "$what: it beats on from where it was (beat ${before:-?}), its memory intact, not rebooted" \
         beats_on_intact "$name" "${before:-0}"
     timeout 30 virsh -c "$uri" domjobinfo --completed "$name" > "$work/abort.done" 2>&1
-    check "steer: abort: domjobinfo --completed: cancelled" grep -Eq '^Job type: +Cancelled' "$work/abort.done"
-    # The rate, measured over a second or more: held to the limit.
+    check "$what: domjobinfo --completed: cancelled" grep -Eq '^Job type: +Cancelled' "$work/abort.done"
+    # The rate, measured over two seconds or more: held to the limit.
     max=$(awk -F': +' '$1 == "Memory bandwidth" { print $2 + 0 }' "$work/abort.jobs" | sort -g | tail -n 1)
     if [ -n "$max" ] && awk -v m="$max" -v l="$abort_rate" 'BEGIN { exit !(m <= l * 1.15) }'; then
-        ok "steer: abort: the stream held to --bandwidth $abort_rate MiB/s (at most $max MiB/s)"
+        ok "$what: the stream held to --bandwidth $abort_rate MiB/s (at most $max MiB/s)"
     else
-        notok "steer: abort: the stream held to --bandwidth $abort_rate MiB/s (at most ${max:-unmeasured} MiB/s)"
+        notok "$what: the stream held to --bandwidth $abort_rate MiB/s (at most ${max:-unmeasured} MiB/s)"
     fi
 }
 
-# What domjobinfo showed while the job ran on either host.
-steer_jobinfo_checks() {   # SOURCE-SAMPLES DESTINATION-SAMPLES
-    local last key
-    last=$(last_sample "$1")
+# Watch a migration of NAME from FROM (a URI): domjobinfo sampled there and
+# on the other host while it runs.
+watched_move_start() {   # FROM NAME
+    local dst=$uri
+    [ "$1" = "$uri" ] && dst=$peer_uri
+    watched_dst=$dst
+    sampler_start "$1" "$2" "$work/move-src.jobs"
+    watched_src_pid=$sampler_pid
+    sampler_start "$dst" "$2" "$work/move-dst.jobs"
+    watched_dst_pid=$sampler_pid
+}
+watched_move_stop() {
+    sampler_stop "$work/move-src.jobs" "$watched_src_pid"
+    sampler_stop "$work/move-dst.jobs" "$watched_dst_pid"
+}
+
+# What virsh migrate --verbose (its output in OUT) and domjobinfo showed of
+# a watched migration of NAME, and the destination's completed statistics.
+watched_move_checks() {   # LABEL NAME OUT
+    local what=$1 last key n
+    check "$what: migrate --verbose shows a percentage that moves up to 100" verbose_moves "$3"
+    last=$(last_sample "$work/move-src.jobs")
     if grep -Eq '^Operation: +Outgoing migration' <<<"$last"; then
-        ok "steer: domjobinfo on the source during the migration: an outgoing migration"
+        ok "$what: domjobinfo on the source during the migration: an outgoing migration"
     else
-        notok "steer: domjobinfo on the source during the migration: an outgoing migration"
+        notok "$what: domjobinfo on the source during the migration: an outgoing migration"
         indent 20 <<<"$last"
     fi
     for key in 'Time elapsed' 'Data processed' 'Data remaining' 'Memory processed' \
                'Memory remaining' 'Memory total' 'Memory bandwidth' 'Iteration'; do
-        check "steer: ... it shows $key" grep -q "^$key:" "$1"
+        check "$what: ... it shows $key" grep -q "^$key:" "$work/move-src.jobs"
     done
-    check "steer: ... Memory processed moves ($(field_values "$1" 'Memory processed') values)" \
-        test "$(field_values "$1" 'Memory processed')" -ge 2
-    check "steer: domjobinfo on the destination during the migration: an incoming migration" \
-        grep -Eq '^Operation: +Incoming migration' "$2"
+    n=$(field_values "$work/move-src.jobs" 'Memory processed')
+    check "$what: ... Memory processed moves ($n values)" test "$n" -ge 2
+    check "$what: domjobinfo on the destination during the migration: an incoming migration" \
+        grep -Eq '^Operation: +Incoming migration' "$work/move-dst.jobs"
+    timeout 60 virsh -c "$watched_dst" domjobinfo --completed "$2" > "$work/move.done" 2>&1
+    if grep -Eq '^Job type: +Completed' "$work/move.done" &&
+        grep -Eq '^Operation: +Incoming migration' "$work/move.done" &&
+        [ "$(job_field "$work/move.done" 'Total downtime' number)" -gt 0 ] 2>/dev/null; then
+        ok "$what: domjobinfo --completed on the destination: a completed incoming migration, $(job_field "$work/move.done" 'Total downtime') down"
+    else
+        notok "$what: domjobinfo --completed on the destination: a completed incoming migration with its downtime"
+        indent 20 < "$work/move.done"
+    fi
 }
 
 # A move with downtime target MS from FROM to TO, watched; its completed
 # statistics (from FROM, where the guest stays defined) into FILE.
 steer_move() {   # MS FROM TO LABEL FILE [virsh migrate options]
-    local ms=$1 from=$2 to=$3 label=$4 file=$5 dst src_jobs dst_jobs rc
+    local ms=$1 from=$2 to=$3 label=$4 file=$5 rc
     shift 5
     check "steer: $label: virsh migrate-setmaxdowntime $ms" \
         timeout 60 virsh -c "$from" migrate-setmaxdowntime "$steer_name" "$ms"
     check "steer: $label: virsh migrate-getmaxdowntime says $ms" \
         test "$(timeout 60 virsh -c "$from" migrate-getmaxdowntime "$steer_name")" = "$ms"
-    [ "$from" = "$uri" ] && dst=$peer_uri || dst=$uri
-    sampler_start "$from" "$steer_name" "$work/steer-src.jobs"
-    src_jobs=$sampler_pid
-    sampler_start "$dst" "$steer_name" "$work/steer-dst.jobs"
-    dst_jobs=$sampler_pid
+    watched_move_start "$from" "$steer_name"
     migrate_measured "$steer_name" xenpv "x86_64 $label" \
         timeout 200 virsh -c "$from" migrate --live --p2p --verbose --bandwidth "$steer_rate" "$@" \
         "$steer_name" "$to"
     rc=$?
-    cp "$work/out" "$work/steer.out"
-    sampler_stop "$work/steer-dst.jobs" "$dst_jobs"
-    sampler_stop "$work/steer-src.jobs" "$src_jobs"
+    cp "$work/out" "$work/move.out"
+    watched_move_stop
+    [ "$rc" = 0 ] && watched_move_checks "steer: $label" "$steer_name" "$work/move.out"
     timeout 60 virsh -c "$from" domjobinfo --completed --keep-completed "$steer_name" > "$file" 2>&1
     if grep -Eq '^Job type: +Completed' "$file" && grep -Eq '^Operation: +Outgoing migration' "$file" &&
         [ "$(job_field "$file" 'Total downtime' number)" -gt 0 ] 2>/dev/null; then
@@ -185,11 +217,8 @@ xenpv_migrate_steering() {
     check "steer: guest defined and started" \
         sh -c "timeout 60 virsh -c '$uri' define '$xml' && timeout 180 virsh -c '$uri' start '$name'" || return
     if check "steer: it beats" wait_for 60 beats_here "$name"; then
-        steer_abort
         steer_move 60000 "$uri" "$peer_uri" "target 60 s" "$work/loose.done" --persistent &&
             check "steer: target 60 s: running on the peer, not here" steer_only_on_peer "$name"
-        check "steer: migrate --verbose shows a percentage that moves up to 100" verbose_moves "$work/steer.out"
-        steer_jobinfo_checks "$work/steer-src.jobs" "$work/steer-dst.jobs"
         steer_move 100 "$peer_uri" "$here_uri" "target 100 ms" "$work/tight.done" &&
             check "steer: target 100 ms: back here, not on the peer" steer_only_here "$name"
         loose=$(job_field "$work/loose.done" Iteration number)
