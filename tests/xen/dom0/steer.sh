@@ -148,6 +148,20 @@ watched_move_stop() {
     sampler_stop "$work/move-dst.jobs" "$watched_dst_pid"
 }
 
+# A completed migration of kind OPERATION (incoming, outgoing) with its
+# downtime, as domjobinfo --completed on SIDE showed it in FILE.
+completed_check() {   # WHAT SIDE FILE OPERATION
+    local what="$1: domjobinfo --completed on the $2: a completed $4 migration" rounds=""
+    [ "$4" = outgoing ] && rounds=", $(job_field "$3" Iteration) rounds"
+    if grep -Eq '^Job type: +Completed' "$3" && grep -Eiq "^Operation: +$4 migration" "$3" &&
+        [ "$(job_field "$3" 'Total downtime' number)" -gt 0 ] 2>/dev/null; then
+        ok "$what$rounds, $(job_field "$3" 'Total downtime') down"
+    else
+        notok "$what with its downtime"
+        indent 20 < "$3"
+    fi
+}
+
 # What virsh migrate --verbose (its output in OUT) and domjobinfo showed of
 # a watched migration of NAME, and the destination's completed statistics.
 watched_move_checks() {   # LABEL NAME OUT
@@ -169,14 +183,7 @@ watched_move_checks() {   # LABEL NAME OUT
     check "$what: domjobinfo on the destination during the migration: an incoming migration" \
         grep -Eq '^Operation: +Incoming migration' "$work/move-dst.jobs"
     timeout 60 virsh -c "$watched_dst" domjobinfo --completed "$2" > "$work/move.done" 2>&1
-    if grep -Eq '^Job type: +Completed' "$work/move.done" &&
-        grep -Eq '^Operation: +Incoming migration' "$work/move.done" &&
-        [ "$(job_field "$work/move.done" 'Total downtime' number)" -gt 0 ] 2>/dev/null; then
-        ok "$what: domjobinfo --completed on the destination: a completed incoming migration, $(job_field "$work/move.done" 'Total downtime') down"
-    else
-        notok "$what: domjobinfo --completed on the destination: a completed incoming migration with its downtime"
-        indent 20 < "$work/move.done"
-    fi
+    completed_check "$what" destination "$work/move.done" incoming
 }
 
 # A move with downtime target MS from FROM to TO, watched; its completed
@@ -197,13 +204,7 @@ steer_move() {   # MS FROM TO LABEL FILE [virsh migrate options]
     watched_move_stop
     [ "$rc" = 0 ] && watched_move_checks "steer: $label" "$steer_name" "$work/move.out"
     timeout 60 virsh -c "$from" domjobinfo --completed --keep-completed "$steer_name" > "$file" 2>&1
-    if grep -Eq '^Job type: +Completed' "$file" && grep -Eq '^Operation: +Outgoing migration' "$file" &&
-        [ "$(job_field "$file" 'Total downtime' number)" -gt 0 ] 2>/dev/null; then
-        ok "steer: $label: domjobinfo --completed on the source: a completed outgoing migration, $(job_field "$file" Iteration) rounds, $(job_field "$file" 'Total downtime') down"
-    else
-        notok "steer: $label: domjobinfo --completed on the source: a completed outgoing migration with its downtime"
-        indent 20 < "$file"
-    fi
+    completed_check "steer: $label" source "$file" outgoing
     return "$rc"
 }
 
