@@ -26,11 +26,12 @@
 #                 are not run.  Both are for short runs while working on
 #                 one thing: CI runs everything.
 #   --migrations  which migrations the migrate group makes: ci (the
-#                 default) moves each guest once with xl, once with
-#                 Debian's libxl driver and once with this project's
+#                 default) moves each guest once with this project's
 #                 driver, its modes (client-managed, --p2p, --p2p
-#                 --tunnelled) spread over the guests; all moves every
-#                 guest in every mode (three times as long)
+#                 --tunnelled) spread over the guests, and Debian's Linux
+#                 also with xl and Debian's libxl driver; all moves every
+#                 guest in every mode, and with all three (three times as
+#                 long)
 # Environment: XEN_TIER_CACHE (default /var/cache/xenpv/xen-tier),
 #              XEN_TIER_BUILD (the project's build directory, default ./build),
 #              XEN_TIER_RUN (where a run keeps its disks, logs and results,
