@@ -63,6 +63,15 @@ steer_only_on_peer() {
     runs_on_peer "$1" && ! xl list "$1" >/dev/null 2>&1 && [[ "$(vstate "$1")" =~ ^(shut off)?$ ]]
 }
 
+# The rates in domjobinfo samples FILE, in MiB/s (virsh picks the unit:
+# "1022.160 KiB/s", "2.001 MiB/s").
+rates_mib() {   # FILE
+    awk -F': +' '$1 == "Memory bandwidth" {
+        split($2, v, " "); r = v[1] + 0
+        if (v[2] ~ /^B/) r /= 1048576; else if (v[2] ~ /^KiB/) r /= 1024; else if (v[2] ~ /^GiB/) r *= 1024
+        printf "%.3f\n", r }' "$1"
+}
+
 # The sampler saw the stream's rate (measured once it flowed two seconds).
 rate_sampled() {   # SAMPLES
     grep -q '^Memory bandwidth:' "$1"
@@ -124,7 +133,7 @@ steer_abort() {   # NAME LABEL OPTIONS...
     timeout 30 virsh -c "$uri" domjobinfo --completed "$name" > "$work/abort.done" 2>&1
     check "$what: domjobinfo --completed: cancelled" grep -Eq '^Job type: +Cancelled' "$work/abort.done"
     # The rate, measured over two seconds or more: held to the limit.
-    max=$(awk -F': +' '$1 == "Memory bandwidth" { print $2 + 0 }' "$work/abort.jobs" | sort -g | tail -n 1)
+    max=$(rates_mib "$work/abort.jobs" | sort -g | tail -n 1)
     if [ -n "$max" ] && awk -v m="$max" -v l="$abort_rate" 'BEGIN { exit !(m <= l * 1.15) }'; then
         ok "$what: the stream held to --bandwidth $abort_rate MiB/s (at most $max MiB/s)"
     else
