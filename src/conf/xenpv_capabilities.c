@@ -192,8 +192,7 @@ xenpvCapabilitiesMatchArch(virArch arch, xenpvGuestAbi abi, const char *kernel)
         /* A 64-bit Xen runs 32-bit PV guests with PAE paging only, and
          * there is no 32-bit hypervisor any more. */
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("%s is %s (%s): non-PAE 32-bit PV guests are not supported by any current Xen; "
-                         "boot a PAE kernel"),
+                       _("%s is %s (%s): non-PAE 32-bit PV guests are not supported by any current Xen; boot a PAE kernel"),
                        kernel, xenpvGuestAbiDescription(abi), xenpvGuestAbiToCaps(abi));
         return -1;
     }
@@ -204,8 +203,7 @@ xenpvCapabilitiesMatchArch(virArch arch, xenpvGuestAbi abi, const char *kernel)
     }
     if (arch != VIR_ARCH_NONE && arch != kernelArch) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain arch %s does not match %s: %s (%s); "
-                         "set <type arch='%s'> or remove the arch"),
+                       _("domain arch %s does not match %s: %s (%s); set <type arch='%s'> or remove the arch"),
                        virArchToString(arch), kernel, xenpvGuestAbiDescription(abi),
                        xenpvGuestAbiToCaps(abi), virArchToString(kernelArch));
         return -1;

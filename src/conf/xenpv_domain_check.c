@@ -358,8 +358,7 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
         disk->blockio.logical_block_size || disk->blockio.physical_block_size ||
         disk->startupPolicy || disk->iothread || disk->error_policy ||
         disk->detect_zeroes) {
-        xenpvRefuse(_("<disk> (%s): encryption, transient, cache/io modes, serial, wwn, vendor, geometry, blockio, "
-                      "startupPolicy, error policies and detect_zeroes are not supported for PV disks"), dst);
+        xenpvRefuse(_("<disk> (%s): encryption, transient, cache/io modes, serial, wwn, vendor, geometry, blockio, startupPolicy, error policies and detect_zeroes are not supported for PV disks"), dst);
         return -1;
     }
     return 0;
@@ -416,8 +415,7 @@ xenpvCheckNet(const virDomainNetDef *net)
     if (net->filter || net->downscript || net->mtu || net->coalesce || net->hostIP.nips ||
         net->hostIP.nroutes || net->guestIP.nroutes || net->nPortForwards ||
         net->teaming || net->linkstate) {
-        xenpvRefuse("%s", _("<interface>: filterref, downscript, mtu, coalesce, routes, port forwarding, "
-                            "teaming and link state are not supported yet"));
+        xenpvRefuse("%s", _("<interface>: filterref, downscript, mtu, coalesce, routes, port forwarding, teaming and link state are not supported yet"));
         return -1;
     }
     return 0;
@@ -546,8 +544,7 @@ xenpvCheckController(const virDomainControllerDef *ctrl)
                     ctrl->model < 0 ? "default" : virDomainControllerModelUSBTypeToString(ctrl->model));
         return -1;
     case VIR_DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL:
-        xenpvRefuse("%s", _("<controller type='virtio-serial'> (a virtio <console> or <channel> implies it): "
-                            "a PV guest's console and channels are <target type='xen'>"));
+        xenpvRefuse("%s", _("<controller type='virtio-serial'> (a virtio <console> or <channel> implies it): a PV guest's console and channels are <target type='xen'>"));
         return -1;
     default:
         xenpvRefuse(_("<controller type='%s'>: emulated controllers need a device model"),

@@ -156,8 +156,7 @@ xenpvBootloaderRun(xenpvDriver *driver,
     }
     if (!(bootloader = xenpvBootloaderFind(name))) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("bootloader '%s' of domain '%s' is not an executable program here "
-                         "(pygrub is in package xen-utils)"),
+                       _("bootloader '%s' of domain '%s' is not an executable program here (pygrub is in package xen-utils)"),
                        name, def->name);
         return -1;
     }
@@ -207,8 +206,7 @@ xenpvBootloaderRun(xenpvDriver *driver,
     if (status != 0) {
         tail = xenpvStderrTail(errbuf);
         virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("bootloader '%s' could not pick a kernel from '%s' for domain '%s' "
-                         "(exit status %d): %s"),
+                       _("bootloader '%s' could not pick a kernel from '%s' for domain '%s' (exit status %d): %s"),
                        bootloader, disk, def->name, status, tail);
         goto cleanup;
     }

@@ -90,8 +90,7 @@ xenpvConnectOpen(virConnectPtr conn,
 
         /* libvirt words this "no connection driver available for ...". */
         virReportError(VIR_ERR_NO_CONNECT,
-                       _("%s: the Xen PV driver is not running: %s (the driver looks once, "
-                         "when it starts: after fixing this, restart libvirtd)"),
+                       _("%s: the Xen PV driver is not running: %s (the driver looks once, when it starts: after fixing this, restart libvirtd)"),
                        NULLSTR(uri),
                        why ? why : _("its state driver was not initialised"));
         return VIR_DRV_OPEN_ERROR;

@@ -254,8 +254,7 @@ xenpvDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
     if (virFileExists(managedSave)) {
         if (!(flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
             virReportError(VIR_ERR_OPERATION_INVALID,
-                           _("domain '%s' has a managed save image; remove it first "
-                             "(virsh managedsave-remove) or undefine with --managed-save"),
+                           _("domain '%s' has a managed save image; remove it first (virsh managedsave-remove) or undefine with --managed-save"),
                            vm->def->name);
             goto endjob;
         }

@@ -608,8 +608,7 @@ xenpvDomainSetVcpusFlags(virDomainPtr dom, unsigned int nvcpus, unsigned int fla
     if (def) {
         if (maximum) {
             virReportError(VIR_ERR_OPERATION_INVALID,
-                           _("the maximum vCPUs of running domain '%s' cannot change; "
-                             "use --config and restart it"), vm->def->name);
+                           _("the maximum vCPUs of running domain '%s' cannot change; use --config and restart it"), vm->def->name);
             goto endjob;
         }
         if (xenpvDomainSetVcpusLive(driver, vm, nvcpus) < 0)
@@ -670,8 +669,7 @@ xenpvDomainOpenConsole(virDomainPtr dom, const char *devname,
         goto cleanup;
     if (!tty || !*tty) {
         virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("domain '%s' has no console pty yet (%s is empty): "
-                         "is the console daemon running?"), vm->def->name, path);
+                       _("domain '%s' has no console pty yet (%s is empty): is the console daemon running?"), vm->def->name, path);
         goto cleanup;
     }
 

@@ -83,8 +83,7 @@ xenpvMonitorEvent(int watch G_GNUC_UNUSED,
 
     if (events & (VIR_EVENT_HANDLE_ERROR | VIR_EVENT_HANDLE_HANGUP)) {
         /* The back end lost its hypervisor: say so once, stop watching. */
-        VIR_ERROR(_("the %s hypervisor back end's event channel failed; "
-                    "domain state changes are no longer followed"),
+        VIR_ERROR(_("the %s hypervisor back end's event channel failed; domain state changes are no longer followed"),
                   driver->hyp.ops->name);
         virEventRemoveHandle(driver->eventWatch);
         driver->eventWatch = -1;

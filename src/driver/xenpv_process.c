@@ -63,8 +63,7 @@ xenpvProcessPrepareSpec(xenpvDriver *driver,
     freeKiB = XENPV_PAGES_TO_KIB(host.freePages);
     if (spec->targetMemKiB > freeKiB) {
         virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("not enough free memory on the host to start domain '%s': "
-                         "it needs %llu KiB, the host has %llu KiB free"),
+                       _("not enough free memory on the host to start domain '%s': it needs %llu KiB, the host has %llu KiB free"),
                        def->name, (unsigned long long)spec->targetMemKiB,
                        (unsigned long long)freeKiB);
         goto error;

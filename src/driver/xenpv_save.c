@@ -479,8 +479,7 @@ xenpvDomainManagedSave(virDomainPtr dom, unsigned int flags)
         return -1;
     if (virDomainManagedSaveEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if (xenpvDomainCheckPersistent(vm, _("managed save needs a persistent definition "
-                                         "(use virsh save to a file instead)")) < 0)
+    if (xenpvDomainCheckPersistent(vm, _("managed save needs a persistent definition (use virsh save to a file instead)")) < 0)
         goto cleanup;
 
     path = xenpvDomainManagedSavePath(driver, vm);

@@ -228,8 +228,7 @@ xenpvStateInitialize(bool privileged,
     g_clear_pointer(&xenpvInitFailure, g_free);
 
     if (!privileged && !root)
-        return xenpvDriverSkip(_("it runs only in a privileged daemon (xen:///system) "
-                                 "or embedded (xen:///embed?root=DIR)"));
+        return xenpvDriverSkip(_("it runs only in a privileged daemon (xen:///system) or embedded (xen:///embed?root=DIR)"));
 
     driver = g_new0(xenpvDriver, 1);
     driver->privileged = privileged;

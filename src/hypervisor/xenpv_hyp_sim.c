@@ -66,9 +66,7 @@ xenpvSimConnect(xenpvHypervisor *hyp)
         return 0;
     if (!(conn = xenpvSimClientConnect(priv->socketPath, &err))) {
         virReportError(VIR_ERR_NO_CONNECT,
-                       _("the simulated Xen host is not running: %s (start it with "
-                         "'xenpv-simhost --daemon', or set hypervisor = \"xen\" in "
-                         "/etc/libvirt/xenpv.conf on a Xen host)"),
+                       _("the simulated Xen host is not running: %s (start it with 'xenpv-simhost --daemon', or set hypervisor = \"xen\" in /etc/libvirt/xenpv.conf on a Xen host)"),
                        err->message);
         return -1;
     }
@@ -82,8 +80,7 @@ xenpvSimConnect(xenpvHypervisor *hyp)
     if (!xenpvSimMsgGetU64(hello, "version", &version) ||
         version != XENPV_SIM_PROTO_VERSION) {
         virReportError(VIR_ERR_NO_CONNECT,
-                       _("the simulated Xen host at %s speaks protocol version %llu, "
-                         "this driver speaks %d: install matching versions"),
+                       _("the simulated Xen host at %s speaks protocol version %llu, this driver speaks %d: install matching versions"),
                        priv->socketPath, (unsigned long long)version,
                        XENPV_SIM_PROTO_VERSION);
         return -1;
@@ -492,8 +489,7 @@ xenpvSimLogDirtyPeekClean(xenpvHypervisor *hyp, uint32_t domid, bool clean,
         return -1;
     if (!payload || g_bytes_get_size(payload) != want) {
         virReportError(VIR_ERR_INTERNAL_ERROR,
-                       _("the simulated Xen host sent a dirty bitmap of the wrong size for "
-                         "domain %u"), domid);
+                       _("the simulated Xen host sent a dirty bitmap of the wrong size for domain %u"), domid);
         return -1;
     }
     /* x86 longs are little endian: the byte image is the bitmap. */
@@ -567,8 +563,7 @@ xenpvSimEventAck(xenpvHypervisor *hyp)
             return 0;
         if (n == 0) {
             virReportError(VIR_ERR_NO_CONNECT,
-                           _("the simulated Xen host at %s has gone away, and its guests "
-                             "with it"), priv->socketPath);
+                           _("the simulated Xen host at %s has gone away, and its guests with it"), priv->socketPath);
         } else {
             virReportSystemError(errno, _("cannot read events from %s"), priv->socketPath);
         }

@@ -498,8 +498,7 @@ xenpvSimStreamReadHeader(int fd, xenpvSimSaveHeader *hdr, xenpvGuestAbi *abi)
     if (rc != 1)
         return xenpvSimStreamError("%s", _("it is truncated (shorter than its header)"));
     if (memcmp(hdr->magic, SIM_SAVE_MAGIC, sizeof(hdr->magic)) != 0)
-        return xenpvSimStreamError("%s", _("wrong magic: this is not a simulated Xen "
-                                           "host's save image"));
+        return xenpvSimStreamError("%s", _("wrong magic: this is not a simulated Xen host's save image"));
     if (hdr->version != SIM_SAVE_VERSION)
         return xenpvSimStreamError(_("version %u is not the supported version %d"),
                                    hdr->version, SIM_SAVE_VERSION);
@@ -528,16 +527,14 @@ xenpvSimStreamReadRecords(int fd, int memfd, uint8_t *mem, uint64_t memPages)
         if ((rc = readAll(fd, &rec, sizeof(rec))) == -1)
             return -1;
         if (rc != 1)
-            return xenpvSimStreamError(_("it is truncated: no end record after %llu "
-                                         "records (%llu pages)"),
+            return xenpvSimStreamError(_("it is truncated: no end record after %llu records (%llu pages)"),
                                        (unsigned long long)records, (unsigned long long)pages);
         if (rec.type == SIM_REC_END)
             return 0;
         if ((rec.type != SIM_REC_PAGES && rec.type != SIM_REC_ZERO) ||
             rec.count == 0 || rec.count > SIM_SAVE_BATCH ||
             rec.length != rec.count * (rec.type == SIM_REC_PAGES ? 8 + XENPV_PAGE_SIZE : 8))
-            return xenpvSimStreamError(_("record %llu is malformed (type %#x, %u pages, "
-                                         "%u bytes)"), (unsigned long long)records,
+            return xenpvSimStreamError(_("record %llu is malformed (type %#x, %u pages, %u bytes)"), (unsigned long long)records,
                                        rec.type, rec.count, rec.length);
         payload = g_malloc(rec.length);
         if ((rc = readAll(fd, payload, rec.length)) == -1)
@@ -553,8 +550,7 @@ xenpvSimStreamReadRecords(int fd, int memfd, uint8_t *mem, uint64_t memPages)
 
             memcpy(&pfn, payload + i * 8, 8);
             if (pfn >= memPages)
-                return xenpvSimStreamError(_("record %llu names page %llu, beyond the "
-                                             "guest's %llu pages"),
+                return xenpvSimStreamError(_("record %llu names page %llu, beyond the guest's %llu pages"),
                                            (unsigned long long)records,
                                            (unsigned long long)pfn,
                                            (unsigned long long)memPages);

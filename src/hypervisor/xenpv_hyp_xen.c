@@ -136,16 +136,13 @@ xenpvXenCheckControlDomain(void)
 
     if (!g_file_get_contents(XENPV_XEN_CAPABILITIES, &caps, NULL, &err)) {
         virReportError(VIR_ERR_NO_CONNECT,
-                       _("this machine is not running under Xen: %s is missing (%s); "
-                         "boot the Xen hypervisor with this system as dom0 (and mount xenfs on /proc/xen), "
-                         "or set hypervisor = \"sim\" in xenpv.conf to use the simulated host"),
+                       _("this machine is not running under Xen: %s is missing (%s); boot the Xen hypervisor with this system as dom0 (and mount xenfs on /proc/xen), or set hypervisor = \"sim\" in xenpv.conf to use the simulated host"),
                        XENPV_XEN_CAPABILITIES, err->message);
         return -1;
     }
     if (!strstr(caps, "control_d")) {
         virReportError(VIR_ERR_NO_CONNECT,
-                       _("this machine runs under Xen but is not its control domain: "
-                         "%s does not say control_d; run libvirtd in dom0"),
+                       _("this machine runs under Xen but is not its control domain: %s does not say control_d; run libvirtd in dom0"),
                        XENPV_XEN_CAPABILITIES);
         return -1;
     }
@@ -161,8 +158,7 @@ xenpvXenCheckDom0(void)
 
     if (access(XENPV_XEN_PRIVCMD, R_OK | W_OK) < 0) {
         virReportSystemError(errno,
-                             _("Xen dom0 without a usable %s: load the xen-privcmd module "
-                               "and run libvirtd as root"),
+                             _("Xen dom0 without a usable %s: load the xen-privcmd module and run libvirtd as root"),
                              XENPV_XEN_PRIVCMD);
         return -1;
     }
@@ -170,8 +166,7 @@ xenpvXenCheckDom0(void)
     if (!virFileExists(XENPV_XENSTORED_SOCKET) &&
         !virFileExists(XENPV_XENBUS_DEVICE)) {
         virReportError(VIR_ERR_NO_CONNECT,
-                       _("no xenstore daemon reachable: neither %s nor %s exists; "
-                         "start xenstored (the xenstored or xencommons service)"),
+                       _("no xenstore daemon reachable: neither %s nor %s exists; start xenstored (the xenstored or xencommons service)"),
                        XENPV_XENSTORED_SOCKET, XENPV_XENBUS_DEVICE);
         return -1;
     }
@@ -262,8 +257,7 @@ xenpvXenReadCaps(xenpvXenPriv *priv)
     priv->pv32 = xenpvXenCapsHave(priv->caps, XENPV_XEN_CAPS_32P);
     if (!xenpvXenCapsHave(priv->caps, XENPV_XEN_CAPS_64)) {
         virReportError(VIR_ERR_NO_CONNECT,
-                       _("this Xen runs no 64-bit PV guests (xen_caps '%s' lacks %s): "
-                         "the hypervisor was built or booted without PV support (pv=0?)"),
+                       _("this Xen runs no 64-bit PV guests (xen_caps '%s' lacks %s): the hypervisor was built or booted without PV support (pv=0?)"),
                        priv->caps, XENPV_XEN_CAPS_64);
         return -1;
     }
@@ -387,9 +381,7 @@ xenpvXenCheckAbi(xenpvXenPriv *priv, xenpvGuestAbi abi, const char *what)
         if (priv->pv32)
             return 0;
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("cannot build %s: this Xen host does not run 32-bit PV guests "
-                         "(xen_caps '%s' lacks %s); likely causes: a hypervisor built without "
-                         "CONFIG_PV32, 'pv=no-32' on Xen's command line, or CET shadow stacks enabled"),
+                       _("cannot build %s: this Xen host does not run 32-bit PV guests (xen_caps '%s' lacks %s); likely causes: a hypervisor built without CONFIG_PV32, 'pv=no-32' on Xen's command line, or CET shadow stacks enabled"),
                        what, priv->caps, XENPV_XEN_CAPS_32P);
         return -1;
     case XENPV_GUEST_ABI_X86_32:
@@ -607,8 +599,7 @@ xenpvXenDomainSetMaxVcpus(xenpvHypervisor *hyp, uint32_t domid, unsigned int max
 
     if (xc_domain_max_vcpus(priv->xch, domid, max) < 0) {
         xenpvXenReportError(VIR_ERR_OPERATION_FAILED,
-                            _("cannot set the vCPU limit of domain %u to %u "
-                              "(Xen fixes it when the domain is created)"),
+                            _("cannot set the vCPU limit of domain %u to %u (Xen fixes it when the domain is created)"),
                             domid, max);
         return -1;
     }
@@ -653,9 +644,7 @@ xenpvXenCheckLogDirty(xenpvXenPriv *priv, uint32_t domid)
     if (priv->logDirty)
         return 0;
     virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                   _("log-dirty tracking of domain %u is not available: this hypervisor cannot "
-                     "track the pages a PV guest dirties (%s); live save and live migration "
-                     "need a hypervisor built with CONFIG_SHADOW_PAGING=y"),
+                   _("log-dirty tracking of domain %u is not available: this hypervisor cannot track the pages a PV guest dirties (%s); live save and live migration need a hypervisor built with CONFIG_SHADOW_PAGING=y"),
                    domid, priv->logDirtyHow);
     return -1;
 }

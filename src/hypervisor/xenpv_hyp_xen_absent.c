@@ -14,8 +14,7 @@ static int
 xenpvXenAbsentOpen(xenpvHypervisor *hyp G_GNUC_UNUSED)
 {
     virReportError(VIR_ERR_NO_SUPPORT, "%s",
-                   _("this build of the driver has no real Xen back end (it was built without "
-                     "libxen-dev); rebuild it with -Dxen_backend=enabled, or set hypervisor = \"sim\""));
+                   _("this build of the driver has no real Xen back end (it was built without libxen-dev); rebuild it with -Dxen_backend=enabled, or set hypervisor = \"sim\""));
     return -1;
 }
 

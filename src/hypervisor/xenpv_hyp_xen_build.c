@@ -40,8 +40,7 @@ xenpvXenDomainMake(xenpvXenPriv *priv, const xenpvBuildSpec *spec, uint32_t *dom
         return -1;
     if (spec->bootloader && *spec->bootloader) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain '%s' names a bootloader (%s); this driver boots the kernel "
-                         "given in <os><kernel> and runs no bootloader in dom0"),
+                       _("domain '%s' names a bootloader (%s); this driver boots the kernel given in <os><kernel> and runs no bootloader in dom0"),
                        spec->name, spec->bootloader);
         return -1;
     }

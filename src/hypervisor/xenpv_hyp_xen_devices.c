@@ -185,8 +185,7 @@ xenpvXenDeviceAdd(xenpvXenPriv *priv, uint32_t domid, const char *kind, int devi
     state = xenpvXenWaitBackendState(priv, be, XENPV_XENBUS_INITWAIT, XENPV_XEN_BACKEND_WAIT_MS);
     if (state < XENPV_XENBUS_INITWAIT) {
         virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("the dom0 backend did not take %s of domain %u within %u s "
-                         "(%s/state is %d): is the %s module loaded?"),
+                       _("the dom0 backend did not take %s of domain %u within %u s (%s/state is %d): is the %s module loaded?"),
                        what, domid, XENPV_XEN_BACKEND_WAIT_MS / 1000, be, state, driverName);
         return -1;
     }
@@ -237,8 +236,7 @@ xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk)
      * loop device first.  Other back ends need a device model. */
     if (STRNEQ(type, "phy") && STRNEQ(type, "file")) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk %s of domain %u asks for the '%s' backend; this driver serves "
-                         "disks through blkback only: use a block device (phy) or a raw file (file)"),
+                       _("disk %s of domain %u asks for the '%s' backend; this driver serves disks through blkback only: use a block device (phy) or a raw file (file)"),
                        disk->vdev, domid, type);
         return -1;
     }
@@ -280,8 +278,7 @@ xenpvXenNicAdd(xenpvXenPriv *priv, uint32_t domid, int devid, const xenpvNicSpec
         script = g_strdup(XENPV_XEN_SCRIPT_DIR "/vif-bridge");
     if (nic->model && *nic->model && STRNEQ(nic->model, "netfront")) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("network interface %s of domain %u has model '%s'; a PV guest's "
-                         "interfaces are netfront"),
+                       _("network interface %s of domain %u has model '%s'; a PV guest's interfaces are netfront"),
                        nic->mac, domid, nic->model);
         return -1;
     }

@@ -174,9 +174,7 @@ xenpvXenDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
     }
     if (params->live && !xenpvXenSaveCanTrack(priv, domid)) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("cannot save domain %u live: this hypervisor cannot track the pages a "
-                         "PV guest dirties (log-dirty mode; %s); a hypervisor built with "
-                         "CONFIG_SHADOW_PAGING=y can, or save it without --live"),
+                       _("cannot save domain %u live: this hypervisor cannot track the pages a PV guest dirties (log-dirty mode; %s); a hypervisor built with CONFIG_SHADOW_PAGING=y can, or save it without --live"),
                        domid, priv->logDirtyHow);
         return -1;
     }
