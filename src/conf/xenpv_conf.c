@@ -37,6 +37,7 @@ static const char *const xenpvConfigKeys[] = {
     "pvshim",
     "pvshim_path",
     "pvshim_extra",
+    "kernel_cache_mib",
     "migration_address",
     "migration_host",
     "migration_port_min",
@@ -86,6 +87,7 @@ xenpvDriverConfigNew(const char *configFile)
     cfg->keepAliveInterval = XENPV_CONFIG_DEFAULT_KEEPALIVE_INTERVAL;
     cfg->keepAliveCount = XENPV_CONFIG_DEFAULT_KEEPALIVE_COUNT;
     cfg->pvshim = XENPV_CONFIG_DEFAULT_PVSHIM;
+    cfg->kernelCacheMiB = XENPV_CONFIG_DEFAULT_KERNEL_CACHE_MIB;
     cfg->migrationAddress = g_strdup(XENPV_CONFIG_DEFAULT_MIGRATION_ADDRESS);
     cfg->migrationPortMin = XENPV_CONFIG_DEFAULT_MIGRATION_PORT_MIN;
     cfg->migrationPortMax = XENPV_CONFIG_DEFAULT_MIGRATION_PORT_MAX;
@@ -428,6 +430,15 @@ xenpvDriverConfigLoadFile(xenpvDriverConfig *cfg, const char *path)
 
     if (xenpvConfigGetPvshim(conf, path, cfg) < 0)
         return -1;
+
+    if (virConfGetValueUInt(conf, "kernel_cache_mib", &cfg->kernelCacheMiB) < 0)
+        return -1;
+    if (cfg->kernelCacheMiB > XENPV_CONFIG_MAX_KERNEL_CACHE_MIB) {
+        virReportError(VIR_ERR_CONF_SYNTAX,
+                       _("%s: 'kernel_cache_mib' must be between 0 (no cache) and %u MiB, not %u"),
+                       path, XENPV_CONFIG_MAX_KERNEL_CACHE_MIB, cfg->kernelCacheMiB);
+        return -1;
+    }
 
     return xenpvConfigLoadMigration(cfg, conf, path);
 }

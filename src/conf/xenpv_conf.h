@@ -28,6 +28,9 @@ int xenpvHypervisorKindFromString(const char *name);
 #define XENPV_CONFIG_DEFAULT_KEEPALIVE_INTERVAL 5
 #define XENPV_CONFIG_DEFAULT_KEEPALIVE_COUNT 5
 #define XENPV_CONFIG_DEFAULT_PVSHIM XENPV_PVSHIM_AUTO
+/* MiB of decompressed kernel images kept: a distribution kernel or two. */
+#define XENPV_CONFIG_DEFAULT_KERNEL_CACHE_MIB 128
+#define XENPV_CONFIG_MAX_KERNEL_CACHE_MIB 4096
 /* The most the shim's extra arguments may add to its command line. */
 #define XENPV_CONFIG_PVSHIM_EXTRA_MAX 512
 /* As libvirt's QEMU driver: the data channel of an incoming migration. */
@@ -51,6 +54,7 @@ struct _xenpvDriverConfig {
     xenpvPvshimMode pvshim;             /* never, auto, always (never DEFAULT) */
     char *pvshimPath;                   /* NULL: where Xen's packages put it */
     char *pvshimExtra;                  /* added to the shim's command line */
+    unsigned int kernelCacheMiB;        /* decompressed kernels kept; 0: none */
     /* Incoming migrations: where the data channel listens, the name or
      * address the source is told to connect to (NULL: this host's name),
      * the ports it may use, and the source hosts allowed to connect

@@ -21,20 +21,20 @@ VIR_LOG_INIT("xenpv.domain_abi");
 
 
 /* The PV ABI of the kernel at @path (@what names it for the user); with
- * @image, also the ELF image decompressed from it (NULL if it is none). */
+ * @image, also the ELF image decompressed from it (NULL if it is none).
+ * Through @cache (NULL: none), which keeps what it decompresses. */
 static int
-xenpvDomainAbiInspect(const char *path, const char *what, xenpvGuestAbi *abi,
-                      GBytes **image)
+xenpvDomainAbiInspect(xenpvKernelCache *cache, const char *path, const char *what,
+                      xenpvGuestAbi *abi, GBytes **image)
 {
     g_autoptr(GError) err = NULL;
     xenpvKernelInfo info = { 0 };
-    gboolean ok;
+    gboolean cached = FALSE;
+    gint64 start = g_get_monotonic_time();
     int ret = -1;
 
     VIR_DEBUG("inspecting %s", what);
-    ok = image ? xenpvKernelInspectFileImage(path, &info, &err)
-               : xenpvKernelInspectFile(path, &info, &err);
-    if (!ok) {
+    if (!xenpvKernelCacheInspect(cache, path, &info, &cached, &err)) {
         /* A path that cannot be read is a bad argument; a file that is no
          * PV kernel is a configuration this driver cannot run. */
         virReportError(err->code == XENPV_KERNEL_ERROR_IO ?
@@ -45,7 +45,9 @@ xenpvDomainAbiInspect(const char *path, const char *what, xenpvGuestAbi *abi,
     *abi = info.abi;
     if (image)
         *image = g_steal_pointer(&info.image);
-    VIR_DEBUG("%s is %s", what, NULLSTR(xenpvGuestAbiToCaps(info.abi)));
+    VIR_DEBUG("%s is %s (%s, %s in %lld ms)", what, NULLSTR(xenpvGuestAbiToCaps(info.abi)),
+              NULLSTR(info.compression), cached ? "image from the cache" : "read",
+              (long long)(g_get_monotonic_time() - start) / 1000);
     ret = 0;
 
  cleanup:
@@ -108,7 +110,9 @@ xenpvDomainAbiCheckDefine(xenpvDriver *driver, virDomainDef *def, bool archFromK
     }
 
     what = g_strdup_printf(_("kernel %s"), def->os.kernel);
-    if (xenpvDomainAbiInspect(def->os.kernel, what, &abi, NULL) < 0)
+    /* Read through the cache: the start that usually follows finds the
+     * image decompressed. */
+    if (xenpvDomainAbiInspect(driver->kernelCache, def->os.kernel, what, &abi, NULL) < 0)
         return -1;
     return xenpvDomainAbiCheck(driver, def, archFromKernel, abi, what);
 }
@@ -132,6 +136,7 @@ xenpvDomainAbiForStart(xenpvDriver *driver,
 {
     g_autofree char *what = NULL;
     xenpvGuestAbi abi = XENPV_GUEST_ABI_UNKNOWN;
+    xenpvKernelCache *cache = driver->kernelCache;
     int ret = -1;
 
     /* With a bootloader, or with neither a bootloader nor a kernel (pygrub,
@@ -139,13 +144,15 @@ xenpvDomainAbiForStart(xenpvDriver *driver,
     if (def->os.bootloader || !def->os.kernel) {
         if (xenpvBootloaderRun(driver, def, spec, &what) < 0)
             return -1;
+        /* A copy the bootloader made for this boot only. */
+        cache = NULL;
     } else {
         what = g_strdup_printf(_("kernel %s"), spec->kernel);
     }
 
     /* The decompressed image goes to the builder, which then reads the
      * kernel from memory instead of decompressing it once more. */
-    if (xenpvDomainAbiInspect(spec->kernel, what, &abi, &spec->kernelImage) < 0 ||
+    if (xenpvDomainAbiInspect(cache, spec->kernel, what, &abi, &spec->kernelImage) < 0 ||
         xenpvDomainAbiCheckRun(driver, def, archFromKernel, abi, what, &spec->container) < 0)
         goto cleanup;
     spec->abi = abi;

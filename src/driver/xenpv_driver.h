@@ -19,6 +19,7 @@
 
 #include "xenpv_conf.h"
 #include "xenpv_hypervisor.h"
+#include "xenpv_kernel_cache.h"
 #include "xenpv_pvshim.h"
 
 typedef struct _xenpvDriver xenpvDriver;
@@ -32,6 +33,8 @@ struct _xenpvDriver {
     xenpvHypervisor hyp;
     xenpvHostInfo hostInfo;         /* as read at start: static fields only */
     xenpvPvshimHost shim;           /* what the host offers for the PV-shim */
+    /* Decompressed kernel images between builds (its own lock). */
+    xenpvKernelCache *kernelCache;
 
     virCaps *caps;
     virPortAllocatorRange *vncPorts;    /* PV framebuffers' VNC ports */

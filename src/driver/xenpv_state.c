@@ -57,6 +57,7 @@ xenpvDriverFree(xenpvDriver *driver)
         driver->hyp.ops->close(&driver->hyp);
     g_free(driver->hyp.socketPath);
     xenpvPvshimHostClear(&driver->shim);
+    xenpvKernelCacheFree(driver->kernelCache);
     xenpvDriverConfigFree(driver->config);
     g_free(driver->embeddedRoot);
     g_free(driver->configFile);
@@ -244,6 +245,8 @@ xenpvStateInitialize(bool privileged,
         ret = xenpvDriverSkip(_("invalid configuration: %s"), xenpvDriverLastReason());
         goto cleanup;
     }
+
+    driver->kernelCache = xenpvKernelCacheNew((gsize)driver->config->kernelCacheMiB << 20);
 
     if (xenpvDriverOpenHypervisor(driver) < 0) {
         ret = xenpvDriverSkip(_("hypervisor = \"%s\" (%s) cannot be used: %s"),

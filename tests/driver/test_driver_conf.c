@@ -79,6 +79,7 @@ test_defaults_without_file(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(cfg->pvshim, ==, XENPV_PVSHIM_AUTO);
     g_assert_null(cfg->pvshimPath);
     g_assert_null(cfg->pvshimExtra);
+    g_assert_cmpuint(cfg->kernelCacheMiB, ==, 128);
     g_assert_cmpstr(cfg->migrationAddress, ==, "0.0.0.0");
     g_assert_null(cfg->migrationHost);
     g_assert_cmpuint(cfg->migrationPortMin, ==, 49152);
@@ -109,6 +110,7 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
                "pvshim = \"always\"\n"
                "pvshim_path = \"/opt/xen/xen-shim\"\n"
                "pvshim_extra = \"shim_mem=32M loglvl=all\"\n"
+               "kernel_cache_mib = 0\n"
                "migration_address = \"192.0.2.12\"\n"
                "migration_host = \"xenpv-b.example.org\"\n"
                "migration_port_min = 50000\n"
@@ -129,6 +131,7 @@ test_every_key(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(cfg->pvshim, ==, XENPV_PVSHIM_ALWAYS);
     g_assert_cmpstr(cfg->pvshimPath, ==, "/opt/xen/xen-shim");
     g_assert_cmpstr(cfg->pvshimExtra, ==, "shim_mem=32M loglvl=all");
+    g_assert_cmpuint(cfg->kernelCacheMiB, ==, 0);
     g_assert_cmpstr(cfg->migrationAddress, ==, "192.0.2.12");
     g_assert_cmpstr(cfg->migrationHost, ==, "xenpv-b.example.org");
     g_assert_cmpuint(cfg->migrationPortMin, ==, 50000);
@@ -226,6 +229,17 @@ test_bad_pvshim(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
 
 
 static void
+test_bad_kernel_cache(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
+{
+    const char *const big[] = { "kernel_cache_mib", "4096", "5000", fx->path, NULL };
+    const char *const negative[] = { "kernel_cache_mib", NULL };
+
+    expect_error(fx, "kernel_cache_mib = 5000\n", VIR_ERR_CONF_SYNTAX, big);
+    expect_error(fx, "kernel_cache_mib = -1\n", -1, negative);
+}
+
+
+static void
 test_syntax_error(ConfFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     const char *const needles[] = { NULL };
@@ -304,6 +318,7 @@ main(int argc, char **argv)
     ADD("/driver/conf/zero-timeout", test_zero_timeout);
     ADD("/driver/conf/relative-socket", test_relative_socket);
     ADD("/driver/conf/bad-pvshim", test_bad_pvshim);
+    ADD("/driver/conf/bad-kernel-cache", test_bad_kernel_cache);
     ADD("/driver/conf/syntax-error", test_syntax_error);
     ADD("/driver/conf/migration-errors", test_migration_errors);
     ADD("/driver/conf/migration-allow-empty", test_migration_allow_empty);
