@@ -21,8 +21,9 @@ steer_name=mig-xenpv-steer
 steer_rate=4
 abort_rate=2
 # Seconds between two domjobinfo samples: each virsh costs the emulated
-# dom0 some of the CPU the migration needs.
-sampler_every=0.5
+# dom0 some of the CPU the migration needs; a move of tens of seconds
+# still gets many samples.
+sampler_every=2
 
 # The value of field KEY of a domjobinfo listing in FILE (its first number
 # when NUMBER is given).
