@@ -6,7 +6,7 @@
 #
 # Usage: run-tier.sh [--hypervisor stock|stock-hvm|rebuilt|all] [--driver libxl|xenpv|both]
 #                    [--keep] [--timeout SECONDS] [--only GROUPS] [--guests NAMES]
-#                    [--migrations ci|all]
+#                    [--migrations ci|all] [--baselines rebuilt|all]
 #   --hypervisor  which Xen to boot (default all, one boot each: Debian's
 #                 stock build; the same on a CPU with HVM, for the PV-shim
 #                 checks; and the same source rebuilt with CONFIG_PV32 and
@@ -32,6 +32,11 @@
 #                 also with xl and Debian's libxl driver; all moves every
 #                 guest in every mode, and with all three (three times as
 #                 long)
+#   --baselines   where xl's checks and Debian's libxl driver run beside
+#                 this project's driver (--driver both): rebuilt (the
+#                 default, CI's: the rebuilt host, and xl's PV-shim guests
+#                 on stock-hvm; the stock host runs this driver alone) or
+#                 all (every boot, as with --driver libxl)
 # Environment: XEN_TIER_CACHE (default /var/cache/xenpv/xen-tier),
 #              XEN_TIER_BUILD (the project's build directory, default ./build),
 #              XEN_TIER_RUN (where a run keeps its disks, logs and results,
@@ -59,6 +64,7 @@ build=${XEN_TIER_BUILD:-$top/build}
 # boots, which therefore come one after the other.
 all_hypervisors="stock-hvm stock rebuilt"
 hypervisors=$all_hypervisors drivers=libxl keep=0 boot_timeout=900 only="" guests="" migrations=ci
+baselines=rebuilt
 # No serial output for this long means the boot stalled.
 stall_timeout=${XEN_TIER_STALL_TIMEOUT:-240}
 # QEMU's CPU.  An Intel model (XPTI off on Xen's command line) for the
@@ -84,6 +90,8 @@ while [ $# -gt 0 ]; do
         --guests) guests=${2//,/ }; shift 2 ;;
         --migrations) case $2 in ci|all) migrations=$2 ;;
                       *) echo "run-tier: --migrations ci|all" >&2; exit 2 ;; esac; shift 2 ;;
+        --baselines) case $2 in rebuilt|all) baselines=$2 ;;
+                     *) echo "run-tier: --baselines rebuilt|all" >&2; exit 2 ;; esac; shift 2 ;;
         -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-tier: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -115,6 +123,15 @@ run_root=${XEN_TIER_RUN:-$cache/run}
 rm -rf "$run_root"
 mkdir -p "$run_root"
 qemu_pid="" peer_pid=""
+# Stop the QEMU of PID (ours): asked first, killed if it has not gone in
+# 10 s (a stopped or wedged process does not act on the request).
+stop_qemu() {   # PID
+    local deadline=$((SECONDS + 10))
+    kill "$1" 2>/dev/null || true
+    while kill -0 "$1" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cleanup() {
     local pid
     for pid in $qemu_pid $peer_pid; do
@@ -247,6 +264,7 @@ HYPERVISOR=$hv
 ROLE=$role
 HOST_NAME=${host_name[$host]}
 DRIVERS="$3"
+XL=$xl_here
 SUITE_TIMEOUT=$(($(host_timeout "$host") - 120))
 ONLY="$only"
 MIGRATIONS=$migrations
@@ -287,9 +305,22 @@ start_qemu() {
     started_pid=$!
 }
 
+# Has the peer's serial line been silent for the stall timeout?  Once up it
+# says it is waiting every 30 s; a stalled boot (a dom0 process spinning,
+# docs/xen-tier.md) says nothing more.
+peer_last_size=-1 peer_last_change=0
+peer_stalled() {
+    local size
+    [ -n "$peer_pid" ] || return 1
+    size=$(stat -c %s "$run_root/peer/serial.log" 2>/dev/null || echo 0)
+    if [ "$size" != "$peer_last_size" ]; then peer_last_size=$size; peer_last_change=$SECONDS; fi
+    [ $((SECONDS - peer_last_change)) -ge $stall_timeout ]
+}
+
 # Boot once (RUNDIR XEN CPU LINK-END LIMIT-SECONDS); returns 0 when dom0
 # reported the end of its run, 1 on a stall or timeout (QEMU killed), 2 when
-# QEMU stopped without the end marker.
+# QEMU stopped without the end marker.  A stalled peer stops the boot too
+# (1): its link cannot be joined again.
 boot() {
     local rundir=$1 xen=$2 cpu=$3 limit=$5 serial="$1/serial.log" deadline last_size=-1 last_change size
     start_qemu "$rundir" "$xen" "$cpu" "${4:-}"
@@ -299,10 +330,13 @@ boot() {
     while kill -0 "$qemu_pid" 2>/dev/null; do
         size=$(stat -c %s "$serial")
         if [ "$size" != "$last_size" ]; then last_size=$size; last_change=$SECONDS; fi
+        if [ -n "${4:-}" ] && peer_stalled; then
+            log "the peer stalled (no serial output for ${stall_timeout}s): stopping this boot's QEMU ($qemu_pid)"
+            last_change=$((SECONDS - stall_timeout))
+        fi
         if [ $SECONDS -ge $deadline ] || [ $((SECONDS - last_change)) -ge $stall_timeout ]; then
             log "boot stalled or timed out after $((SECONDS - deadline + limit))s: stopping QEMU ($qemu_pid)"
-            kill "$qemu_pid" 2>/dev/null || true
-            wait "$qemu_pid" 2>/dev/null || true
+            stop_qemu "$qemu_pid"
             qemu_pid=""
             return 1
         fi
@@ -332,6 +366,7 @@ start_peer() {
     start_qemu "$rundir" "$XEN_REBUILT" "$cpu_plain" peer
     peer_pid=$started_pid
     peer_t0=$SECONDS
+    peer_last_size=-1 peer_last_change=$SECONDS
     log "peer started (QEMU $peer_pid), link on TCP port $link_port of 127.0.0.1"
     # The host beside it connects at once.
     local deadline=$((SECONDS + 60))
@@ -356,19 +391,36 @@ stop_peer() {
     grep -aq '@@XT end' "$rundir/serial.log" ||
         echo "not ok - [peer] dom0 ran until told to power off (see $rundir/serial.log)" >> "$tap"
 }
+# A stalled peer is stopped and booted again, once; what it wrote is kept
+# in peer/attempt1/.
+restart_peer() {
+    local rundir="$run_root/peer"
+    log "restarting the stalled peer (its logs: $rundir/attempt1/)"
+    stop_qemu "$peer_pid"
+    peer_pid=""
+    mkdir -p "$rundir/attempt1"
+    mv "$rundir/serial.log" "$rundir/attempt1/"
+    echo "# peer: stalled, booted again" >> "$tap"
+    start_peer
+}
 
 tap="$run_root/results.tap"
 : > "$tap"
 for hv in $hypervisors; do
     rundir="$run_root/$hv"
     mkdir -p "$rundir"
-    boot_drivers=$drivers
+    boot_drivers=$drivers xl_here=yes
     case $hv in
         stock) xen=$XEN_STOCK; ver=$XEN_STOCK_VERSION; cpu=$cpu_plain ;;
         stock-hvm) xen=$XEN_STOCK; ver=$XEN_STOCK_VERSION; cpu=$cpu_hvm
                    boot_drivers=${drivers//libxl/} ;;
         rebuilt) xen=$XEN_REBUILT; ver=$XEN_REBUILT_VERSION; cpu=$cpu_plain ;;
     esac
+    # The baselines once, where they are compared with this driver: the
+    # stock host's would repeat the rebuilt host's (CI's time).
+    if [ "$hv" = stock ] && [ "$baselines" = rebuilt ] && [[ " $drivers " == *" xenpv "* ]]; then
+        boot_drivers=xenpv xl_here=no
+    fi
     if [ -z "${boot_drivers// /}" ]; then
         echo "# hypervisor $hv: not booted: Debian's libxl driver does not start on its CPU ($cpu)" >> "$tap"
         continue
@@ -393,6 +445,7 @@ for hv in $hypervisors; do
             mkdir -p "$rundir/attempt1"
             mv "$rundir/serial.log" "$rundir/attempt1/"
             debugfs -R "rdump /out $rundir/attempt1" "$rundir/tier.img" >/dev/null 2>&1 || true
+            [ -n "$end" ] && peer_stalled && restart_peer
             continue
         fi
         break

@@ -42,8 +42,20 @@ link_throughput() {
     note "migrate: link to the peer: 16 MiB in ${s}s ($(awk -v s="$s" 'BEGIN { printf "%.1f", 16 / s }') MiB/s)"
 }
 
+# Wait up to SECONDS for the peer (which may still be booting), saying so
+# every 30 s: a silent serial log is taken for a stall.
+peer_wait() {   # SECONDS
+    local waited=0
+    until wait_for 30 peer_answers; do
+        waited=$((waited + 30))
+        [ "$waited" -lt "$1" ] || return 1
+        note "migrate: waiting for the peer ($peer) to answer: ${waited}s"
+    done
+}
+
 migrate_setup() {
-    check "migrate: the peer answers ($peer)" wait_for 300 peer_answers || return 1
+    if peer_wait 600; then ok "migrate: the peer answers ($peer)"
+    else notok "migrate: the peer answers ($peer)"; return 1; fi
     check "migrate: the guests' storage, exported by the peer over NFS, mounted at /srv/xen" \
         wait_for 60 mount_shared || return 1
     peer_clean >/dev/null 2>&1
