@@ -209,7 +209,10 @@ xenpvVifParseRate(const char *spec, const char *value, virDomainNetDef *net)
             xenpvEntryRefuse("vif", spec, _("rate '%s': the interval is out of range"), value);
             return -1;
         }
-        us *= STREQ(iunit, "u") ? 1 : STREQ(iunit, "m") ? 1000 : 1000000;
+        if (STREQ(iunit, "m"))
+            us *= 1000;
+        else if (STREQ(iunit, ""))
+            us *= 1000000;
         if (us != VIF_RATE_DEFAULT_INTERVAL_US) {
             xenpvEntryRefuse("vif", spec, _("rate '%s': libvirt's <bandwidth> has no interval; only the default 50ms can be kept"),
                              value);
@@ -227,6 +230,12 @@ xenpvVifParseRate(const char *spec, const char *value, virDomainNetDef *net)
         n /= 8;
     if (n == 0) {
         xenpvEntryRefuse("vif", spec, _("rate '%s' is less than 1 KB/s"), value);
+        return -1;
+    }
+    /* libvirt's schema takes an average of 1 to 2^32-1 KiB/s. */
+    if (n > G_MAXUINT32) {
+        xenpvEntryRefuse("vif", spec, _("rate '%s' is more than libvirt's <bandwidth> takes (%u KB/s)"),
+                         value, G_MAXUINT32);
         return -1;
     }
     net->bandwidth = g_new0(virNetDevBandwidth, 1);

@@ -253,6 +253,8 @@ static const NativeRefusal nativeRefusals[] = {
     { "vif-ioemu", "xen-xm", XM_HEAD "vif = [ 'type=ioemu, bridge=xenbr0' ]\n", "'ioemu'" },
     { "vif-rate", "xen-xl", XM_HEAD "vif = [ 'rate=fast' ]\n", "'fast'" },
     { "vif-rate-interval", "xen-xl", XM_HEAD "vif = [ 'rate=10MB/s@20ms' ]\n", "interval" },
+    { "vif-rate-beyond-bandwidth", "xen-xl", XM_HEAD "vif = [ 'rate=10999999999MB/s' ]\n",
+      "4294967295 KB/s" },
     { "vif-bridge-script", "xen-xl", XM_HEAD "vif = [ 'script=vif-bridge' ]\n", "bridge=" },
     { "vif-mac", "xen-xm", XM_HEAD "vif = [ 'mac=00:16:3e:zz:00:01' ]\n", "'00:16:3e:zz:00:01'" },
     { "vif-multicast", "xen-xm", XM_HEAD "vif = [ 'mac=01:16:3e:00:00:01' ]\n", "multicast" },
