@@ -68,11 +68,14 @@ xenpvNativeBootCompose(const xenpvNativeBoot *boot, char **cmdline)
     }
 
     if (ipActive) {
+        const char *nfsServer = XENPV_NATIVE_DUMMY_NFS_SERVER;
+
+        if (xenpvIsSet(boot->nfsServer))
+            nfsServer = boot->nfsServer;
         g_ptr_array_add(parts,
                         g_strdup_printf("ip=%s:%s:%s:%s:%s:%s:%s",
                                         NULLSTR_EMPTY(boot->ip),
-                                        xenpvIsSet(boot->nfsServer) ? boot->nfsServer
-                                                                    : XENPV_NATIVE_DUMMY_NFS_SERVER,
+                                        nfsServer,
                                         NULLSTR_EMPTY(boot->gateway),
                                         NULLSTR_EMPTY(boot->netmask),
                                         NULLSTR_EMPTY(boot->hostname),

@@ -878,8 +878,9 @@ xenpvNativeParseUSBCtrl(const char *spec)
     }
     if (!(ctrl = virDomainControllerDefNew(VIR_DOMAIN_CONTROLLER_TYPE_USB)))
         return NULL;
-    ctrl->model = version == 1 ? VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB1
-                               : VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB2;
+    ctrl->model = VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB2;
+    if (version == 1)
+        ctrl->model = VIR_DOMAIN_CONTROLLER_MODEL_USB_QUSB1;
     ctrl->opts.usbopts.ports = ports;
     return ctrl;
 }

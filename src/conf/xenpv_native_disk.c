@@ -589,17 +589,24 @@ static char *
 xenpvDiskFormatXM(const virDomainDiskDef *disk)
 {
     const char *driver = disk->driverName;
-    const char *mode = disk->src->readonly ? "r" : disk->src->shared ? "!" : "w";
+    const char *mode = "w";
     g_autofree char *prefix = NULL;
+
+    if (disk->src->readonly)
+        mode = "r";
+    else if (disk->src->shared)
+        mode = "!";
 
     if (xenpvDiskCheckValue("source", disk->src->path) < 0 ||
         xenpvDiskCheckValue("target", disk->dst) < 0)
         return NULL;
 
     if (STREQ_NULLABLE(driver, "tap") || STREQ_NULLABLE(driver, "tap2")) {
-        prefix = g_strdup_printf("%s:%s:", driver,
-                                 disk->src->format > VIR_STORAGE_FILE_RAW ?
-                                 xenpvDiskFormatToXL(disk->src->format) : "aio");
+        const char *format = "aio";
+
+        if (disk->src->format > VIR_STORAGE_FILE_RAW)
+            format = xenpvDiskFormatToXL(disk->src->format);
+        prefix = g_strdup_printf("%s:%s:", driver, format);
     } else if (disk->src->format > VIR_STORAGE_FILE_RAW) {
         /* xm gives an image format with tap: only. */
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,

@@ -173,6 +173,16 @@ xenpvFormatResources(virConf *conf, const virDomainDef *def)
     return 0;
 }
 
+/* xl's passthrough= for @def's enabled <passthrough>: its mode, if any. */
+static const char *
+xenpvPassthroughName(const virDomainDef *def)
+{
+    if (def->xen_passthrough_mode > 0)
+        return virDomainXenPassthroughModeTypeToString(def->xen_passthrough_mode);
+    return "enabled";
+}
+
+
 static int
 xenpvFormatFeatures(virConf *conf, const virDomainDef *def)
 {
@@ -191,10 +201,7 @@ xenpvFormatFeatures(virConf *conf, const virDomainDef *def)
             xenpvSetNumber(conf, "e820_host", 1) < 0)
             return -1;
         if (def->xen_features[VIR_DOMAIN_XEN_PASSTHROUGH] == VIR_TRISTATE_SWITCH_ON &&
-            xenpvSetString(conf, "passthrough",
-                           def->xen_passthrough_mode > 0 ?
-                           virDomainXenPassthroughModeTypeToString(def->xen_passthrough_mode) :
-                           "enabled") < 0)
+            xenpvSetString(conf, "passthrough", xenpvPassthroughName(def)) < 0)
             return -1;
     }
     if (def->features[VIR_DOMAIN_FEATURE_XEN] == VIR_TRISTATE_SWITCH_OFF &&

@@ -37,9 +37,11 @@ xenpvDomainAbiInspect(xenpvKernelCache *cache, const char *path, const char *wha
     if (!xenpvKernelCacheInspect(cache, path, &info, &cached, &err)) {
         /* A path that cannot be read is a bad argument; a file that is no
          * PV kernel is a configuration this driver cannot run. */
-        virReportError(err->code == XENPV_KERNEL_ERROR_IO ?
-                       VIR_ERR_INVALID_ARG : VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("cannot boot %s: %s"), what, err->message);
+        int code = VIR_ERR_CONFIG_UNSUPPORTED;
+
+        if (err->code == XENPV_KERNEL_ERROR_IO)
+            code = VIR_ERR_INVALID_ARG;
+        virReportError(code, _("cannot boot %s: %s"), what, err->message);
         goto cleanup;
     }
     *abi = info.abi;
@@ -179,9 +181,12 @@ xenpvDomainAbiCheckRestore(xenpvDriver *driver,
                            xenpvContainer container,
                            const char *image)
 {
-    g_autofree char *what = image ?
-        g_strdup_printf(_("the kernel of the guest saved in %s"), image) :
-        g_strdup(_("the kernel of the guest in its save image"));
+    g_autofree char *what = NULL;
+
+    if (image)
+        what = g_strdup_printf(_("the kernel of the guest saved in %s"), image);
+    else
+        what = g_strdup(_("the kernel of the guest in its save image"));
 
     if (xenpvCapabilitiesCheckRestore(&driver->hostInfo,
                                       xenpvDomainAbiWantedArch(def, archFromKernel),

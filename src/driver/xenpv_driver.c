@@ -77,8 +77,11 @@ xenpvConnectOpen(virConnectPtr conn,
         /* Probing for a default hypervisor: answer only when serving. */
         if (!xenpv_driver)
             return VIR_DRV_OPEN_DECLINED;
-        if (!(conn->uri = virURIParse(xenpv_driver->embeddedRoot ?
-                                      "xen:///embed" : "xen:///system")))
+        if (xenpv_driver->embeddedRoot)
+            conn->uri = virURIParse("xen:///embed");
+        else
+            conn->uri = virURIParse("xen:///system");
+        if (!conn->uri)
             return VIR_DRV_OPEN_ERROR;
     } else if (!conn->uri->scheme || STRNEQ(conn->uri->scheme, "xen")) {
         return VIR_DRV_OPEN_DECLINED;

@@ -173,6 +173,7 @@ xenpvDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flag
     unsigned int parseFlags = VIR_DOMAIN_DEF_PARSE_INACTIVE;
     bool wasPersistent;
     bool archFromKernel = false;
+    int definedHow = VIR_DOMAIN_EVENT_DEFINED_ADDED;
 
     virCheckFlags(VIR_DOMAIN_DEFINE_VALIDATE, NULL);
 
@@ -206,10 +207,10 @@ xenpvDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flag
     }
 
     xenpvSaveCheckManaged(driver, vm);
+    if (oldDef)
+        definedHow = VIR_DOMAIN_EVENT_DEFINED_UPDATED;
     xenpvDriverQueueEvent(driver,
-                          virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
-                                                            oldDef ? VIR_DOMAIN_EVENT_DEFINED_UPDATED
-                                                                   : VIR_DOMAIN_EVENT_DEFINED_ADDED));
+                          virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED, definedHow));
     VIR_INFO("defined domain '%s'", vm->def->name);
     dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
 

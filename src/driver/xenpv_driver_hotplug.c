@@ -388,13 +388,15 @@ xenpvHotplugLive(xenpvDriver *driver, virDomainObj *vm, virDomainDeviceDef *dev,
 
     switch (action) {
     case XENPV_HOTPLUG_ATTACH:
-        return disk ? xenpvHotplugLiveAttachDisk(driver, vm, dev)
-                    : xenpvHotplugLiveAttachNet(driver, vm, dev);
+        if (disk)
+            return xenpvHotplugLiveAttachDisk(driver, vm, dev);
+        return xenpvHotplugLiveAttachNet(driver, vm, dev);
     case XENPV_HOTPLUG_DETACH:
         return xenpvHotplugLiveDetach(driver, vm, dev);
     case XENPV_HOTPLUG_UPDATE:
-        return disk ? xenpvHotplugLiveUpdateDisk(vm, dev->data.disk)
-                    : xenpvHotplugLiveUpdateNet(driver, vm, dev->data.net);
+        if (disk)
+            return xenpvHotplugLiveUpdateDisk(vm, dev->data.disk);
+        return xenpvHotplugLiveUpdateNet(driver, vm, dev->data.net);
     }
     return -1;
 }

@@ -505,8 +505,12 @@ xenpvStatsGroupVcpu(xenpvDriver *driver, virDomainObj *vm, xenpvStatsRecord *rec
         return -1;
     for (i = 0; i < nvcpus; i++) {
         g_autofree char *state = g_strdup_printf("vcpu.%zu.state", i);
-        int value = !vcpus[i].online ? VIR_VCPU_OFFLINE :
-            vcpus[i].running ? VIR_VCPU_RUNNING : VIR_VCPU_BLOCKED;
+        int value = VIR_VCPU_BLOCKED;
+
+        if (!vcpus[i].online)
+            value = VIR_VCPU_OFFLINE;
+        else if (vcpus[i].running)
+            value = VIR_VCPU_RUNNING;
 
         if (virTypedParamsAddInt(&rec->params, &rec->nparams, &rec->maxparams,
                                  state, value) < 0 ||

@@ -145,8 +145,9 @@ xenpvProcessStart(xenpvDriver *driver,
     }
     if (xenpvDirsCheckLibxlStatus(driver, vm->def->name) < 0)
         return -1;
-    if (restoreFd >= 0 ? !XENPV_HYP_HAS(driver, domainRestore)
-                       : !XENPV_HYP_HAS(driver, domainCreate))
+    if (restoreFd >= 0 && !XENPV_HYP_HAS(driver, domainRestore))
+        goto cleanup;
+    if (restoreFd < 0 && !XENPV_HYP_HAS(driver, domainCreate))
         goto cleanup;
     if (!XENPV_HYP_HAS(driver, domainUnpause) ||
         !XENPV_HYP_HAS(driver, domainDestroy))
@@ -347,8 +348,9 @@ xenpvProcessReconnect(xenpvDriver *driver, virDomainObj *vm)
         return 0;
     xenpvGraphicsReconnect(vm->def);
 
-    rc = XENPV_HYP_HAS(driver, getDomainInfo) ?
-        driver->hyp.ops->getDomainInfo(&driver->hyp, vm->def->id, &info) : -1;
+    rc = -1;
+    if (XENPV_HYP_HAS(driver, getDomainInfo))
+        rc = driver->hyp.ops->getDomainInfo(&driver->hyp, vm->def->id, &info);
     if (rc < 0) {
         /* We cannot tell: keep it, a later rescan will look again. */
         VIR_WARN("cannot check domain '%s' (domid %d) against the hypervisor: %s",
@@ -575,9 +577,11 @@ xenpvProcessHandleChange(xenpvDriver *driver, virDomainObj *vm)
         xenpvDomainSaveStatus(driver, vm);
     } else if (!info.paused &&
                (state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_PMSUSPENDED)) {
-        virDomainObjSetState(vm, VIR_DOMAIN_RUNNING,
-                             state == VIR_DOMAIN_PAUSED ? VIR_DOMAIN_RUNNING_UNPAUSED
-                                                        : VIR_DOMAIN_RUNNING_WAKEUP);
+        virDomainRunningReason reason = VIR_DOMAIN_RUNNING_WAKEUP;
+
+        if (state == VIR_DOMAIN_PAUSED)
+            reason = VIR_DOMAIN_RUNNING_UNPAUSED;
+        virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
         xenpvDriverQueueEvent(driver,
                               virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_RESUMED,
                                                                 VIR_DOMAIN_EVENT_RESUMED_UNPAUSED));

@@ -271,8 +271,10 @@ xenpvSimListDomains(xenpvHypervisor *hyp, xenpvDomainInfo **infos, size_t *ninfo
 
     if (!(reply = xenpvSimRequest(hyp, line, &payload, NULL)))
         return -1;
-    text = payload ? g_strndup(g_bytes_get_data(payload, NULL), g_bytes_get_size(payload)) :
-        g_strdup("");
+    if (payload)
+        text = g_strndup(g_bytes_get_data(payload, NULL), g_bytes_get_size(payload));
+    else
+        text = g_strdup("");
     rows = g_strsplit(text, "\n", -1);
     for (i = 0; rows[i]; i++) {
         g_autoptr(xenpvSimMsg) row = NULL;

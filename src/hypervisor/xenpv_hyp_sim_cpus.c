@@ -114,8 +114,9 @@ xenpvSimDomainGetVcpus(xenpvHypervisor *hyp, uint32_t domid,
         out[i].online = g_strcmp0(state, "offline") != 0;
         out[i].running = g_strcmp0(state, "running") == 0;
         out[i].blocked = g_strcmp0(state, "blocked") == 0;
-        out[i].cpu = out[i].online ?
-            (int)xenpvSimMsgGetIndexedU64(reply, "vcpu", i, "cpu", 0) : -1;
+        out[i].cpu = -1;
+        if (out[i].online)
+            out[i].cpu = (int)xenpvSimMsgGetIndexedU64(reply, "vcpu", i, "cpu", 0);
         out[i].cpuTimeNs = xenpvSimMsgGetIndexedU64(reply, "vcpu", i, "time_ns", 0);
         if (!xenpvCpumapParse(affinity, out[i].affinity, sizeof(out[i].affinity))) {
             virReportError(VIR_ERR_INTERNAL_ERROR,

@@ -206,10 +206,12 @@ xenpvXenProbeLogDirty(xenpvXenPriv *priv)
     xenpvXenClearLastError();
     if (config) {
         priv->logDirty = strstr(config, "\nCONFIG_SHADOW_PAGING=y") != NULL;
-        priv->logDirtyHow = g_strdup_printf(
-            priv->logDirty ? "the hypervisor's build configuration (hypfs %s) has CONFIG_SHADOW_PAGING=y"
-                           : "the hypervisor's build configuration (hypfs %s) lacks CONFIG_SHADOW_PAGING",
-            XENPV_XEN_HYPFS_CONFIG);
+        if (priv->logDirty)
+            priv->logDirtyHow = g_strdup_printf("the hypervisor's build configuration (hypfs %s) has CONFIG_SHADOW_PAGING=y",
+                                                XENPV_XEN_HYPFS_CONFIG);
+        else
+            priv->logDirtyHow = g_strdup_printf("the hypervisor's build configuration (hypfs %s) lacks CONFIG_SHADOW_PAGING",
+                                                XENPV_XEN_HYPFS_CONFIG);
         return;
     }
 
@@ -231,11 +233,13 @@ xenpvXenProbeLogDirty(xenpvXenPriv *priv)
         priv->logDirtyHow = g_strdup("log-dirty mode could be enabled on a probe domain");
         ignore_value(xc_shadow_control(priv->xch, domid, XEN_DOMCTL_SHADOW_OP_OFF, NULL, 0));
     } else {
+        const char *hint = "";
+
         priv->logDirty = false;
+        if (errno == EOPNOTSUPP)
+            hint = " (hypervisor built without CONFIG_SHADOW_PAGING)";
         priv->logDirtyHow = g_strdup_printf("enabling log-dirty mode on a probe domain failed: %s%s",
-                                            g_strerror(errno),
-                                            errno == EOPNOTSUPP ?
-                                            " (hypervisor built without CONFIG_SHADOW_PAGING)" : "");
+                                            g_strerror(errno), hint);
     }
     xc_domain_destroy(priv->xch, domid);
     xenpvXenClearLastError();
@@ -458,6 +462,18 @@ xenpvXenGetHostInfo(xenpvHypervisor *hyp, xenpvHostInfo *info)
 }
 
 
+/* The PV ABI of a guest whose address width Xen gives in bytes. */
+static xenpvGuestAbi
+xenpvXenAbiOfWidth(unsigned int width)
+{
+    if (width == 8)
+        return XENPV_GUEST_ABI_X86_64;
+    if (width == 4)
+        return XENPV_GUEST_ABI_X86_32P;
+    return XENPV_GUEST_ABI_UNKNOWN;
+}
+
+
 static void
 xenpvXenFillDomainInfo(xenpvXenPriv *priv, const xc_domaininfo_t *di,
                        xenpvDomainInfo *info)
@@ -484,8 +500,7 @@ xenpvXenFillDomainInfo(xenpvXenPriv *priv, const xc_domaininfo_t *di,
      * domain (a PV-shim's container) has no PV width to tell. */
     if (!(di->flags & XEN_DOMINF_hvm_guest) &&
         xc_domain_get_guest_width(priv->xch, di->domain, &width) == 0)
-        info->abi = width == 8 ? XENPV_GUEST_ABI_X86_64 :
-                    width == 4 ? XENPV_GUEST_ABI_X86_32P : XENPV_GUEST_ABI_UNKNOWN;
+        info->abi = xenpvXenAbiOfWidth(width);
     xenpvXenClearLastError();
 }
 
@@ -660,9 +675,11 @@ xenpvXenLogDirtyEnable(xenpvHypervisor *hyp, uint32_t domid, bool enable)
     if (xc_shadow_control(priv->xch, domid,
                           enable ? XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY : XEN_DOMCTL_SHADOW_OP_OFF,
                           NULL, 0) < 0) {
-        xenpvXenReportError(errno == EOPNOTSUPP ? VIR_ERR_OPERATION_UNSUPPORTED
-                                                : VIR_ERR_OPERATION_FAILED,
-                            _("cannot turn log-dirty mode %s for domain %u"),
+        int code = VIR_ERR_OPERATION_FAILED;
+
+        if (errno == EOPNOTSUPP)
+            code = VIR_ERR_OPERATION_UNSUPPORTED;
+        xenpvXenReportError(code, _("cannot turn log-dirty mode %s for domain %u"),
                             enable ? "on" : "off", domid);
         return -1;
     }

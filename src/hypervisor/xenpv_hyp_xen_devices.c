@@ -196,15 +196,30 @@ xenpvXenDeviceAdd(xenpvXenPriv *priv, uint32_t domid, const char *kind, int devi
     status = xenpvXenStoreReadStr(priv, "%s/hotplug-status", be);
     if (rc != 0 || !status || STRNEQ(status, "connected")) {
         hotplugError = xenpvXenStoreReadStr(priv, "%s/hotplug-error", be);
+        const char *why = "it did not report the device connected (see /var/log/xen/xen-hotplug.log)";
+
+        if (hotplugError)
+            why = hotplugError;
+        else if (errOut && *errOut)
+            why = g_strstrip(errOut);
         virReportError(VIR_ERR_OPERATION_FAILED,
                        _("hotplug script %s failed for %s of domain %u: %s"),
-                       script, what, domid,
-                       hotplugError ? hotplugError :
-                       errOut && *errOut ? g_strstrip(errOut) :
-                       "it did not report the device connected (see /var/log/xen/xen-hotplug.log)");
+                       script, what, domid, why);
         return -1;
     }
     return 0;
+}
+
+
+/* The blkback mode of @disk: read-only, shared writable, or writable. */
+static const char *
+xenpvXenDiskMode(const xenpvDiskSpec *disk)
+{
+    if (disk->readonly)
+        return "r";
+    if (disk->shareable)
+        return "w!";
+    return "w";
 }
 
 
@@ -249,7 +264,7 @@ xenpvXenDiskAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvDiskSpec *disk)
     KV(be, "state", g_strdup(G_STRINGIFY(XENPV_XENBUS_INITIALISING)));
     KV(be, "dev", g_strdup(disk->vdev));
     KV(be, "type", g_strdup("phy"));
-    KV(be, "mode", g_strdup(disk->readonly ? "r" : disk->shareable ? "w!" : "w"));
+    KV(be, "mode", g_strdup(xenpvXenDiskMode(disk)));
     KV(be, "device-type", g_strdup("disk"));
     KV(be, "params", g_strdup(disk->source));
     KV(be, "script", g_strdup(script));
@@ -271,11 +286,12 @@ xenpvXenNicAdd(xenpvXenPriv *priv, uint32_t domid, int devid, const xenpvNicSpec
     g_autofree char *what = g_strdup_printf("network interface %d (%s)", devid, nic->mac);
     g_autofree char *script = NULL;
 
-    if (nic->script && *nic->script)
-        script = nic->script[0] == '/' ? g_strdup(nic->script)
-                                       : g_strdup_printf(XENPV_XEN_SCRIPT_DIR "/%s", nic->script);
-    else
+    if (!nic->script || !*nic->script)
         script = g_strdup(XENPV_XEN_SCRIPT_DIR "/vif-bridge");
+    else if (nic->script[0] == '/')
+        script = g_strdup(nic->script);
+    else
+        script = g_strdup_printf(XENPV_XEN_SCRIPT_DIR "/%s", nic->script);
     if (nic->model && *nic->model && STRNEQ(nic->model, "netfront")) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("network interface %s of domain %u has model '%s'; a PV guest's interfaces are netfront"),

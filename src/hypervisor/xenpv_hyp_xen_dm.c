@@ -244,9 +244,12 @@ xenpvXenDeviceModelStart(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpe
         return -1;
 
     /* An IPv6 address goes in brackets before the display number. */
-    listen = spec->vncListen && strchr(spec->vncListen, ':') ?
-        g_strdup_printf("[%s]", spec->vncListen) :
-        g_strdup(spec->vncListen ? spec->vncListen : "127.0.0.1");
+    if (!spec->vncListen)
+        listen = g_strdup("127.0.0.1");
+    else if (strchr(spec->vncListen, ':'))
+        listen = g_strdup_printf("[%s]", spec->vncListen);
+    else
+        listen = g_strdup(spec->vncListen);
     vnc = g_strdup_printf("%s:%d%s", listen, spec->vncPort - XENPV_XEN_VNC_PORT_MIN,
                           spec->vncPassword ? ",password-secret=vncpass" : "");
     if (spec->vncPassword && !(secret = xenpvXenDmWriteSecret(domid, spec->vncPassword)))

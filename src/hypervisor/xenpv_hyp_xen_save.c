@@ -143,6 +143,18 @@ xenpvXenSavePeekDirty(xenpvXenSaveCtx *ctx)
 }
 
 
+/* A pre-copy decision, for the debug log. */
+static const char *
+xenpvXenPolicyName(int decision)
+{
+    if (decision == XGS_POLICY_CONTINUE_PRECOPY)
+        return "continue";
+    if (decision == XGS_POLICY_STOP_AND_COPY)
+        return "stop and copy";
+    return "abort";
+}
+
+
 static int
 xenpvXenSavePolicy(struct precopy_stats stats, void *data)
 {
@@ -153,8 +165,7 @@ xenpvXenSavePolicy(struct precopy_stats stats, void *data)
     VIR_DEBUG("domain %u: round %u, %llu pages sent, %lld dirty: %s", ctx->domid,
               stats.iteration, (unsigned long long)stats.total_written,
               (long long)(stats.dirty_count >= 0 ? stats.dirty_count : peeked),
-              decision == XGS_POLICY_CONTINUE_PRECOPY ? "continue" :
-              decision == XGS_POLICY_STOP_AND_COPY ? "stop and copy" : "abort");
+              xenpvXenPolicyName(decision));
     return decision;
 }
 

@@ -164,8 +164,12 @@ static bool
 xenpvXenStoreWriteOne(xenpvXenPriv *priv, xs_transaction_t t, uint32_t domid,
                       const char *home, const xenpvXenStoreEntry *e)
 {
-    g_autofree char *path = e->path[0] == '/' ? g_strdup(e->path)
-                                              : g_strdup_printf("%s/%s", home, e->path);
+    g_autofree char *path = NULL;
+
+    if (e->path[0] == '/')
+        path = g_strdup(e->path);
+    else
+        path = g_strdup_printf("%s/%s", home, e->path);
 
     if (e->value) {
         if (!xs_write(priv->xsh, t, path, e->value, strlen(e->value)))
@@ -173,8 +177,9 @@ xenpvXenStoreWriteOne(xenpvXenPriv *priv, xs_transaction_t t, uint32_t domid,
     } else if (!xs_mkdir(priv->xsh, t, path)) {
         return false;
     }
-    return e->guestOwned ? xenpvXenStoreSetPerms(priv, t, path, domid, 0)
-                         : xenpvXenStoreSetPerms(priv, t, path, 0, domid);
+    if (e->guestOwned)
+        return xenpvXenStoreSetPerms(priv, t, path, domid, 0);
+    return xenpvXenStoreSetPerms(priv, t, path, 0, domid);
 }
 
 

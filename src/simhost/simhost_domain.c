@@ -190,9 +190,11 @@ simDomainCheckShim(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
         return FALSE;
     }
     if (!xenpvKernelInspectPvhFile(spec->shim, &shim, &kerr)) {
-        g_set_error(error, XENPV_SIM_ERROR,
-                    g_error_matches(kerr, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO) ?
-                    ENOENT : EINVAL,
+        int code = EINVAL;
+
+        if (g_error_matches(kerr, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_IO))
+            code = ENOENT;
+        g_set_error(error, XENPV_SIM_ERROR, code,
                     "xc_dom_kernel_file failed for the PV-shim: %s", kerr->message);
         xenpvKernelInfoClear(&shim);
         return FALSE;
@@ -556,9 +558,11 @@ simDomainInitVcpus(SimDomain *dom, const xenpvBuildSpec *spec, GError **error)
 
     for (i = 0; i < dom->maxVcpus; i++) {
         SimVcpu *v = &dom->vcpus[i];
-        const char *set = spec->vcpuCpusets && spec->vcpuCpusets[i] ?
-            spec->vcpuCpusets[i] : spec->cpuset;
+        const char *set = spec->cpuset;
 
+        /* A vCPU's own pinning before the domain's. */
+        if (spec->vcpuCpusets && spec->vcpuCpusets[i])
+            set = spec->vcpuCpusets[i];
         v->cpu = -1;
         v->online = i < spec->vcpus;
         if (!set) {

@@ -215,8 +215,10 @@ simGuestAnswerVcpus(SimDomain *dom)
             continue;
         if (online != dom->vcpus[i].online) {
             simDomainSetVcpuOnline(dom, i, online);
-            simGuestPrintf(dom, "%s CPU%u\n", online ? "smpboot: Booting Node 0 Processor" :
-                           "smpboot: CPU is now offline:", i);
+            if (online)
+                simGuestPrintf(dom, "smpboot: Booting Node 0 Processor CPU%u\n", i);
+            else
+                simGuestPrintf(dom, "smpboot: CPU is now offline: CPU%u\n", i);
             changed = TRUE;
         }
     }

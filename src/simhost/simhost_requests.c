@@ -488,9 +488,13 @@ reqVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
         g_autofree char *kTime = g_strconcat(pfx, "time_ns", NULL);
         g_autofree char *kAff = g_strconcat(pfx, "affinity", NULL);
         g_autofree char *aff = xenpvCpumapFormat(v->affinity, XENPV_CPUMAP_BYTES);
+        const char *state = "blocked";
 
-        xenpvSimLineAddNamed(reply->line, kState,
-                             !v->online ? "offline" : running ? "running" : "blocked");
+        if (!v->online)
+            state = "offline";
+        else if (running)
+            state = "running";
+        xenpvSimLineAddNamed(reply->line, kState, state);
         if (v->cpu >= 0)
             xenpvSimLineAddU64(reply->line, kCpu, v->cpu);
         xenpvSimLineAddU64(reply->line, kTime, v->cpuNs);
@@ -623,8 +627,9 @@ reqDeviceAdd(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     if (xenpvSimMsgGet(msg, "disk0.vdev")) {
         spec.disks = g_new0(xenpvDiskSpec, 1);
         spec.ndisks = 1;
-        devid = diskFromMsg(msg, 0, &spec.disks[0], error) ?
-            simDevicesAddDisk(dom, &spec.disks[0], -1, error) : -1;
+        devid = -1;
+        if (diskFromMsg(msg, 0, &spec.disks[0], error))
+            devid = simDevicesAddDisk(dom, &spec.disks[0], -1, error);
     } else if (xenpvSimMsgGet(msg, "nic0.mac")) {
         spec.nics = g_new0(xenpvNicSpec, 1);
         spec.nnics = 1;

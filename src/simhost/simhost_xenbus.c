@@ -85,9 +85,10 @@ frontendInitialise(SimDomain *dom, const char *kind, const char *fe, guint devid
         writeNode(st, fe, "request-rx-copy", "1");
         writeNode(st, fe, "feature-rx-notify", "1");
     } else if (strcmp(kind, "vbd") == 0) {
+        const char *protocol = dom->abi == XENPV_GUEST_ABI_X86_64 ? "x86_64-abi" : "x86_32-abi";
+
         writeNode(st, fe, "ring-ref", ref);
-        writeNode(st, fe, "protocol", dom->abi == XENPV_GUEST_ABI_X86_64 ?
-                  "x86_64-abi" : "x86_32-abi");
+        writeNode(st, fe, "protocol", protocol);
     } else {
         writeNode(st, fe, "page-ref", ref);
     }
@@ -104,9 +105,11 @@ frontendAnnounce(SimDomain *dom, const char *kind, guint devid, const char *be,
     SimStore *st = dom->host->store;
 
     if (strcmp(kind, "vbd") == 0) {
-        simGuestPrintf(dom, "xen_blkfront: %s: %s\n", readNode(st, be, "dev") ?: "?",
-                       up ? "barrier or flush: enabled; persistent grants: enabled"
-                          : "device closed");
+        const char *what = "device closed";
+
+        if (up)
+            what = "barrier or flush: enabled; persistent grants: enabled";
+        simGuestPrintf(dom, "xen_blkfront: %s: %s\n", readNode(st, be, "dev") ?: "?", what);
     } else if (strcmp(kind, "vif") == 0) {
         simGuestPrintf(dom, "xen_netfront: eth%u (%s): %s\n", devid,
                        readNode(st, be, "mac") ?: "?", up ? "link up" : "removed");

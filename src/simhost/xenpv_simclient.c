@@ -172,10 +172,14 @@ fill(xenpvSimClient *client, gint64 deadline, GError **error)
         }
     }
     if (n <= 0) {
-        g_set_error(error, G_IO_ERROR, n == 0 ? G_IO_ERROR_CONNECTION_CLOSED :
-                    g_io_error_from_errno(errno),
-                    "lost the connection to the simulated Xen host: %s",
-                    n == 0 ? "it closed the connection" : g_strerror(errno));
+        int code = G_IO_ERROR_CONNECTION_CLOSED;
+        const char *why = "it closed the connection";
+
+        if (n < 0) {
+            code = g_io_error_from_errno(errno);
+            why = g_strerror(errno);
+        }
+        g_set_error(error, G_IO_ERROR, code, "lost the connection to the simulated Xen host: %s", why);
         return FALSE;
     }
     g_byte_array_append(client->inbuf, (guint8 *)data, n);
@@ -251,10 +255,13 @@ xenpvSimClientCall(xenpvSimClient *client, const char *line,
     }
 
     if (strcmp(reply->head, "OK") != 0) {
-        const char *msg = reply->args->len > 1 ? g_ptr_array_index(reply->args, 1) :
-            "unspecified error";
-        int err = reply->args->len > 0 ?
-            xenpvSimErrnoFromName(g_ptr_array_index(reply->args, 0)) : EIO;
+        const char *msg = "unspecified error";
+        int err = EIO;
+
+        if (reply->args->len > 0)
+            err = xenpvSimErrnoFromName(g_ptr_array_index(reply->args, 0));
+        if (reply->args->len > 1)
+            msg = g_ptr_array_index(reply->args, 1);
 
         g_set_error_literal(error, XENPV_SIM_ERROR, err, msg);
         goto error;

@@ -331,12 +331,14 @@ inspectNamed(const char *name, const guint8 *data, gsize len, inspectKind kind,
         }
         comp = xenpvKernelDetectCompression(elf, elfLen);
         if (comp == XENPV_KERNEL_COMP_NONE && !isElf(elf, elfLen)) {
-            g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_ELF,
-                        bzImage ?
-                        "%s: the bzImage's payload is neither an ELF image nor compressed "
-                        "data of a known kind (gzip, bzip2, xz, lzma, lz4, zstd)" :
-                        "%s: not an ELF image, a bzImage, or compressed data of a known "
-                        "kind (gzip, bzip2, xz, lzma, lz4, zstd)", name);
+            if (bzImage)
+                g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_ELF,
+                            "%s: the bzImage's payload is neither an ELF image nor compressed data of a known kind (gzip, bzip2, xz, lzma, lz4, zstd)",
+                            name);
+            else
+                g_set_error(error, XENPV_KERNEL_ERROR, XENPV_KERNEL_ERROR_NOT_ELF,
+                            "%s: not an ELF image, a bzImage, or compressed data of a known kind (gzip, bzip2, xz, lzma, lz4, zstd)",
+                            name);
             goto error;
         }
         if (comp != XENPV_KERNEL_COMP_NONE) {
@@ -359,9 +361,12 @@ inspectNamed(const char *name, const guint8 *data, gsize len, inspectKind kind,
 
     if (!xenpvKernelReadElf(name, elf, elfLen, info, &layout, error))
         goto error;
-    if (kind == INSPECT_PVH ? !decidePvh(name, info, &layout, error)
-                            : !decideAbi(name, info, &layout, error))
+    if (kind == INSPECT_PVH) {
+        if (!decidePvh(name, info, &layout, error))
+            goto error;
+    } else if (!decideAbi(name, info, &layout, error)) {
         goto error;
+    }
     info->compression = g_strdup(xenpvKernelCompressionName(comp));
     info->bzImage = bzImage;
     if (keepImage && decompressed)
