@@ -27,6 +27,7 @@ xenpvBuildCmdline(const virDomainOSDef *os)
     return g_strdup(os->cmdline);
 }
 
+
 /* The back end that serves a disk, as libvirt's Xen driver picks it:
  * 'qemu' is QEMU's qdisk, and so are tap/tap2 for the image formats only
  * qdisk reads (qcow, qcow2, qed).  'file' is blkback over a loop device, as
@@ -51,6 +52,7 @@ xenpvDiskBackendType(const virDomainDiskDef *disk)
     return "file";
 }
 
+
 void
 xenpvBuildDisk(const virDomainDiskDef *disk, xenpvDiskSpec *out)
 {
@@ -62,6 +64,7 @@ xenpvBuildDisk(const virDomainDiskDef *disk, xenpvDiskSpec *out)
     out->readonly = disk->src->readonly;
     out->shareable = disk->src->shared;
 }
+
 
 int
 xenpvBuildNic(const virDomainNetDef *net, xenpvNicSpec *out)
@@ -87,6 +90,7 @@ xenpvBuildNic(const virDomainNetDef *net, xenpvNicSpec *out)
     }
     return 0;
 }
+
 
 int
 xenpvBuildSpecFromDef(const virDomainDef *def, xenpvBuildSpec *spec)

@@ -36,12 +36,14 @@ xenpvIsDeviceName(const char *name)
                         "0123456789_.-\\:/") == strlen(name);
 }
 
+
 /* The schema's absFilePath: "/" and at least one more character. */
 static bool
 xenpvIsAbsFilePath(const char *path)
 {
     return path && path[0] == '/' && path[1];
 }
+
 
 int
 xenpvDomainDefCheckTypes(const virDomainDef *def)
@@ -146,6 +148,7 @@ xenpvCheckOS(const virDomainDef *def)
     return 0;
 }
 
+
 static int
 xenpvCheckFeatures(const virDomainDef *def)
 {
@@ -178,6 +181,7 @@ xenpvCheckFeatures(const virDomainDef *def)
     }
     return 0;
 }
+
 
 /* Tuning and platform elements no PV build can honour yet. */
 static int
@@ -243,6 +247,7 @@ xenpvCheckPlatform(const virDomainDef *def)
     return 0;
 }
 
+
 static int
 xenpvCheckChrCounts(const virDomainDef *def)
 {
@@ -278,6 +283,7 @@ xenpvCheckChrCounts(const virDomainDef *def)
     return 0;
 }
 
+
 int
 xenpvDomainDefCheckPVDomain(const virDomainDef *def)
 {
@@ -291,6 +297,7 @@ xenpvDomainDefCheckPVDomain(const virDomainDef *def)
         return -1;
     return 0;
 }
+
 
 static int
 xenpvCheckDisk(const virDomainDiskDef *disk)
@@ -364,6 +371,7 @@ xenpvCheckDisk(const virDomainDiskDef *disk)
     return 0;
 }
 
+
 static int
 xenpvCheckNet(const virDomainNetDef *net)
 {
@@ -421,6 +429,7 @@ xenpvCheckNet(const virDomainNetDef *net)
     return 0;
 }
 
+
 /* A PV channel (xl's channel=): a named stream between the guest and a
  * pty or a UNIX socket in dom0. */
 static int
@@ -442,6 +451,7 @@ xenpvCheckChannel(const virDomainChrDef *chr)
     }
     return 0;
 }
+
 
 static int
 xenpvCheckChr(const virDomainChrDef *chr)
@@ -481,6 +491,7 @@ xenpvCheckChr(const virDomainChrDef *chr)
     return 0;
 }
 
+
 /* The schema's addrIPorName: a DNS name (which covers IPv4) or IPv6. */
 static bool
 xenpvIsListenAddress(const char *addr)
@@ -495,6 +506,7 @@ xenpvIsListenAddress(const char *addr)
     return strspn(addr, "0123456789abcdefABCDEF:.") == len &&
            virSocketAddrParse(&sa, addr, AF_INET6) > 0;
 }
+
 
 static int
 xenpvCheckGraphics(const virDomainGraphicsDef *gfx)
@@ -529,6 +541,7 @@ xenpvCheckGraphics(const virDomainGraphicsDef *gfx)
     return 0;
 }
 
+
 static int
 xenpvCheckController(const virDomainControllerDef *ctrl)
 {
@@ -553,6 +566,7 @@ xenpvCheckController(const virDomainControllerDef *ctrl)
     }
 }
 
+
 /* PCI devices (pciback) and USB devices (PVUSB) can be given to a PV guest. */
 static int
 xenpvCheckHostdev(const virDomainHostdevDef *hostdev)
@@ -565,6 +579,7 @@ xenpvCheckHostdev(const virDomainHostdevDef *hostdev)
     }
     return 0;
 }
+
 
 static const char *
 xenpvDeviceElementName(const virDomainDeviceDef *dev)
@@ -601,6 +616,7 @@ xenpvDeviceElementName(const virDomainDeviceDef *dev)
     }
     return "a device";
 }
+
 
 int
 xenpvDomainDeviceDefCheckPV(const virDomainDeviceDef *dev,
@@ -682,6 +698,7 @@ xenpvDomainDeviceDefCheckPV(const virDomainDeviceDef *dev,
     return -1;
 }
 
+
 /* Every device list of @def, in the order libvirt formats them. */
 static int
 xenpvCheckDevices(const virDomainDef *def)
@@ -738,6 +755,7 @@ xenpvCheckDevices(const virDomainDef *def)
     return 0;
 }
 
+
 int
 xenpvDomainDefCheckPV(const virDomainDef *def)
 {
@@ -746,6 +764,7 @@ xenpvDomainDefCheckPV(const virDomainDef *def)
         return -1;
     return 0;
 }
+
 
 /* libvirt reads these only when <os><type> is hvm. */
 static const struct {

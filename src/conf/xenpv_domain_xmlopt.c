@@ -43,6 +43,7 @@ xenpvDomainDefPostParseBasic(virDomainDef *def,
     return 0;
 }
 
+
 static int
 xenpvDomainDeviceDefPostParse(virDomainDeviceDef *dev,
                               const virDomainDef *def,
@@ -138,6 +139,7 @@ xenpvDomainDeviceDefPostParse(virDomainDeviceDef *dev,
     return 0;
 }
 
+
 /* After devices: what every PV guest has, shown as libvirt's Xen driver
  * shows it -- the console ring, the PV keyboard and mouse (the framebuffer's
  * input devices), the balloon driver and the xenbus the devices sit on. */
@@ -179,6 +181,7 @@ xenpvDomainDefPostParse(virDomainDef *def,
     return 0;
 }
 
+
 static int
 xenpvDomainDefValidate(const virDomainDef *def,
                        void *opaque,
@@ -192,6 +195,7 @@ xenpvDomainDefValidate(const virDomainDef *def,
         return -1;
     return 0;
 }
+
 
 static int
 xenpvDomainDeviceDefValidate(const virDomainDeviceDef *dev,
@@ -207,6 +211,7 @@ xenpvDomainDeviceDefValidate(const virDomainDeviceDef *dev,
         return -1;
     return 0;
 }
+
 
 static virDomainXMLOption *
 xenpvDomainXMLOptionNewMode(virDomainXMLPrivateDataCallbacks *priv,

@@ -27,6 +27,7 @@ xenpvNativeFormatFromString(const char *name)
     return -1;
 }
 
+
 char *
 xenpvNativeConfigToXML(virDomainXMLOption *xmlopt,
                        const char *nativeFormat,
@@ -47,6 +48,7 @@ xenpvNativeConfigToXML(virDomainXMLOption *xmlopt,
                               VIR_DOMAIN_DEF_FORMAT_INACTIVE | VIR_DOMAIN_DEF_FORMAT_SECURE);
 }
 
+
 char *
 xenpvNativeXMLToConfig(virDomainXMLOption *xmlopt,
                        const char *nativeFormat,
@@ -64,6 +66,7 @@ xenpvNativeXMLToConfig(virDomainXMLOption *xmlopt,
     return xenpvNativeFormatConfig(format, def, conn);
 }
 
+
 char *
 xenpvConnectDomainXMLFromNative(virConnectPtr conn,
                                 const char *nativeFormat,
@@ -79,6 +82,7 @@ xenpvConnectDomainXMLFromNative(virConnectPtr conn,
         return NULL;
     return xenpvNativeConfigToXML(xmlopt, nativeFormat, nativeConfig);
 }
+
 
 char *
 xenpvConnectDomainXMLToNative(virConnectPtr conn,

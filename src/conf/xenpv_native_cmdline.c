@@ -25,11 +25,13 @@ xenpvNativeBootClear(xenpvNativeBoot *boot)
     memset(boot, 0, sizeof(*boot));
 }
 
+
 static bool
 xenpvIsSet(const char *value)
 {
     return value && *value;
 }
+
 
 int
 xenpvNativeBootCompose(const xenpvNativeBoot *boot, char **cmdline)
@@ -107,6 +109,7 @@ xenpvNativeBootCompose(const xenpvNativeBoot *boot, char **cmdline)
     return 0;
 }
 
+
 static char *
 xenpvNonEmpty(const char *value, const char *dflt)
 {
@@ -114,6 +117,7 @@ xenpvNonEmpty(const char *value, const char *dflt)
         return NULL;
     return g_strdup(value);
 }
+
 
 /* Take the leading ip=, root= and nfsroot= words the way compose puts them. */
 static void
@@ -159,6 +163,7 @@ xenpvNativeBootSplit(const char *cmdline, xenpvNativeBoot *boot)
     }
     boot->nfsServer = g_steal_pointer(&nfsServer);
 }
+
 
 void
 xenpvNativeBootDecompose(const char *cmdline, xenpvNativeBoot *boot)

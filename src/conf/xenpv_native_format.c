@@ -36,6 +36,7 @@ xenpvCheckWritable(const char *key, const char *value)
     return 0;
 }
 
+
 static int
 xenpvSetString(virConf *conf, const char *key, const char *value)
 {
@@ -51,6 +52,7 @@ xenpvSetString(virConf *conf, const char *key, const char *value)
     return virConfSetValue(conf, key, &v);
 }
 
+
 static int
 xenpvSetNumber(virConf *conf, const char *key, unsigned long long value)
 {
@@ -60,6 +62,7 @@ xenpvSetNumber(virConf *conf, const char *key, unsigned long long value)
     v->l = value;
     return virConfSetValue(conf, key, &v);
 }
+
 
 /* A list of the strings in @items; no key at all when it is empty. */
 static int
@@ -89,6 +92,7 @@ xenpvSetList(virConf *conf, const char *key, GPtrArray *items)
     }
     return virConfSetValue(conf, key, &list);
 }
+
 
 static int
 xenpvCheckFormattable(xenpvNativeFormat format, const virDomainDef *def)
@@ -147,6 +151,7 @@ xenpvCheckFormattable(xenpvNativeFormat format, const virDomainDef *def)
     return 0;
 }
 
+
 static int
 xenpvFormatResources(virConf *conf, const virDomainDef *def)
 {
@@ -172,6 +177,7 @@ xenpvFormatResources(virConf *conf, const virDomainDef *def)
     }
     return 0;
 }
+
 
 /* xl's passthrough= for @def's enabled <passthrough>: its mode, if any. */
 static const char *
@@ -218,6 +224,7 @@ xenpvFormatFeatures(virConf *conf, const virDomainDef *def)
     return xenpvSetNumber(conf, "localtime",
                           def->clock.offset == VIR_DOMAIN_CLOCK_OFFSET_LOCALTIME);
 }
+
 
 /* The command line goes back into xm's keys where that is exact (see
  * xenpv_native_cmdline.h); xl writes it whole. */
@@ -272,6 +279,7 @@ xenpvFormatBoot(virConf *conf, xenpvNativeFormat format, const virDomainDef *def
     return ret;
 }
 
+
 static int
 xenpvFormatXenbus(virConf *conf, const virDomainDef *def)
 {
@@ -291,6 +299,7 @@ xenpvFormatXenbus(virConf *conf, const virDomainDef *def)
     }
     return 0;
 }
+
 
 /* One list key from the entries the callback writes (NULL: skipped). */
 static int
@@ -315,6 +324,7 @@ xenpvFormatList(virConf *conf, const char *key, size_t n,
     return xenpvSetList(conf, key, items);
 }
 
+
 static char *
 xenpvVfbEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
               xenpvNativeFormat format, virConnectPtr conn G_GNUC_UNUSED)
@@ -322,12 +332,14 @@ xenpvVfbEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
     return xenpvNativeFormatVfb(format, def->graphics[i]);
 }
 
+
 static char *
 xenpvVifEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
               xenpvNativeFormat format, virConnectPtr conn)
 {
     return xenpvNativeFormatVif(format, def->nets[i], conn);
 }
+
 
 /* pci (PCI host devices) or usbdev (USB ones). */
 static int
@@ -348,12 +360,14 @@ xenpvFormatHostdevs(virConf *conf, const char *key, int subsysType, const virDom
     return xenpvSetList(conf, key, items);
 }
 
+
 static char *
 xenpvDiskEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
                xenpvNativeFormat format, virConnectPtr conn G_GNUC_UNUSED)
 {
     return xenpvNativeFormatDisk(format, def->disks[i]);
 }
+
 
 static char *
 xenpvUSBCtrlEntry(const virDomainDef *def, size_t i, bool *skip,
@@ -363,12 +377,14 @@ xenpvUSBCtrlEntry(const virDomainDef *def, size_t i, bool *skip,
     return *skip ? NULL : xenpvNativeFormatUSBCtrl(def->controllers[i]);
 }
 
+
 static char *
 xenpvChannelEntry(const virDomainDef *def, size_t i, bool *skip G_GNUC_UNUSED,
                   xenpvNativeFormat format G_GNUC_UNUSED, virConnectPtr conn G_GNUC_UNUSED)
 {
     return xenpvNativeFormatChannel(def->channels[i]);
 }
+
 
 static char *
 xenpvConfToString(virConf *conf)
@@ -393,6 +409,7 @@ xenpvConfToString(virConf *conf)
         len = want + 1;
     }
 }
+
 
 char *
 xenpvNativeFormatConfig(xenpvNativeFormat format,

@@ -116,6 +116,7 @@ xenpvFormatName(xenpvNativeFormat format)
     return format == XENPV_NATIVE_XM ? XENPV_NATIVE_FORMAT_XM : XENPV_NATIVE_FORMAT_XL;
 }
 
+
 typedef struct {
     xenpvNativeFormat format;
 } xenpvKeyCheck;
@@ -154,6 +155,7 @@ xenpvNativeCheckKey(const char *name,
     return -1;
 }
 
+
 /* A string key, or NULL when absent or empty (as for xm: kernel = "" is no
  * kernel).  A number is refused: xm too wanted a string for these. */
 static int
@@ -173,6 +175,7 @@ xenpvGetString(virConf *conf, const char *key, char **out)
         *out = g_strdup(v->str);
     return 0;
 }
+
 
 /* A non-negative number key, written as a number or a string of digits. */
 static int
@@ -202,6 +205,7 @@ xenpvGetNumber(virConf *conf, const char *key, unsigned long long max,
                    _("key '%s' must be a number from 0 to %llu"), key, max);
     return -1;
 }
+
 
 /* A list of strings; a single string counts as a list of one. */
 static int
@@ -235,6 +239,7 @@ xenpvGetList(virConf *conf, const char *key, GStrv *out)
     return 0;
 }
 
+
 /* xl's type (pv, pvh, hvm) and xm's builder (linux, hvm): looked at before
  * anything else, since for another kind of guest that is the whole story. */
 static int
@@ -263,6 +268,7 @@ xenpvParseGuestType(virConf *conf)
     return 0;
 }
 
+
 static int
 xenpvParseIdentity(virConf *conf, virDomainDef *def)
 {
@@ -289,6 +295,7 @@ xenpvParseIdentity(virConf *conf, virDomainDef *def)
     }
     return 0;
 }
+
 
 static int
 xenpvParseResources(virConf *conf, virDomainXMLOption *xmlopt, virDomainDef *def)
@@ -390,6 +397,7 @@ xenpvParseResources(virConf *conf, virDomainXMLOption *xmlopt, virDomainDef *def
     return 0;
 }
 
+
 /* bootloader_args is xl's key (a string or a list), bootargs xm's (and the
  * one libvirt's Xen driver reads in both formats). */
 static int
@@ -411,6 +419,7 @@ xenpvParseBootloaderArgs(virConf *conf, virDomainDef *def)
         def->os.bootloaderArgs = g_steal_pointer(&joined);
     return 0;
 }
+
 
 static int
 xenpvParseBoot(virConf *conf, xenpvNativeFormat format, virDomainDef *def)
@@ -464,6 +473,7 @@ xenpvParseBoot(virConf *conf, xenpvNativeFormat format, virDomainDef *def)
     return ret;
 }
 
+
 static int
 xenpvParseLifecycle(virConf *conf, virDomainDef *def)
 {
@@ -494,6 +504,7 @@ xenpvParseLifecycle(virConf *conf, virDomainDef *def)
     }
     return 0;
 }
+
 
 /* xl's tsc_mode, by name or number. */
 static int
@@ -527,6 +538,7 @@ xenpvParseTscMode(virConf *conf, virDomainDef *def)
     VIR_APPEND_ELEMENT(def->clock.timers, def->clock.ntimers, timer);
     return 0;
 }
+
 
 static int
 xenpvParseFeatures(virConf *conf, virDomainDef *def)
@@ -584,6 +596,7 @@ xenpvParseFeatures(virConf *conf, virDomainDef *def)
     return xenpvParseTscMode(conf, def);
 }
 
+
 /* The top-level vnc/sdl keys, as one vfb entry. */
 static int
 xenpvParseTopLevelVfb(virConf *conf, GStrv *vfbs)
@@ -638,6 +651,7 @@ xenpvParseTopLevelVfb(virConf *conf, GStrv *vfbs)
     return 0;
 }
 
+
 /* xl's limits of the domain's event channels and grant table, which
  * libvirt keeps on the xenbus controller; the controller is there for every
  * PV guest, and comes first among the controllers as libvirt lists them. */
@@ -662,6 +676,7 @@ xenpvParseXenbus(virConf *conf, virDomainDef *def)
     return 0;
 }
 
+
 typedef void *(*xenpvEntryParser)(virDomainXMLOption *xmlopt, const char *spec);
 
 /* Every entry of list @key, parsed and appended to *@devices. */
@@ -684,11 +699,13 @@ xenpvParseEntries(virConf *conf, const char *key, virDomainXMLOption *xmlopt,
     return 0;
 }
 
+
 static void *
 xenpvParseVifEntry(virDomainXMLOption *xmlopt, const char *spec)
 {
     return xenpvNativeParseVif(xmlopt, spec);
 }
+
 
 static void *
 xenpvParsePCIEntry(virDomainXMLOption *xmlopt G_GNUC_UNUSED, const char *spec)
@@ -696,11 +713,13 @@ xenpvParsePCIEntry(virDomainXMLOption *xmlopt G_GNUC_UNUSED, const char *spec)
     return xenpvNativeParsePCI(spec);
 }
 
+
 static void *
 xenpvParseUSBDevEntry(virDomainXMLOption *xmlopt G_GNUC_UNUSED, const char *spec)
 {
     return xenpvNativeParseUSBDev(spec);
 }
+
 
 static void *
 xenpvParseUSBCtrlEntry(virDomainXMLOption *xmlopt G_GNUC_UNUSED, const char *spec)
@@ -708,11 +727,13 @@ xenpvParseUSBCtrlEntry(virDomainXMLOption *xmlopt G_GNUC_UNUSED, const char *spe
     return xenpvNativeParseUSBCtrl(spec);
 }
 
+
 static void *
 xenpvParseChannelEntry(virDomainXMLOption *xmlopt, const char *spec)
 {
     return xenpvNativeParseChannel(xmlopt, spec);
 }
+
 
 static int
 xenpvParseDevices(virConf *conf, xenpvNativeFormat format,
@@ -776,6 +797,7 @@ xenpvParseDevices(virConf *conf, xenpvNativeFormat format,
     return 0;
 }
 
+
 /* Values end up in XML, which takes UTF-8 without control characters. */
 static int
 xenpvCheckText(const char *config)
@@ -800,6 +822,7 @@ xenpvCheckText(const char *config)
     }
     return 0;
 }
+
 
 virDomainDef *
 xenpvNativeParseConfig(virDomainXMLOption *xmlopt,

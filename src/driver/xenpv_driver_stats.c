@@ -428,6 +428,7 @@ xenpvStatsAddULL(xenpvStatsRecord *rec, const char *name, unsigned long long val
     return virTypedParamsAddULLong(&rec->params, &rec->nparams, &rec->maxparams, name, value);
 }
 
+
 static int
 xenpvStatsAddULLn(xenpvStatsRecord *rec, const char *group, size_t idx,
                   const char *name, long long value)

@@ -51,6 +51,7 @@ xenpvSimReportError(xenpvHypervisor *hyp, const GError *err)
     virReportError(code, "%s", err->message);
 }
 
+
 /* Called with priv->lock held. */
 static int
 xenpvSimConnect(xenpvHypervisor *hyp)
@@ -89,6 +90,7 @@ xenpvSimConnect(xenpvHypervisor *hyp)
     return 0;
 }
 
+
 /* Send @line and read the reply.  Returns 1 with *@reply set; 0 when the
  * host answered with error @absent (a domain or store node that is not
  * there, an answer rather than a failure to the callers that pass it; 0
@@ -124,6 +126,7 @@ xenpvSimCall(xenpvHypervisor *hyp, GString *line, int absent,
     return ret;
 }
 
+
 xenpvSimMsg *
 xenpvSimRequest(xenpvHypervisor *hyp, GString *line, GBytes **payload, int *fd)
 {
@@ -133,6 +136,7 @@ xenpvSimRequest(xenpvHypervisor *hyp, GString *line, GBytes **payload, int *fd)
     return reply;
 }
 
+
 int
 xenpvSimRequestSimple(xenpvHypervisor *hyp, GString *line)
 {
@@ -140,6 +144,7 @@ xenpvSimRequestSimple(xenpvHypervisor *hyp, GString *line)
 
     return reply ? 0 : -1;
 }
+
 
 static GString *
 xenpvSimLineDomain(const char *verb, uint32_t domid)
@@ -165,6 +170,7 @@ xenpvSimClose(xenpvHypervisor *hyp)
     g_free(priv);
     hyp->priv = NULL;
 }
+
 
 static int
 xenpvSimOpen(xenpvHypervisor *hyp)
@@ -206,6 +212,7 @@ xenpvSimOpen(xenpvHypervisor *hyp)
     return -1;
 }
 
+
 static int
 xenpvSimGetHostInfo(xenpvHypervisor *hyp, xenpvHostInfo *info)
 {
@@ -234,6 +241,7 @@ xenpvSimGetHostInfo(xenpvHypervisor *hyp, xenpvHostInfo *info)
     return 0;
 }
 
+
 static int
 xenpvSimCheckFramebuffer(xenpvHypervisor *hyp, const char *type,
                          bool password G_GNUC_UNUSED)
@@ -257,6 +265,7 @@ xenpvSimCheckFramebuffer(xenpvHypervisor *hyp, const char *type,
     }
     return 0;
 }
+
 
 static int
 xenpvSimListDomains(xenpvHypervisor *hyp, xenpvDomainInfo **infos, size_t *ninfos)
@@ -297,6 +306,7 @@ xenpvSimListDomains(xenpvHypervisor *hyp, xenpvDomainInfo **infos, size_t *ninfo
     return 0;
 }
 
+
 static int
 xenpvSimGetDomainInfo(xenpvHypervisor *hyp, uint32_t domid, xenpvDomainInfo *info)
 {
@@ -316,6 +326,7 @@ xenpvSimGetDomainInfo(xenpvHypervisor *hyp, uint32_t domid, xenpvDomainInfo *inf
     return 1;
 }
 
+
 int
 xenpvSimCreate(xenpvHypervisor *hyp, GString *line, uint32_t *domid)
 {
@@ -332,6 +343,7 @@ xenpvSimCreate(xenpvHypervisor *hyp, GString *line, uint32_t *domid)
     *domid = id;
     return 0;
 }
+
 
 static int
 xenpvSimDomainCreate(xenpvHypervisor *hyp, const xenpvBuildSpec *spec, uint32_t *domid)
@@ -364,6 +376,7 @@ xenpvSimDomainSetMaxMem(xenpvHypervisor *hyp, uint32_t domid, uint64_t kib)
     return xenpvSimRequestSimple(hyp, line);
 }
 
+
 static int
 xenpvSimDomainSetMaxVcpus(xenpvHypervisor *hyp, uint32_t domid, unsigned int max)
 {
@@ -372,6 +385,7 @@ xenpvSimDomainSetMaxVcpus(xenpvHypervisor *hyp, uint32_t domid, unsigned int max
     g_string_append_printf(line, " %u", max);
     return xenpvSimRequestSimple(hyp, line);
 }
+
 
 /* CPUCAP DOMID [CAP]: the cap after the request, in *@cap. */
 static int
@@ -434,6 +448,7 @@ xenpvSimMemoryFd(xenpvHypervisor *hyp, uint32_t domid, size_t *bytes)
     return fd;
 }
 
+
 static void *
 xenpvSimMapForeign(xenpvHypervisor *hyp, uint32_t domid, int prot,
                    uint64_t pfn, size_t count)
@@ -461,12 +476,14 @@ xenpvSimMapForeign(xenpvHypervisor *hyp, uint32_t domid, int prot,
     return addr;
 }
 
+
 static void
 xenpvSimUnmapForeign(xenpvHypervisor *hyp, void *addr, size_t count)
 {
     if (addr)
         munmap(addr, count * XENPV_PAGE_SIZE);
 }
+
 
 static int
 xenpvSimLogDirtyEnable(xenpvHypervisor *hyp, uint32_t domid, bool enable)
@@ -476,6 +493,7 @@ xenpvSimLogDirtyEnable(xenpvHypervisor *hyp, uint32_t domid, bool enable)
     xenpvSimLineAdd(line, enable ? "on" : "off");
     return xenpvSimRequestSimple(hyp, line);
 }
+
 
 static int
 xenpvSimLogDirtyPeekClean(xenpvHypervisor *hyp, uint32_t domid, bool clean,
@@ -501,6 +519,7 @@ xenpvSimLogDirtyPeekClean(xenpvHypervisor *hyp, uint32_t domid, bool clean,
     return 0;
 }
 
+
 static int
 xenpvSimStoreRead(xenpvHypervisor *hyp, const char *path, char **value)
 {
@@ -516,6 +535,7 @@ xenpvSimStoreRead(xenpvHypervisor *hyp, const char *path, char **value)
     return 0;
 }
 
+
 static int
 xenpvSimStoreWrite(xenpvHypervisor *hyp, const char *path, const char *value)
 {
@@ -525,6 +545,7 @@ xenpvSimStoreWrite(xenpvHypervisor *hyp, const char *path, const char *value)
     xenpvSimLineAdd(line, value);
     return xenpvSimRequestSimple(hyp, line);
 }
+
 
 static int
 xenpvSimStoreRemove(xenpvHypervisor *hyp, const char *path)
@@ -539,6 +560,7 @@ xenpvSimStoreRemove(xenpvHypervisor *hyp, const char *path)
     return 0;
 }
 
+
 static int
 xenpvSimEventFd(xenpvHypervisor *hyp)
 {
@@ -546,6 +568,7 @@ xenpvSimEventFd(xenpvHypervisor *hyp)
 
     return xenpvSimClientFd(priv->events);
 }
+
 
 static int
 xenpvSimEventAck(xenpvHypervisor *hyp)
@@ -572,6 +595,7 @@ xenpvSimEventAck(xenpvHypervisor *hyp)
         return -1;
     }
 }
+
 
 const xenpvHypervisorOps xenpvSimHypervisorOps = {
     .name = "sim",

@@ -120,6 +120,7 @@ pageIsZero(const uint8_t *page)
     return memcmp(page, zero, XENPV_PAGE_SIZE) == 0;
 }
 
+
 static int
 writeAll(int fd, const void *buf, size_t len)
 {
@@ -140,6 +141,7 @@ writeAll(int fd, const void *buf, size_t len)
     }
     return 0;
 }
+
 
 /* 1 when @len bytes were read, 0 at a clean end of stream, -1 on error. */
 static int
@@ -163,6 +165,7 @@ readAll(int fd, void *buf, size_t len)
     }
     return 1;
 }
+
 
 static int
 xenpvSimSaverFlush(xenpvSimSaver *s)
@@ -204,6 +207,7 @@ xenpvSimSaverFlush(xenpvSimSaver *s)
     }
     return 0;
 }
+
 
 /* Tell the caller how far the save got: the pages the round under way has
  * still to go through. */
@@ -253,6 +257,7 @@ xenpvSimSaverAdd(xenpvSimSaver *s, uint64_t pfn, bool sendZero)
     return 0;
 }
 
+
 /* Count or send the populated pages: the memory's holes were never touched
  * and cost nothing to skip. */
 static int
@@ -286,6 +291,7 @@ xenpvSimSaverPopulated(xenpvSimSaver *s, bool send, uint64_t *count)
     return 0;
 }
 
+
 static uint64_t
 xenpvSimBitmapCount(const unsigned long *bitmap, uint64_t longs)
 {
@@ -313,6 +319,7 @@ xenpvSimSaverSendBitmap(xenpvSimSaver *s, const unsigned long *bitmap)
     return xenpvSimSaverFlush(s);
 }
 
+
 static int
 xenpvSimSaverSuspend(xenpvSimSaver *s)
 {
@@ -329,6 +336,7 @@ xenpvSimSaverSuspend(xenpvSimSaver *s)
     }
     return 0;
 }
+
 
 static int
 xenpvSimSaverWriteHeader(xenpvSimSaver *s, const xenpvDomainInfo *info)
@@ -350,6 +358,7 @@ xenpvSimSaverWriteHeader(xenpvSimSaver *s, const xenpvDomainInfo *info)
     s->sentBytes += sizeof(hdr);
     return 0;
 }
+
 
 /* Live rounds: send everything, then what got dirty, for as long as the
  * pre-copy policy (xenpv_precopy.h, shared with the Xen back end) finds
@@ -389,6 +398,7 @@ xenpvSimSaverLiveRounds(xenpvSimSaver *s, unsigned long *pending, uint64_t popul
             return -1;
     }
 }
+
 
 int
 xenpvSimDomainSave(xenpvHypervisor *hyp, uint32_t domid, int fd,
@@ -488,6 +498,7 @@ xenpvSimStreamError(const char *fmt, ...)
     return -1;
 }
 
+
 int
 xenpvSimStreamReadHeader(int fd, xenpvSimSaveHeader *hdr, xenpvGuestAbi *abi)
 {
@@ -511,6 +522,7 @@ xenpvSimStreamReadHeader(int fd, xenpvSimSaveHeader *hdr, xenpvGuestAbi *abi)
         return xenpvSimStreamError("%s", _("its header holds impossible values"));
     return 0;
 }
+
 
 int
 xenpvSimStreamReadRecords(int fd, int memfd, uint8_t *mem, uint64_t memPages)
@@ -566,6 +578,7 @@ xenpvSimStreamReadRecords(int fd, int memfd, uint8_t *mem, uint64_t memPages)
         records++;
     }
 }
+
 
 int
 xenpvSimDomainRestore(xenpvHypervisor *hyp, const xenpvBuildSpec *spec,

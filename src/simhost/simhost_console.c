@@ -43,6 +43,7 @@ simConsoleReadable(gint fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
+
 static gboolean
 simConsoleOpenPty(SimConsole *console)
 {
@@ -72,6 +73,7 @@ simConsoleOpenPty(SimConsole *console)
     return FALSE;
 }
 
+
 SimConsole *
 simConsoleNew(const char *logDir, const char *name, SimConsoleInputFunc input,
               gpointer opaque)
@@ -92,6 +94,7 @@ simConsoleNew(const char *logDir, const char *name, SimConsoleInputFunc input,
     return console;
 }
 
+
 void
 simConsoleFree(SimConsole *console)
 {
@@ -108,17 +111,20 @@ simConsoleFree(SimConsole *console)
     g_free(console);
 }
 
+
 const char *
 simConsoleTty(SimConsole *console)
 {
     return console->tty;
 }
 
+
 const char *
 simConsoleLogPath(SimConsole *console)
 {
     return console->logPath;
 }
+
 
 void
 simConsoleSetOutputTap(SimConsole *console, SimConsoleOutputFunc tap, gpointer opaque)

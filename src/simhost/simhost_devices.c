@@ -20,6 +20,7 @@ simDomainPath(SimDomain *dom, const char *rel)
     return g_strdup_printf("/local/domain/%u/%s", dom->domid, rel);
 }
 
+
 static void
 domWrite(SimDomain *dom, const char *rel, const char *value)
 {
@@ -28,6 +29,7 @@ domWrite(SimDomain *dom, const char *rel, const char *value)
     simStoreWrite(dom->host->store, path, value, NULL);
 }
 
+
 static void
 storeSet(SimStore *st, const char *dir, const char *key, const char *value)
 {
@@ -35,6 +37,7 @@ storeSet(SimStore *st, const char *dir, const char *key, const char *value)
 
     simStoreWrite(st, path, value ? value : "", NULL);
 }
+
 
 /* One device: the frontend in the guest's directory, the backend in dom0's,
  * each pointing at the other, both "initialising" (1) until the guest
@@ -63,6 +66,7 @@ writeDevicePair(SimDomain *dom, const char *kind, const char *devid,
     for (i = 0; extraBe && extraBe[i]; i += 2)
         storeSet(st, be, extraBe[i], extraBe[i + 1]);
 }
+
 
 /* The device of that kind whose backend directory exists with @id. */
 static gboolean
@@ -223,6 +227,7 @@ writeDisks(SimDomain *dom, const xenpvBuildSpec *spec)
     }
 }
 
+
 static void
 writeNics(SimDomain *dom, const xenpvBuildSpec *spec)
 {
@@ -235,6 +240,7 @@ writeNics(SimDomain *dom, const xenpvBuildSpec *spec)
             g_warning("domain %u: interface %zu left out: %s", dom->domid, i, err->message);
     }
 }
+
 
 static void
 writeVfb(SimDomain *dom, const xenpvBuildSpec *spec)
@@ -254,6 +260,7 @@ writeVfb(SimDomain *dom, const xenpvBuildSpec *spec)
     /* The toolstack pairs a framebuffer with a PV keyboard. */
     writeDevicePair(dom, "vkbd", "0", NULL, NULL);
 }
+
 
 void
 simDevicesWrite(SimDomain *dom, const xenpvBuildSpec *spec)
@@ -300,6 +307,7 @@ simDevicesWrite(SimDomain *dom, const xenpvBuildSpec *spec)
         writeVfb(dom, spec);
 }
 
+
 static gboolean
 uuidInUse(SimDomain *dom)
 {
@@ -315,6 +323,7 @@ uuidInUse(SimDomain *dom)
     }
     return FALSE;
 }
+
 
 void
 simDevicesRemove(SimDomain *dom)

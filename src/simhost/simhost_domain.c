@@ -53,6 +53,7 @@ simHostNew(const SimHostConfig *cfg)
     return host;
 }
 
+
 void
 simHostFree(SimHost *host)
 {
@@ -65,6 +66,7 @@ simHostFree(SimHost *host)
     g_free(host->fontError);
     g_free(host);
 }
+
 
 guint64
 simHostFreePages(SimHost *host)
@@ -79,12 +81,14 @@ simHostFreePages(SimHost *host)
     return used >= host->totalPages ? 0 : host->totalPages - used;
 }
 
+
 void
 simHostChanged(SimHost *host)
 {
     if (host->notify)
         host->notify(host, host->notifyData);
 }
+
 
 void
 simHostFillInfo(SimHost *host, xenpvHostInfo *info)
@@ -113,12 +117,14 @@ simHostFillInfo(SimHost *host, xenpvHostInfo *info)
     info->shadow = host->cfg.logDirty;
 }
 
+
 static gboolean
 simHostSupportsAbi(SimHost *host, xenpvGuestAbi abi)
 {
     return abi == XENPV_GUEST_ABI_X86_64 ||
         (abi == XENPV_GUEST_ABI_X86_32P && host->cfg.pv32);
 }
+
 
 /* Learn the guest type from the kernel, as the domain builder does. */
 static gboolean
@@ -162,6 +168,7 @@ simDomainCheckKernel(SimHost *host, const xenpvBuildSpec *spec, xenpvGuestAbi *a
     xenpvKernelInfoClear(&kinfo);
     return ret;
 }
+
 
 /* A guest in the PV-shim: an HVM domain (a PVH container) whose kernel is
  * the shim and whose first module is the PV kernel, as Xen's toolstack
@@ -211,6 +218,7 @@ simDomainCheckShim(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
     return TRUE;
 }
 
+
 static gboolean
 simDomainMapMemory(SimDomain *dom, guint64 pages, GError **error)
 {
@@ -232,11 +240,13 @@ simDomainMapMemory(SimDomain *dom, guint64 pages, GError **error)
     return TRUE;
 }
 
+
 static void
 simDomainConsoleInput(const char *data, gsize len, gpointer opaque)
 {
     simGuestConsoleInput(opaque, data, len);
 }
+
 
 static void
 simDomainConsoleOutput(const char *data, gsize len, gpointer opaque)
@@ -373,6 +383,7 @@ simDomainCreate(SimHost *host, const xenpvBuildSpec *spec, gboolean restore,
     return dom;
 }
 
+
 static void
 simDomainFree(gpointer data)
 {
@@ -403,6 +414,7 @@ simDomainFree(gpointer data)
     g_free(dom);
 }
 
+
 void
 simDomainDestroy(SimDomain *dom)
 {
@@ -414,6 +426,7 @@ simDomainDestroy(SimDomain *dom)
     simHostChanged(host);
 }
 
+
 SimDomain *
 simDomainLookup(SimHost *host, guint32 domid, GError **error)
 {
@@ -424,11 +437,13 @@ simDomainLookup(SimHost *host, guint32 domid, GError **error)
     return dom;
 }
 
+
 gboolean
 simDomainIsRunning(SimDomain *dom)
 {
     return dom->pauseCount == 0 && !dom->shutdown;
 }
+
 
 guint
 simDomainOnlineVcpus(SimDomain *dom)
@@ -439,6 +454,7 @@ simDomainOnlineVcpus(SimDomain *dom)
         n += dom->vcpus[i].online ? 1 : 0;
     return n;
 }
+
 
 /* The domain's CPU time since the last call, shared out equally among its
  * online vCPUs and charged to the host CPUs they sit on. */
@@ -601,6 +617,7 @@ simHostCpuTimes(SimHost *host, guint64 *busyNs, guint64 *idleNs)
     }
 }
 
+
 int
 simDomainPause(SimDomain *dom, GError **error)
 {
@@ -616,6 +633,7 @@ simDomainPause(SimDomain *dom, GError **error)
     return 0;
 }
 
+
 int
 simDomainUnpause(SimDomain *dom, GError **error)
 {
@@ -629,6 +647,7 @@ simDomainUnpause(SimDomain *dom, GError **error)
     simHostChanged(dom->host);
     return 0;
 }
+
 
 int
 simDomainResume(SimDomain *dom, GError **error)
@@ -649,6 +668,7 @@ simDomainResume(SimDomain *dom, GError **error)
     return 0;
 }
 
+
 void
 simDomainShutdown(SimDomain *dom, guint reason)
 {
@@ -661,6 +681,7 @@ simDomainShutdown(SimDomain *dom, guint reason)
     g_message("domain %u (%s) shut down, reason %u", dom->domid, dom->name, reason);
     simHostChanged(dom->host);
 }
+
 
 int
 simDomainSetMaxMem(SimDomain *dom, guint64 kib, GError **error)
@@ -697,6 +718,7 @@ simDomainSetMaxMem(SimDomain *dom, guint64 kib, GError **error)
     return 0;
 }
 
+
 int
 simDomainSetMaxVcpus(SimDomain *dom, guint max, GError **error)
 {
@@ -720,6 +742,7 @@ simDomainSetMaxVcpus(SimDomain *dom, guint max, GError **error)
     dom->maxVcpus = max;
     return 0;
 }
+
 
 int
 simDomainSetCpuCap(SimDomain *dom, guint cap, GError **error)
@@ -759,6 +782,7 @@ simDomainFillInfo(SimDomain *dom, xenpvDomainInfo *info)
     info->hvm = dom->container == XENPV_CONTAINER_PVSHIM;
 }
 
+
 int
 simDomainLogDirty(SimDomain *dom, gboolean enable, GError **error)
 {
@@ -782,6 +806,7 @@ simDomainLogDirty(SimDomain *dom, gboolean enable, GError **error)
     return 0;
 }
 
+
 guint64
 simDomainPeekClean(SimDomain *dom, gboolean clean, guint8 *bitmap, guint64 nrPages)
 {
@@ -802,12 +827,14 @@ simDomainPeekClean(SimDomain *dom, gboolean clean, guint8 *bitmap, guint64 nrPag
     return count;
 }
 
+
 static void
 simDomainMarkDirty(SimDomain *dom, guint64 pfn)
 {
     if (dom->dirtyBitmap && pfn < dom->dirtyBits)
         dom->dirtyBitmap[pfn / BITS_PER_LONG] |= 1UL << (pfn % BITS_PER_LONG);
 }
+
 
 guint8 *
 simDomainPageForWrite(SimDomain *dom, guint64 pfn)
@@ -817,12 +844,14 @@ simDomainPageForWrite(SimDomain *dom, guint64 pfn)
     return dom->mem + pfn * PAGE_SIZE;
 }
 
+
 const guint8 *
 simDomainPage(SimDomain *dom, guint64 pfn)
 {
     g_assert(pfn < dom->memBytes / PAGE_SIZE);
     return dom->mem + pfn * PAGE_SIZE;
 }
+
 
 void
 simDomainReleasePages(SimDomain *dom, guint64 from, guint64 to)

@@ -25,11 +25,13 @@ simGuestPrintf(SimDomain *dom, const char *fmt, ...)
     simConsoleWrite(dom->console, text, strlen(text));
 }
 
+
 static void
 simGuestPrompt(SimDomain *dom)
 {
     simGuestPrintf(dom, "root@%s:~# ", dom->name);
 }
+
 
 static void
 simGuestPanic(SimDomain *dom, const char *why)
@@ -37,6 +39,7 @@ simGuestPanic(SimDomain *dom, const char *why)
     simGuestPrintf(dom, "Kernel panic - not syncing: %s\n", why);
     simDomainShutdown(dom, XENPV_SHUTDOWN_CRASH);
 }
+
 
 /* What Xen's PV-shim prints on the console before the guest's kernel runs:
  * it boots as a small Xen and builds the PV guest as its only domain. */
@@ -54,6 +57,7 @@ simGuestShimBanner(SimDomain *dom)
                    "(XEN) Guest Loglevel: Nothing (Rate-limited: Errors and warnings)\n",
                    dom->shimCmdline, is64 ? "64-bit" : "32-bit, PAE");
 }
+
 
 static gboolean
 simGuestBoot(SimDomain *dom)
@@ -91,6 +95,7 @@ simGuestBoot(SimDomain *dom)
     return TRUE;
 }
 
+
 static gboolean
 simGuestResumeFromMemory(SimDomain *dom)
 {
@@ -106,6 +111,7 @@ simGuestResumeFromMemory(SimDomain *dom)
     simGuestPrompt(dom);
     return TRUE;
 }
+
 
 void
 simGuestStart(SimDomain *dom)
@@ -128,6 +134,7 @@ simGuestStart(SimDomain *dom)
     simGuestStoreChanged(dom);
 }
 
+
 void
 simGuestStop(SimDomain *dom)
 {
@@ -137,6 +144,7 @@ simGuestStop(SimDomain *dom)
         dom->tickSource = 0;
     }
 }
+
 
 static void
 simGuestAnswerShutdown(SimDomain *dom)
@@ -167,6 +175,7 @@ simGuestAnswerShutdown(SimDomain *dom)
     }
 }
 
+
 static void
 simGuestAnswerBalloon(SimDomain *dom)
 {
@@ -191,6 +200,7 @@ simGuestAnswerBalloon(SimDomain *dom)
                        G_GUINT64_FORMAT "K target: the host is out of memory\n",
                        XENPV_PAGES_TO_KIB(got), XENPV_PAGES_TO_KIB(want));
 }
+
 
 static void
 simGuestAnswerVcpus(SimDomain *dom)
@@ -228,6 +238,7 @@ simGuestAnswerVcpus(SimDomain *dom)
     }
 }
 
+
 static gboolean
 simGuestReact(gpointer opaque)
 {
@@ -242,6 +253,7 @@ simGuestReact(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
+
 void
 simGuestStoreChanged(SimDomain *dom)
 {
@@ -250,6 +262,7 @@ simGuestStoreChanged(SimDomain *dom)
     /* A device's handshake goes on in dom0 even while the guest is paused. */
     simXenbusKick(dom);
 }
+
 
 /* A mounted disk is in use: the guest does not let it go until it is
  * unmounted (as blkfront refuses to close a device that is open). */
@@ -273,6 +286,7 @@ simGuestMount(SimDomain *dom, const char *vdev, gboolean mount)
     if (!mount)
         simXenbusKick(dom);
 }
+
 
 static void
 simGuestCommand(SimDomain *dom, const char *line)
@@ -298,6 +312,7 @@ simGuestCommand(SimDomain *dom, const char *line)
                        "mount /dev/xvdX, umount /dev/xvdX)\n", line);
     }
 }
+
 
 void
 simGuestConsoleInput(SimDomain *dom, const char *data, gsize len)

@@ -24,6 +24,7 @@ simMainQuit(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+
 /* Each guest holds a memfd and a pty pair: make room for a thousand. */
 static void
 simMainRaiseFdLimit(void)
@@ -35,6 +36,7 @@ simMainRaiseFdLimit(void)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
+
 
 /* Fork into the background; the parent exits once the socket is ready (or
  * with the child's failure), so "xenpv-simhost --daemon && use-it" works. */
@@ -65,6 +67,7 @@ simMainDaemonize(int *readyFd)
     return 0;
 }
 
+
 static void
 simMainDetachStdio(const char *logFile)
 {
@@ -81,6 +84,7 @@ simMainDetachStdio(const char *logFile)
         close(log);
 }
 
+
 static gboolean
 simMainWritePidfile(const char *path, GError **error)
 {
@@ -90,6 +94,7 @@ simMainWritePidfile(const char *path, GError **error)
     g_mkdir_with_parents(dir, 0755);
     return g_file_set_contents(path, pid, -1, error);
 }
+
 
 int
 main(int argc, char **argv)

@@ -27,11 +27,13 @@ argCount(xenpvSimMsg *msg, guint n, const char *usage, GError **error)
     return TRUE;
 }
 
+
 static const char *
 arg(xenpvSimMsg *msg, guint i)
 {
     return g_ptr_array_index(msg->args, i);
 }
+
 
 static gboolean
 argU64(xenpvSimMsg *msg, guint i, const char *what, guint64 *value, GError **error)
@@ -42,6 +44,7 @@ argU64(xenpvSimMsg *msg, guint i, const char *what, guint64 *value, GError **err
     }
     return TRUE;
 }
+
 
 /* The domain named by the first argument; dom0 is not a guest here. */
 static SimDomain *
@@ -61,6 +64,7 @@ argDomain(SimHost *host, xenpvSimMsg *msg, GError **error)
     return simDomainLookup(host, domid, error);
 }
 
+
 static gboolean
 reqHello(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -68,6 +72,7 @@ reqHello(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     xenpvSimLineAddNamed(reply->line, "name", "xenpv-simhost");
     return TRUE;
 }
+
 
 static gboolean
 reqInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -98,6 +103,7 @@ reqInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static void
 addDom0Info(SimHost *host, GString *line)
 {
@@ -115,6 +121,7 @@ addDom0Info(SimHost *host, GString *line)
     xenpvSimLineAddDomainInfo(line, &info, "Domain-0");
 }
 
+
 static gint
 compareDomid(gconstpointer a, gconstpointer b)
 {
@@ -123,6 +130,7 @@ compareDomid(gconstpointer a, gconstpointer b)
 
     return x < y ? -1 : x > y;
 }
+
 
 static gboolean
 reqList(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -154,6 +162,7 @@ reqList(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     reply->payload = g_string_free_to_bytes(out);
     return TRUE;
 }
+
 
 static gboolean
 reqDomInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -188,6 +197,7 @@ reqDomInfo(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 /* CREATE's arguments (xenpvSimLineAddSpec's encoding) as a build spec. */
 /* Value of "PREFIX<idx>.FIELD". */
 static char *
@@ -199,6 +209,7 @@ msgDup(const xenpvSimMsg *msg, const char *prefix, size_t idx, const char *field
     return v && *v ? g_strdup(v) : NULL;
 }
 
+
 static bool
 msgFlag(const xenpvSimMsg *msg, const char *prefix, size_t idx, const char *field)
 {
@@ -206,6 +217,7 @@ msgFlag(const xenpvSimMsg *msg, const char *prefix, size_t idx, const char *fiel
 
     return xenpvSimMsgGetU64Default(msg, key, 0) != 0;
 }
+
 
 /* Disk @i ("diskI.*"), as xenpvSimLineAddSpec encodes it. */
 static gboolean
@@ -224,6 +236,7 @@ diskFromMsg(const xenpvSimMsg *msg, size_t i, xenpvDiskSpec *disk, GError **erro
     return TRUE;
 }
 
+
 /* Interface @i ("nicI.*"). */
 static void
 nicFromMsg(const xenpvSimMsg *msg, size_t i, xenpvNicSpec *nic)
@@ -238,6 +251,7 @@ nicFromMsg(const xenpvSimMsg *msg, size_t i, xenpvNicSpec *nic)
     nic->vifname = msgDup(msg, "nic", i, "vifname");
     nic->model = msgDup(msg, "nic", i, "model");
 }
+
 
 static gboolean
 specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
@@ -335,6 +349,7 @@ specFromMsg(const xenpvSimMsg *msg, xenpvBuildSpec *spec, GError **error)
     return FALSE;
 }
 
+
 static gboolean
 reqCreate(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -353,6 +368,7 @@ reqCreate(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 reqPause(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -360,6 +376,7 @@ reqPause(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 
     return dom && simDomainPause(dom, error) == 0;
 }
+
 
 static gboolean
 reqUnpause(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -369,6 +386,7 @@ reqUnpause(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return dom && simDomainUnpause(dom, error) == 0;
 }
 
+
 static gboolean
 reqResume(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -376,6 +394,7 @@ reqResume(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 
     return dom && simDomainResume(dom, error) == 0;
 }
+
 
 static gboolean
 reqDestroy(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -387,6 +406,7 @@ reqDestroy(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     simDomainDestroy(dom);
     return TRUE;
 }
+
 
 static gboolean
 reqCrash(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -403,6 +423,7 @@ reqCrash(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 reqSetMaxMem(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -412,6 +433,7 @@ reqSetMaxMem(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return dom && argCount(msg, 2, "SETMAXMEM DOMID KIB", error) &&
         argU64(msg, 1, "memory", &kib, error) && simDomainSetMaxMem(dom, kib, error) == 0;
 }
+
 
 static gboolean
 reqSetMaxVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -423,6 +445,7 @@ reqSetMaxVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
         argU64(msg, 1, "vCPU count", &n, error) &&
         simDomainSetMaxVcpus(dom, MIN(n, G_MAXUINT), error) == 0;
 }
+
 
 /* CPUCAP DOMID [CAP]: set the domain's CPU cap if CAP is given; reply
  * with the one in force. */
@@ -446,6 +469,7 @@ reqCpuCap(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 /* One NUMA node holding every CPU, one socket, one thread a core. */
 static gboolean
 reqTopology(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -467,6 +491,7 @@ reqTopology(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     }
     return TRUE;
 }
+
 
 static gboolean
 reqVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -503,6 +528,7 @@ reqVcpus(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 reqVcpuAffinity(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -519,6 +545,7 @@ reqVcpuAffinity(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error
     }
     return simDomainSetVcpuAffinity(dom, MIN(vcpu, G_MAXUINT), map, error) == 0;
 }
+
 
 static gboolean
 reqCpuTimes(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -540,6 +567,7 @@ reqCpuTimes(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 /* The device of the domain named by argument 0 that argument 1 names. */
 static SimDevice *
 argDevice(SimHost *host, xenpvSimMsg *msg, SimDeviceKind kind, const char *usage,
@@ -556,6 +584,7 @@ argDevice(SimHost *host, xenpvSimMsg *msg, SimDeviceKind kind, const char *usage
     }
     return dev;
 }
+
 
 static gboolean
 reqBlkStats(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -575,6 +604,7 @@ reqBlkStats(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     xenpvSimLineAddU64(reply->line, "errs", st.errs);
     return TRUE;
 }
+
 
 static gboolean
 reqNicStats(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -597,6 +627,7 @@ reqNicStats(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 /* "vbd" or "vif", as a device kind. */
 static gboolean
 argKind(xenpvSimMsg *msg, guint i, SimDeviceKind *kind, GError **error)
@@ -612,6 +643,7 @@ argKind(xenpvSimMsg *msg, guint i, SimDeviceKind *kind, GError **error)
     }
     return TRUE;
 }
+
 
 /* A toolstack's hotplug: one disk (disk0.*) or interface (nic0.*) more, as
  * one transaction writes it; the handshake follows by itself. */
@@ -647,6 +679,7 @@ reqDeviceAdd(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 /* Where a device's directories are: the toolstack finds its devices by
  * their name (a disk's vdev, an interface's MAC). */
 static gboolean
@@ -668,6 +701,7 @@ reqDevice(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 reqDeviceRemove(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -679,6 +713,7 @@ reqDeviceRemove(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error
         return FALSE;
     return simDevicesRemoveOne(dom, kind, arg(msg, 2), error);
 }
+
 
 static gboolean
 reqMemfd(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -697,6 +732,7 @@ reqMemfd(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 reqLogDirty(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -712,6 +748,7 @@ reqLogDirty(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     }
     return simDomainLogDirty(dom, strcmp(mode, "on") == 0, error) == 0;
 }
+
 
 static gboolean
 reqPeekClean(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -744,6 +781,7 @@ reqPeekClean(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 /* A toolstack write under a guest's directory may be a request to it, and
  * one under a backend directory of dom0 concerns that backend's guest. */
 static void
@@ -770,6 +808,7 @@ storeTouched(SimHost *host, const char *path)
         simGuestStoreChanged(dom);
 }
 
+
 static gboolean
 reqRead(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -785,6 +824,7 @@ reqRead(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 reqWrite(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -795,6 +835,7 @@ reqWrite(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 reqRm(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
@@ -804,6 +845,7 @@ reqRm(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     storeTouched(host, arg(msg, 0));
     return TRUE;
 }
+
 
 static gboolean
 reqLs(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -818,6 +860,7 @@ reqLs(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
         xenpvSimLineAdd(reply->line, g_ptr_array_index(names, i));
     return TRUE;
 }
+
 
 static gboolean
 reqConsole(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
@@ -844,12 +887,14 @@ reqConsole(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 reqSubscribe(SimHost *host, xenpvSimMsg *msg, SimReply *reply, GError **error)
 {
     reply->subscribe = TRUE;
     return TRUE;
 }
+
 
 static const struct {
     const char *verb;

@@ -27,6 +27,7 @@ mix64(guint64 x)
     return x ^ (x >> 31);
 }
 
+
 static void
 stampPage(guint64 *words, guint64 pfn, guint32 gen)
 {
@@ -42,6 +43,7 @@ stampPage(guint64 *words, guint64 pfn, guint32 gen)
     }
 }
 
+
 static guint32 *
 genEntryForWrite(SimDomain *dom, SimKernelPage *kp, guint64 pfn)
 {
@@ -50,6 +52,7 @@ genEntryForWrite(SimDomain *dom, SimKernelPage *kp, guint64 pfn)
     return &table[pfn % GEN_PER_PAGE];
 }
 
+
 static guint32
 genEntry(SimDomain *dom, guint64 pfn)
 {
@@ -57,6 +60,7 @@ genEntry(SimDomain *dom, guint64 pfn)
 
     return table[pfn % GEN_PER_PAGE];
 }
+
 
 static void
 restamp(SimDomain *dom, SimKernelPage *kp, guint64 pfn)
@@ -68,6 +72,7 @@ restamp(SimDomain *dom, SimKernelPage *kp, guint64 pfn)
         *gen = 1;
     stampPage((guint64 *)simDomainPageForWrite(dom, pfn), pfn, *gen);
 }
+
 
 /* NULL if the page is what the table says, else why not. */
 static char *
@@ -100,6 +105,7 @@ checkPage(SimDomain *dom, guint64 pfn)
     return NULL;
 }
 
+
 static void
 report(SimDomain *dom, SimKernelPage *kp, gboolean toConsole)
 {
@@ -109,6 +115,7 @@ report(SimDomain *dom, SimKernelPage *kp, gboolean toConsole)
     if (toConsole)
         simGuestPrintf(dom, "selfcheck: %s\n", kp->verdict);
 }
+
 
 static void
 fail(SimDomain *dom, SimKernelPage *kp, guint64 pfn, const char *why)
@@ -121,6 +128,7 @@ fail(SimDomain *dom, SimKernelPage *kp, guint64 pfn, const char *why)
     /* A failed guest stops writing so the evidence stays in memory. */
     dom->load = 0.01 * simDomainOnlineVcpus(dom);
 }
+
 
 static void
 passDone(SimDomain *dom, SimKernelPage *kp, guint64 verified, const char *why,
@@ -135,6 +143,7 @@ passDone(SimDomain *dom, SimKernelPage *kp, guint64 verified, const char *why,
     report(dom, kp, toConsole);
 }
 
+
 guint64
 simSelfcheckMinPages(guint64 maxPages)
 {
@@ -142,6 +151,7 @@ simSelfcheckMinPages(guint64 maxPages)
 
     return 1 + tablePages + SELFCHECK_MIN_DATA;
 }
+
 
 gboolean
 simSelfcheckBoot(SimDomain *dom, SimKernelPage *kp)
@@ -169,6 +179,7 @@ simSelfcheckBoot(SimDomain *dom, SimKernelPage *kp)
     return TRUE;
 }
 
+
 void
 simSelfcheckVerifyAll(SimDomain *dom, SimKernelPage *kp, const char *why)
 {
@@ -194,6 +205,7 @@ simSelfcheckVerifyAll(SimDomain *dom, SimKernelPage *kp, const char *why)
     kp->verifyCursor = kp->dataStart;
     passDone(dom, kp, kp->regionPages - kp->dataStart, why, TRUE);
 }
+
 
 void
 simSelfcheckTick(SimDomain *dom, SimKernelPage *kp, guint64 restampPages)
@@ -228,6 +240,7 @@ simSelfcheckTick(SimDomain *dom, SimKernelPage *kp, guint64 restampPages)
         kp->verifyCursor++;
     }
 }
+
 
 void
 simSelfcheckResize(SimDomain *dom, SimKernelPage *kp, guint64 newPages)

@@ -56,6 +56,7 @@ simChunkFree(SimChunk *chunk)
     g_free(chunk);
 }
 
+
 static void
 simClientFree(SimClient *client)
 {
@@ -71,6 +72,7 @@ simClientFree(SimClient *client)
     close(client->fd);
     g_free(client);
 }
+
 
 /* Send what the socket takes now.  FALSE if the client is gone. */
 static gboolean
@@ -124,6 +126,7 @@ simClientFlush(SimClient *client)
     return TRUE;
 }
 
+
 static gboolean
 simClientWritable(gint fd, GIOCondition cond, gpointer opaque)
 {
@@ -142,6 +145,7 @@ simClientWritable(gint fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+
 static void
 simClientQueue(SimClient *client, GBytes *data, int fd)
 {
@@ -152,6 +156,7 @@ simClientQueue(SimClient *client, GBytes *data, int fd)
     client->queued += g_bytes_get_size(data);
     g_queue_push_tail(&client->out, chunk);
 }
+
 
 static gboolean
 simClientReply(SimClient *client, SimReply *reply)
@@ -167,6 +172,7 @@ simClientReply(SimClient *client, SimReply *reply)
         simClientQueue(client, g_steal_pointer(&reply->payload), -1);
     return simClientFlush(client);
 }
+
 
 /* Handle every complete line.  FALSE if the client must go. */
 static gboolean
@@ -208,6 +214,7 @@ simClientProcess(SimClient *client)
     return TRUE;
 }
 
+
 static gboolean
 simClientReadable(gint fd, GIOCondition cond, gpointer opaque)
 {
@@ -243,6 +250,7 @@ simClientReadable(gint fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+
 static void
 simClientWatchIn(SimClient *client)
 {
@@ -250,6 +258,7 @@ simClientWatchIn(SimClient *client)
         client->inWatch = g_unix_fd_add(client->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                         simClientReadable, client);
 }
+
 
 static gboolean
 simServerAccept(gint fd, GIOCondition cond, gpointer opaque)
@@ -274,6 +283,7 @@ simServerAccept(gint fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+
 static void
 simServerFanOut(SimHost *host, gpointer opaque)
 {
@@ -293,6 +303,7 @@ simServerFanOut(SimHost *host, gpointer opaque)
     }
 }
 
+
 static gboolean
 simServerLiveHostAt(const char *path)
 {
@@ -304,6 +315,7 @@ simServerLiveHostAt(const char *path)
     xenpvSimClientFree(probe);
     return TRUE;
 }
+
 
 SimServer *
 simServerNew(SimHost *host, GError **error)
@@ -349,6 +361,7 @@ simServerNew(SimHost *host, GError **error)
     host->notifyData = server;
     return server;
 }
+
 
 void
 simServerFree(SimServer *server)

@@ -28,6 +28,7 @@ compareNames(gconstpointer a, gconstpointer b, gpointer unused)
     return strcmp(a, b);
 }
 
+
 static SimNode *
 simNodeNew(void)
 {
@@ -37,6 +38,7 @@ simNodeNew(void)
     node->children = g_tree_new_full(compareNames, NULL, g_free, simNodeFree);
     return node;
 }
+
 
 static void
 simNodeFree(gpointer data)
@@ -48,6 +50,7 @@ simNodeFree(gpointer data)
     g_free(node);
 }
 
+
 SimStore *
 simStoreNew(void)
 {
@@ -57,6 +60,7 @@ simStoreNew(void)
     return store;
 }
 
+
 void
 simStoreFree(SimStore *store)
 {
@@ -65,6 +69,7 @@ simStoreFree(SimStore *store)
     simNodeFree(store->root);
     g_free(store);
 }
+
 
 gboolean
 simStorePathValid(const char *path, GError **error)
@@ -86,6 +91,7 @@ simStorePathValid(const char *path, GError **error)
     }
     return TRUE;
 }
+
 
 /* Walk to @path; with @create, make missing nodes. */
 static SimNode *
@@ -118,6 +124,7 @@ simStoreWalk(SimStore *store, const char *path, gboolean create, SimNode **paren
     return node;
 }
 
+
 const char *
 simStoreRead(SimStore *store, const char *path)
 {
@@ -128,6 +135,7 @@ simStoreRead(SimStore *store, const char *path)
     node = simStoreWalk(store, path, FALSE, NULL, NULL);
     return node ? node->value : NULL;
 }
+
 
 gboolean
 simStoreWrite(SimStore *store, const char *path, const char *value, GError **error)
@@ -142,6 +150,7 @@ simStoreWrite(SimStore *store, const char *path, const char *value, GError **err
     return TRUE;
 }
 
+
 gboolean
 simStoreWritef(SimStore *store, const char *path, const char *fmt, ...)
 {
@@ -153,6 +162,7 @@ simStoreWritef(SimStore *store, const char *path, const char *fmt, ...)
     va_end(ap);
     return simStoreWrite(store, path, value, NULL);
 }
+
 
 gboolean
 simStoreRemove(SimStore *store, const char *path, GError **error)
@@ -175,12 +185,14 @@ simStoreRemove(SimStore *store, const char *path, GError **error)
     return TRUE;
 }
 
+
 static gboolean
 collectName(gpointer key, gpointer value, gpointer data)
 {
     g_ptr_array_add(data, g_strdup(key));
     return FALSE;
 }
+
 
 GPtrArray *
 simStoreList(SimStore *store, const char *path, GError **error)

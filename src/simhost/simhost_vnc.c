@@ -114,6 +114,7 @@ putU8(GByteArray *out, guint8 v)
     g_byte_array_append(out, &v, 1);
 }
 
+
 static void
 putU16(GByteArray *out, guint16 v)
 {
@@ -121,6 +122,7 @@ putU16(GByteArray *out, guint16 v)
 
     g_byte_array_append(out, b, 2);
 }
+
 
 static void
 putU32(GByteArray *out, guint32 v)
@@ -130,11 +132,13 @@ putU32(GByteArray *out, guint32 v)
     g_byte_array_append(out, b, 4);
 }
 
+
 static guint16
 getU16(const guint8 *p)
 {
     return (p[0] << 8) | p[1];
 }
+
 
 static guint32
 getU32(const guint8 *p)

@@ -24,6 +24,7 @@ simWorkloadName(SimWorkloadKind kind)
     }
 }
 
+
 const SimKernelPage *
 simKernelPageGet(SimDomain *dom)
 {
@@ -35,11 +36,13 @@ simKernelPageGet(SimDomain *dom)
     return kp;
 }
 
+
 SimKernelPage *
 simKernelPageWrite(SimDomain *dom)
 {
     return (SimKernelPage *)simDomainPageForWrite(dom, 0);
 }
+
 
 /* xorshift64*: the workload's randomness, its state kept in guest memory. */
 guint64
@@ -53,6 +56,7 @@ simWorkloadRng(SimKernelPage *kp)
     kp->rng = x;
     return x * 0x2545F4914F6CDD1DULL;
 }
+
 
 static const char *
 cmdlineValue(char **words, const char *key)
@@ -68,6 +72,7 @@ cmdlineValue(char **words, const char *key)
     }
     return found;
 }
+
 
 void
 simWorkloadBoot(SimDomain *dom)
@@ -107,6 +112,7 @@ simWorkloadBoot(SimDomain *dom)
     dom->workload = kp->workload;
 }
 
+
 gboolean
 simWorkloadResume(SimDomain *dom)
 {
@@ -122,6 +128,7 @@ simWorkloadResume(SimDomain *dom)
         simSelfcheckVerifyAll(dom, kp, "resume");
     return TRUE;
 }
+
 
 static void
 simDirtyTick(SimDomain *dom, SimKernelPage *kp, guint64 pages)
@@ -140,6 +147,7 @@ simDirtyTick(SimDomain *dom, SimKernelPage *kp, guint64 pages)
         words[2] = simWorkloadRng(kp);
     }
 }
+
 
 /* The share of its full speed a workload gets under the domain's CPU
  * cap: its vCPUs would keep every online vCPU busy, the cap gives them
@@ -221,6 +229,7 @@ simWorkloadReportMemory(SimDomain *dom)
     simStoreWritef(st, free, "%" G_GUINT64_FORMAT, XENPV_PAGES_TO_KIB(dom->nrPages - used));
 }
 
+
 static double
 simWorkloadLoad(SimDomain *dom)
 {
@@ -233,6 +242,7 @@ simWorkloadLoad(SimDomain *dom)
         perVcpu = kp->failed ? 0.01 : 0.25;
     return perVcpu * simDomainOnlineVcpus(dom);
 }
+
 
 /* A rate of the command line in KiB/s (sim.NAME=N), else @def (bytes/s). */
 static double
@@ -293,6 +303,7 @@ simWorkloadSchedule(SimDomain *dom)
     }
 }
 
+
 guint64
 simWorkloadMinPages(SimDomain *dom)
 {
@@ -302,6 +313,7 @@ simWorkloadMinPages(SimDomain *dom)
         min = MAX(min, simSelfcheckMinPages(dom->memBytes / XENPV_PAGE_SIZE));
     return min;
 }
+
 
 void
 simWorkloadBalloon(SimDomain *dom, guint64 oldPages, guint64 newPages)

@@ -46,6 +46,7 @@ xenpvSimClientConnect(const char *path, GError **error)
     return xenpvSimClientAdopt(fd);
 }
 
+
 xenpvSimClient *
 xenpvSimClientAdopt(int fd)
 {
@@ -57,6 +58,7 @@ xenpvSimClientAdopt(int fd)
     g_queue_init(&client->fds);
     return client;
 }
+
 
 void
 xenpvSimClientFree(xenpvSimClient *client)
@@ -71,17 +73,20 @@ xenpvSimClientFree(xenpvSimClient *client)
     g_free(client);
 }
 
+
 int
 xenpvSimClientFd(xenpvSimClient *client)
 {
     return client->fd;
 }
 
+
 void
 xenpvSimClientSetTimeout(xenpvSimClient *client, guint seconds)
 {
     client->timeoutSec = seconds;
 }
+
 
 static gboolean
 waitFor(xenpvSimClient *client, short events, gint64 deadline, GError **error)
@@ -108,6 +113,7 @@ waitFor(xenpvSimClient *client, short events, gint64 deadline, GError **error)
     }
 }
 
+
 static gboolean
 sendAll(xenpvSimClient *client, const char *data, size_t len, gint64 deadline,
         GError **error)
@@ -133,6 +139,7 @@ sendAll(xenpvSimClient *client, const char *data, size_t len, gint64 deadline,
     }
     return TRUE;
 }
+
 
 /* Read what is available into inbuf, keeping any passed descriptors. */
 static gboolean
@@ -186,6 +193,7 @@ fill(xenpvSimClient *client, gint64 deadline, GError **error)
     return TRUE;
 }
 
+
 static char *
 readLine(xenpvSimClient *client, gint64 deadline, GError **error)
 {
@@ -212,6 +220,7 @@ readLine(xenpvSimClient *client, gint64 deadline, GError **error)
             return NULL;
     }
 }
+
 
 xenpvSimMsg *
 xenpvSimClientCall(xenpvSimClient *client, const char *line,

@@ -35,11 +35,13 @@ fail(GError *error)
     return g_error_matches(error, XENPV_SIM_ERROR, ENOENT) ? 2 : 1;
 }
 
+
 static xenpvSimMsg *
 call(xenpvSimClient *client, GString *line, GBytes **payload, GError **error)
 {
     return xenpvSimClientCall(client, line->str, payload, NULL, error);
 }
+
 
 static gboolean
 needArgs(int argc, int n)
@@ -50,6 +52,7 @@ needArgs(int argc, int n)
     }
     return TRUE;
 }
+
 
 static void
 printState(const xenpvDomainInfo *info, char *state)
@@ -62,6 +65,7 @@ printState(const xenpvDomainInfo *info, char *state)
     state[5] = info->dying ? 'd' : '-';
     state[6] = '\0';
 }
+
 
 static int
 cmdList(xenpvSimClient *client)
@@ -97,6 +101,7 @@ cmdList(xenpvSimClient *client)
     return 0;
 }
 
+
 static int
 printNamed(xenpvSimClient *client, GString *line)
 {
@@ -113,6 +118,7 @@ printNamed(xenpvSimClient *client, GString *line)
     return 0;
 }
 
+
 static int
 simple(xenpvSimClient *client, GString *line)
 {
@@ -123,6 +129,7 @@ simple(xenpvSimClient *client, GString *line)
         return fail(error);
     return 0;
 }
+
 
 static int
 cmdCreate(xenpvSimClient *client, int argc, char **argv)
@@ -160,6 +167,7 @@ cmdCreate(xenpvSimClient *client, int argc, char **argv)
     printf("%s\n", xenpvSimMsgGet(reply, "domid"));
     return 0;
 }
+
 
 int
 main(int argc, char **argv)

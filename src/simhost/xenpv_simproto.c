@@ -34,6 +34,7 @@ xenpvSimErrnoName(int err)
     return "EIO";
 }
 
+
 int
 xenpvSimErrnoFromName(const char *name)
 {
@@ -46,11 +47,13 @@ xenpvSimErrnoFromName(const char *name)
     return EIO;
 }
 
+
 static gboolean
 isPlain(unsigned char c)
 {
     return g_ascii_isalnum(c) || strchr("-._~/:@,+", c) != NULL;
 }
+
 
 char *
 xenpvSimEscape(const char *raw)
@@ -66,6 +69,7 @@ xenpvSimEscape(const char *raw)
     }
     return g_string_free(out, FALSE);
 }
+
 
 char *
 xenpvSimUnescape(const char *token)
@@ -95,6 +99,7 @@ xenpvSimUnescape(const char *token)
     return g_string_free(out, FALSE);
 }
 
+
 static gboolean
 isKey(const char *s, size_t len)
 {
@@ -109,6 +114,7 @@ isKey(const char *s, size_t len)
     return TRUE;
 }
 
+
 void
 xenpvSimMsgFree(xenpvSimMsg *msg)
 {
@@ -119,6 +125,7 @@ xenpvSimMsgFree(xenpvSimMsg *msg)
     g_hash_table_unref(msg->named);
     g_free(msg);
 }
+
 
 xenpvSimMsg *
 xenpvSimMsgParse(const char *line, GError **error)
@@ -163,11 +170,13 @@ xenpvSimMsgParse(const char *line, GError **error)
     return g_steal_pointer(&msg);
 }
 
+
 const char *
 xenpvSimMsgGet(const xenpvSimMsg *msg, const char *key)
 {
     return g_hash_table_lookup(msg->named, key);
 }
+
 
 gboolean
 xenpvSimParseU64(const char *str, guint64 *value)
@@ -185,11 +194,13 @@ xenpvSimParseU64(const char *str, guint64 *value)
     return TRUE;
 }
 
+
 gboolean
 xenpvSimMsgGetU64(const xenpvSimMsg *msg, const char *key, guint64 *value)
 {
     return xenpvSimParseU64(xenpvSimMsgGet(msg, key), value);
 }
+
 
 guint64
 xenpvSimMsgGetU64Default(const xenpvSimMsg *msg, const char *key, guint64 def)
@@ -199,11 +210,13 @@ xenpvSimMsgGetU64Default(const xenpvSimMsg *msg, const char *key, guint64 def)
     return xenpvSimMsgGetU64(msg, key, &v) ? v : def;
 }
 
+
 GString *
 xenpvSimLineNew(const char *head)
 {
     return g_string_new(head);
 }
+
 
 void
 xenpvSimLineAdd(GString *line, const char *arg)
@@ -215,6 +228,7 @@ xenpvSimLineAdd(GString *line, const char *arg)
     g_string_append(line, *esc ? esc : XENPV_SIM_EMPTY_TOKEN);
 }
 
+
 void
 xenpvSimLineAddNamed(GString *line, const char *key, const char *value)
 {
@@ -223,11 +237,13 @@ xenpvSimLineAddNamed(GString *line, const char *key, const char *value)
     g_string_append_printf(line, " %s=%s", key, *esc ? esc : XENPV_SIM_EMPTY_TOKEN);
 }
 
+
 void
 xenpvSimLineAddU64(GString *line, const char *key, guint64 value)
 {
     g_string_append_printf(line, " %s=%" G_GUINT64_FORMAT, key, value);
 }
+
 
 gboolean
 xenpvSimUuidParse(const char *str, unsigned char uuid[16])
@@ -251,6 +267,7 @@ xenpvSimUuidParse(const char *str, unsigned char uuid[16])
     return p && *p == '\0' && i == 32;
 }
 
+
 void
 xenpvSimUuidFormat(const unsigned char uuid[16], char out[37])
 {
@@ -259,6 +276,7 @@ xenpvSimUuidFormat(const unsigned char uuid[16], char out[37])
                uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
                uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
 }
+
 
 void
 xenpvSimLineAddDisk(GString *line, size_t i, const xenpvDiskSpec *disk)
@@ -280,6 +298,7 @@ xenpvSimLineAddDisk(GString *line, size_t i, const xenpvDiskSpec *disk)
         xenpvSimLineAddNamed(line, k6, disk->format);
 }
 
+
 void
 xenpvSimLineAddNic(GString *line, size_t i, const xenpvNicSpec *nic)
 {
@@ -295,6 +314,7 @@ xenpvSimLineAddNic(GString *line, size_t i, const xenpvNicSpec *nic)
             xenpvSimLineAddNamed(line, key, values[k]);
     }
 }
+
 
 void
 xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec)
@@ -347,6 +367,7 @@ xenpvSimLineAddSpec(GString *line, const xenpvBuildSpec *spec)
         xenpvSimLineAddNamed(line, "vnc_passwd", spec->vncPassword);
 }
 
+
 void
 xenpvSimLineAddDomainInfo(GString *line, const xenpvDomainInfo *info, const char *name)
 {
@@ -371,6 +392,7 @@ xenpvSimLineAddDomainInfo(GString *line, const xenpvDomainInfo *info, const char
         xenpvSimLineAddNamed(line, "abi", xenpvGuestAbiToCaps(info->abi));
     xenpvSimLineAddU64(line, "hvm", info->hvm);
 }
+
 
 gboolean
 xenpvSimDomainInfoFromMsg(const xenpvSimMsg *msg, xenpvDomainInfo *info, GError **error)

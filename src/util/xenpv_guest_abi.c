@@ -28,11 +28,13 @@ xenpvGuestAbiGet(xenpvGuestAbi abi)
     return &abiProps[abi];
 }
 
+
 const char *
 xenpvGuestAbiToCaps(xenpvGuestAbi abi)
 {
     return xenpvGuestAbiGet(abi)->caps;
 }
+
 
 xenpvGuestAbi
 xenpvGuestAbiFromCaps(const char *word)
@@ -46,11 +48,13 @@ xenpvGuestAbiFromCaps(const char *word)
     return XENPV_GUEST_ABI_UNKNOWN;
 }
 
+
 unsigned int
 xenpvGuestAbiWidth(xenpvGuestAbi abi)
 {
     return xenpvGuestAbiGet(abi)->width;
 }
+
 
 unsigned int
 xenpvGuestAbiLevels(xenpvGuestAbi abi)
@@ -58,11 +62,13 @@ xenpvGuestAbiLevels(xenpvGuestAbi abi)
     return xenpvGuestAbiGet(abi)->levels;
 }
 
+
 const char *
 xenpvGuestAbiArch(xenpvGuestAbi abi)
 {
     return xenpvGuestAbiGet(abi)->arch;
 }
+
 
 static const char *const containerNames[XENPV_CONTAINER_LAST] = {
     [XENPV_CONTAINER_PV] = "pv",
@@ -77,6 +83,7 @@ xenpvContainerToString(xenpvContainer container)
     return containerNames[container];
 }
 
+
 /* The index of @name in @names[first..count), or -1. */
 static int
 nameIndex(const char *const *names, int first, int count, const char *name)
@@ -90,11 +97,13 @@ nameIndex(const char *const *names, int first, int count, const char *name)
     return -1;
 }
 
+
 int
 xenpvContainerFromString(const char *name)
 {
     return nameIndex(containerNames, 0, XENPV_CONTAINER_LAST, name);
 }
+
 
 static const char *const pvshimModeNames[XENPV_PVSHIM_LAST] = {
     [XENPV_PVSHIM_DEFAULT] = NULL,
@@ -110,6 +119,7 @@ xenpvPvshimModeToString(xenpvPvshimMode mode)
         return NULL;
     return pvshimModeNames[mode];
 }
+
 
 int
 xenpvPvshimModeFromString(const char *name)

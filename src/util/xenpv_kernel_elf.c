@@ -51,11 +51,13 @@ rd16(const guint8 *p)
     return p[0] | (p[1] << 8);
 }
 
+
 static guint32
 rd32(const guint8 *p)
 {
     return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32)p[3] << 24);
 }
+
 
 static guint64
 rd64(const guint8 *p)

@@ -33,11 +33,13 @@ parse(const char *xml, bool *fromKernel)
     return def;
 }
 
+
 static char *
 format(virDomainDef *def)
 {
     return virDomainDefFormat(def, xmlopt, VIR_DOMAIN_DEF_FORMAT_INACTIVE);
 }
+
 
 static void
 testNamesArch(void)
@@ -51,6 +53,7 @@ testNamesArch(void)
     g_assert_cmpint(xenpvDomainXMLNamesArch("not xml <"), ==, -1);
     g_assert_cmpint(xenpvDomainXMLNamesArch(NULL), ==, -1);
 }
+
 
 /* Named: the user's.  Absent: the kernel's, with libvirt's default shown.
  * Neither puts anything into the definition. */
@@ -74,6 +77,7 @@ testNamedAndAbsent(void)
     g_assert_null(strstr(xml, "<metadata"));
     g_assert_true(confTestValidatesAgainstSchema(xml));
 }
+
 
 /* The driver's config file: the marker goes in for the write and comes out
  * again; loaded back it says the arch follows the kernel. */
@@ -109,6 +113,7 @@ testConfigFileMarker(void)
     g_assert_false(xenpvDomainDefTakeArchMarker(loaded));
 }
 
+
 /* XML an older version dumped, marker included: still follows the kernel
  * unless its arch was edited since; the marker never stays. */
 static void
@@ -133,6 +138,7 @@ testLegacyDump(void)
     xml2 = format(def2);
     g_assert_null(strstr(xml2, "urn:xenpv:arch:1"));
 }
+
 
 /* Other applications' metadata is left alone; a marker that is not ours
  * (another source) does not count, and is not left behind either. */
@@ -166,6 +172,7 @@ testOtherMetadata(void)
     out2 = format(def2);
     g_assert_null(strstr(out2, "<metadata"));
 }
+
 
 int
 main(int argc, char **argv)

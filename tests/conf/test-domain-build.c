@@ -21,6 +21,7 @@ parse(const char *xml)
     return xenpvDomainDefParseString(xml, xmlopt, VIR_DOMAIN_DEF_PARSE_INACTIVE);
 }
 
+
 /* Each example is in the form libvirt formats it: parse and format give it
  * back unchanged, and it validates against the schema. */
 static void
@@ -35,6 +36,7 @@ testExampleStable(gconstpointer data)
     g_assert_cmpstr(again, ==, xml);
     g_assert_true(confTestValidatesAgainstSchema(again));
 }
+
 
 static void
 testBuildTwoDisksTwoNics(void)
@@ -81,6 +83,7 @@ testBuildTwoDisksTwoNics(void)
     g_assert_null(spec.name);
 }
 
+
 static void
 testBuildPygrub(void)
 {
@@ -121,6 +124,7 @@ testBuildVcpuPin(void)
     g_assert_cmpstr(spec.vcpuCpusets[2], ==, "1,3");
     xenpvBuildSpecClear(&spec);
 }
+
 
 /* <root> goes ahead of the command line as root=; a PV guest gets the
  * defaults libvirt's Xen driver gives it: the console, the xen keyboard and
@@ -171,6 +175,7 @@ testDefaults(void)
     xenpvBuildSpecClear(&spec);
 }
 
+
 typedef struct {
     const char *driver;     /* NULL: none */
     const char *format;
@@ -216,6 +221,7 @@ testDiskBackends(void)
     }
 }
 
+
 /* xl's max_event_channels and max_grant_frames reach the build. */
 static void
 testXenbusLimits(void)
@@ -231,6 +237,7 @@ testXenbusLimits(void)
     g_assert_cmpuint(spec.maxEventChannels, ==, 2047);
     xenpvBuildSpecClear(&spec);
 }
+
 
 /* What libvirt's Xen driver takes for PV guests and this one does too:
  * no kernel and no bootloader (pygrub at start), a kernel inside the disk
@@ -258,6 +265,7 @@ testAccepted(void)
     }
 }
 
+
 /* A serial port is the PV console: one serial and the console are fine. */
 static void
 testSerialIsConsole(void)
@@ -269,6 +277,7 @@ testSerialIsConsole(void)
     g_assert_cmpuint(def->nserials, ==, 1);
     g_assert_cmpint(xenpvDomainDefCheckPV(def), ==, 0);
 }
+
 
 typedef struct {
     const char *name;
@@ -344,6 +353,7 @@ testRefusal(gconstpointer data)
     virResetLastError();
 }
 
+
 /* The build refuses on its own too, for a definition that skipped checks. */
 static void
 testBuildRefusesHVM(void)
@@ -360,6 +370,7 @@ testBuildRefusesHVM(void)
     g_assert_null(spec.name);
     virResetLastError();
 }
+
 
 int
 main(int argc, char **argv)

@@ -77,6 +77,7 @@ testGetDomainInfo(xenpvHypervisor *hyp G_GNUC_UNUSED, uint32_t domid, xenpvDomai
     return 1;
 }
 
+
 /* A hypervisor whose guests always run, without an event channel: the
  * test calls the rescans itself. */
 static const xenpvHypervisorOps testOps = {

@@ -27,6 +27,7 @@ LLVMFuzzerInitialize(int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
     return 0;
 }
 
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

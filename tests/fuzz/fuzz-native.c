@@ -25,6 +25,7 @@ quietXML(void *ctx G_GNUC_UNUSED, const char *msg G_GNUC_UNUSED, ...)
 {
 }
 
+
 static bool
 validates(const char *xml)
 {
@@ -38,6 +39,7 @@ validates(const char *xml)
     xmlRelaxNGFreeValidCtxt(vctxt);
     return ok;
 }
+
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,6 +58,7 @@ LLVMFuzzerInitialize(int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
     }
     return 0;
 }
+
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

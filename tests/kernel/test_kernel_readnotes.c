@@ -33,6 +33,7 @@ readnotesResultFree(readnotesResult *r)
     g_free(r);
 }
 
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(readnotesResult, readnotesResultFree)
 
 

@@ -125,6 +125,7 @@ memset(void *dst, int c, size_t n)
     return dst;
 }
 
+
 void *
 memcpy(void *dst, const void *src, size_t n)
 {
@@ -136,6 +137,7 @@ memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
+
 static size_t
 str_len(const char *s)
 {
@@ -145,6 +147,7 @@ str_len(const char *s)
         n++;
     return n;
 }
+
 
 static int
 str_eq(const char *a, const char *b)
@@ -163,17 +166,20 @@ virt_to_pfn(const void *p)
     return ((unsigned long)p - XEN_VIRT_BASE) >> PAGE_SHIFT;
 }
 
+
 static void *
 pfn_to_virt(unsigned long pfn)
 {
     return (void *)(XEN_VIRT_BASE + (pfn << PAGE_SHIFT));
 }
 
+
 static xen_pfn_t
 virt_to_mfn(const void *p)
 {
     return p2m[virt_to_pfn(p)];
 }
+
 
 /* The p2m list is small: a scan spares us the hypervisor's m2p table. */
 static unsigned long
@@ -196,6 +202,7 @@ evtchn_notify(evtchn_port_t port)
 
     hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, &op);
 }
+
 
 static void
 evtchn_unmask(evtchn_port_t port)
@@ -230,11 +237,13 @@ console_write(const char *s, size_t len)
         hypercall3(__HYPERVISOR_console_io, CONSOLEIO_write, len - i, s + i);
 }
 
+
 static void
 print(const char *s)
 {
     console_write(s, str_len(s));
 }
+
 
 static void
 print_hex(unsigned long v)
@@ -248,6 +257,7 @@ print_hex(unsigned long v)
         buf[2 + i] = "0123456789abcdef"[(v >> (4 * (2 * sizeof(v) - 1 - i))) & 0xf];
     console_write(buf, sizeof(buf));
 }
+
 
 static void
 print_dec(unsigned long v)
@@ -274,6 +284,7 @@ update_va_mapping(void *va, uint64_t pte)
 #endif
 }
 
+
 static void
 map_shared_info(void)
 {
@@ -283,6 +294,7 @@ map_shared_info(void)
     }
     shared = (shared_info_t *)sharedPage;
 }
+
 
 /* Put our own frame back: save refuses page tables that map Xen's. */
 static void
@@ -314,6 +326,7 @@ clear_events(void)
     mb();
 }
 
+
 static void heartbeat(void);
 
 /* Sleep in Xen until an event arrives.  SCHEDOP_block unmasks upcalls
@@ -339,17 +352,20 @@ block(void)
     barrier();
 }
 
+
 static int
 store_req_space(void)
 {
     return READ_ONCE(store->req_prod) - READ_ONCE(store->req_cons) < XENSTORE_RING_SIZE;
 }
 
+
 static int
 store_rsp_data(void)
 {
     return READ_ONCE(store->rsp_prod) != READ_ONCE(store->rsp_cons);
 }
+
 
 static void
 wait_for(int (*cond)(void))
@@ -389,6 +405,7 @@ store_write(const void *data, size_t len)
     }
 }
 
+
 /* Read @len bytes of the reply stream; NULL @data discards them. */
 static void
 store_read(void *data, size_t len)
@@ -417,6 +434,7 @@ store_read(void *data, size_t len)
     }
 }
 
+
 /* The next message from xenstored, its body NUL-terminated in xsBody. */
 static struct xsd_sockmsg
 store_next_message(void)
@@ -434,6 +452,7 @@ store_next_message(void)
         watchFired = 1;
     return msg;
 }
+
 
 /* Send a request of two parts and wait for its reply; returns the
  * reply's type (XS_ERROR on failure), its body in xsBody. */
@@ -454,6 +473,7 @@ xs_request(uint32_t type, const char *a, size_t alen, const char *b, size_t blen
     }
 }
 
+
 static void
 xs_watch_shutdown(void)
 {
@@ -466,6 +486,7 @@ xs_watch_shutdown(void)
         print("\n");
     }
 }
+
 
 /* Acknowledge a request the way Linux does, by emptying the node. */
 static void
@@ -497,6 +518,7 @@ register_callbacks(void)
         print("xenpv-test: cannot register event callbacks\n");
 }
 
+
 /* Find the rings from start_info: on boot, and again after a resume,
  * when they have new frames and event channels. */
 static void
@@ -517,6 +539,7 @@ connect_rings(void)
     if (console)
         evtchn_unmask(consolePort);
 }
+
 
 /* Tell save and migration where the p2m list is (a restore clears it). */
 static void
@@ -549,6 +572,7 @@ rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+
 /* Xen's system time in ns, from the vcpu_time_info Xen keeps up to date:
  * its last system time plus the TSC ticks since, scaled. */
 static uint64_t
@@ -577,6 +601,7 @@ system_time(void)
     return ns;
 }
 
+
 static uint32_t
 pattern(uint32_t generation, unsigned long page, unsigned long word)
 {
@@ -590,6 +615,7 @@ pattern(uint32_t generation, unsigned long page, unsigned long word)
     return x;
 }
 
+
 static void
 fill_page(unsigned long page, uint32_t generation)
 {
@@ -599,6 +625,7 @@ fill_page(unsigned long page, uint32_t generation)
     for (w = 1; w < REGION_WORDS; w++)
         region[page][w] = pattern(generation, page, w);
 }
+
 
 static int
 page_ok(unsigned long page)
@@ -612,6 +639,7 @@ page_ok(unsigned long page)
     }
     return 1;
 }
+
 
 /* "name=N" from start_info's command line, or 0. */
 static unsigned long
@@ -640,6 +668,7 @@ cmdline_number(const char *name)
     return 0;
 }
 
+
 static void
 heartbeat_init(void)
 {
@@ -656,6 +685,7 @@ heartbeat_init(void)
         fill_page(page, 0);
     nextBeat = system_time() + beatNs;
 }
+
 
 /* A beat when one is due: check part of the region, dirty some of it. */
 static void
@@ -698,6 +728,7 @@ shutdown(unsigned int reason)
     print("xenpv-test: SCHEDOP_shutdown returned\n");
 }
 
+
 static void
 suspend(void)
 {
@@ -725,6 +756,7 @@ suspend(void)
     print(rc == 0 ? "xenpv-test: resumed\n" : "xenpv-test: resumed (suspend cancelled)\n");
     xs_watch_shutdown();
 }
+
 
 static void
 check_shutdown_request(void)
@@ -762,6 +794,7 @@ kernel_failsafe(void)
     for (;;)
         hypercall2(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &op);
 }
+
 
 void
 kernel_main(start_info_t *si)

@@ -145,6 +145,7 @@ findCase(const char *dir, const char *name)
     return NULL;
 }
 
+
 static char *
 readData(const char *dir, const char *name, const char *suffix)
 {
@@ -161,11 +162,13 @@ readData(const char *dir, const char *name, const char *suffix)
     return text;
 }
 
+
 static const char *
 formatOf(const char *dir)
 {
     return STREQ(dir, XL) ? XENPV_NATIVE_FORMAT_XL : XENPV_NATIVE_FORMAT_XM;
 }
+
 
 /* A failed case says why and lets the others run. */
 #define caseFail(...) \
@@ -188,6 +191,7 @@ expectRefused(const OracleCase *c, const char *what, void *result)
     virResetLastError();
 }
 
+
 static void
 expectSame(const OracleCase *c, const char *what, const char *got, const char *want)
 {
@@ -198,6 +202,7 @@ expectSame(const OracleCase *c, const char *what, const char *got, const char *w
                  c->dir, c->name, what, want, got);
     virResetLastError();
 }
+
 
 static void
 testCase(gconstpointer data)
@@ -225,6 +230,7 @@ testCase(gconstpointer data)
     gotCfg = xenpvNativeXMLToConfig(xmlopt, format, xml, NULL);
     expectSame(c, ".xml to the native format", gotCfg, cfg);
 }
+
 
 /* Every case file libvirt ships is in the list above. */
 static void
@@ -254,6 +260,7 @@ testListComplete(void)
         }
     }
 }
+
 
 int
 main(int argc, char **argv)

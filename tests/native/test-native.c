@@ -28,6 +28,7 @@ toXML(const char *format, const char *config)
     return xml;
 }
 
+
 static char *
 toNative(const char *format, const char *xml)
 {
@@ -37,6 +38,7 @@ toNative(const char *format, const char *xml)
         g_error("XML to %s: %s", format, virGetLastErrorMessage());
     return config;
 }
+
 
 /* NAME.xml converts to NAME.xm.cfg and NAME.xl.cfg; each file converts to
  * XML that validates and back to itself; the XML the driver writes for a
@@ -69,6 +71,7 @@ testExampleRoundTrip(gconstpointer data)
         g_assert_null(strstr(xmlFromCfg, "<metadata"));
     }
 }
+
 
 /* The seed's xm file, comments and placeholders included, converts; its XML
  * (with the UUID the example carries) is dvdstore.xml; its NFS-root keys
@@ -107,6 +110,7 @@ testDVDStore(void)
     xmThird = toNative(XENPV_NATIVE_FORMAT_XM, xmlAgain);
     g_assert_cmpstr(xmThird, ==, xmAgain);
 }
+
 
 typedef struct {
     const char *name;
@@ -152,6 +156,7 @@ testBootCompose(gconstpointer data)
         virResetLastError();
     }
 }
+
 
 /* Splitting gives keys that compose back to the same line, or gives up. */
 static void
@@ -300,6 +305,7 @@ expectRefused(const char *name, const char *result, const char *mentions)
     virResetLastError();
 }
 
+
 static void
 testNativeRefusal(gconstpointer data)
 {
@@ -308,6 +314,7 @@ testNativeRefusal(gconstpointer data)
 
     expectRefused(r->name, xml, r->mentions);
 }
+
 
 /* A malformed file fails with virConf's message and its line number. */
 static void
@@ -326,6 +333,7 @@ testSyntaxErrorLine(void)
     virResetLastError();
 }
 
+
 static void
 testUnknownFormat(void)
 {
@@ -333,6 +341,7 @@ testUnknownFormat(void)
     g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_INVALID_ARG);
     virResetLastError();
 }
+
 
 /* xm's spellings, with the driver prefix kept as libvirt's Xen driver
  * keeps it (none: phy), and xm's phy:NAME shorthand. */
@@ -369,6 +378,7 @@ testXMDiskSpellings(void)
     g_assert_cmpstr(def->disks[7]->driverName, ==, "qemu");
     g_assert_cmpstr(def->disks[7]->dst, ==, "xvdg");
 }
+
 
 /* xl's grammar (xl-disk-configuration(5)): positional parameters with
  * empty ones, deprecated prefixes, key=value, target= last with commas. */
@@ -428,6 +438,7 @@ testXLDiskSpellings(void)
     }
 }
 
+
 /* The top-level vnc keys make a framebuffer like a vfb entry does (xl
  * builds a PV framebuffer from them too); one without vnclisten still
  * formats (libvirt wants a listen element). */
@@ -442,6 +453,7 @@ testTopLevelVnc(void)
     g_assert_true(confTestValidatesAgainstSchema(xml));
     g_assert_nonnull(strstr(xm, "vfb = [ \"type=vnc,vncunused=0,vncdisplay=3\" ]"));
 }
+
 
 /* xl's vfb keys: vnc=/sdl= rather than type=, vnclisten=ADDR:DISPLAY, a VNC
  * password kept in the XML (libvirt's Xen driver drops it there), SDL with
@@ -466,6 +478,7 @@ testXLVfb(void)
     g_assert_nonnull(strstr(xmVnc, "\"type=vnc,vncunused=0,vncdisplay=2,vnclisten=127.0.0.1,vncpasswd=s3cret,keymap=de\""));
     g_assert_nonnull(strstr(xlSdl, "\"sdl=1,vnc=0,display=:0,opengl=1\""));
 }
+
 
 /* Keys xl documents for PV guests beyond libvirt's own tests, and this
  * driver's extensions, each mapped where libvirt's XML has a place. */
@@ -519,6 +532,7 @@ testMappedKeys(void)
     g_assert_nonnull(strstr(xl, "pci = [ \"0000:01:00.1,permissive=1,seize=1\", \"0000:02:1f.7\" ]"));
 }
 
+
 /* xm's vcpu_avail is read (vcpus is then the ceiling); both formats are
  * written with libvirt's maxvcpus and vcpus. */
 static void
@@ -534,6 +548,7 @@ testVcpuAvail(void)
     xm = xenpvNativeFormatConfig(XENPV_NATIVE_XM, def, NULL);
     g_assert_nonnull(strstr(xm, "maxvcpus = 4\nvcpus = 2\n"));
 }
+
 
 /* XML with no key in a format is refused by name, never dropped. */
 typedef struct {
@@ -565,6 +580,7 @@ testXMLRefusal(gconstpointer data)
 
     expectRefused(r->name, cfg, r->mentions);
 }
+
 
 int
 main(int argc, char **argv)

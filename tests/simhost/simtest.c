@@ -26,11 +26,13 @@ simTestLastError(void)
     return msg ? msg : "(no error)";
 }
 
+
 int
 simTestLastErrorCode(void)
 {
     return virGetLastErrorCode();
 }
+
 
 gboolean
 simTestWaitFor(gboolean (*check)(gpointer), gpointer opaque, double seconds)
@@ -45,12 +47,14 @@ simTestWaitFor(gboolean (*check)(gpointer), gpointer opaque, double seconds)
     return TRUE;
 }
 
+
 /* A test that dies (a failed assertion) takes its simulated host along. */
 static void
 dieWithParent(gpointer unused)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
+
 
 static gboolean
 socketReady(gpointer opaque)
@@ -64,6 +68,7 @@ socketReady(gpointer opaque)
         g_error("xenpv-simhost exited during start-up (status %d)", status);
     return c != NULL;
 }
+
 
 SimTestHost *
 simTestHostStart(const char *first, ...)
@@ -108,6 +113,7 @@ simTestHostStart(const char *first, ...)
     return host;
 }
 
+
 static void
 removeTree(const char *path)
 {
@@ -125,6 +131,7 @@ removeTree(const char *path)
     }
     g_rmdir(path);
 }
+
 
 void
 simTestHostStop(SimTestHost *host)
@@ -148,6 +155,7 @@ simTestHostStop(SimTestHost *host)
     g_free(host);
 }
 
+
 guint64
 simTestHostRssKiB(SimTestHost *host)
 {
@@ -159,6 +167,7 @@ simTestHostRssKiB(SimTestHost *host)
         return 0;
     return g_ascii_strtoull(p + 6, NULL, 10);
 }
+
 
 static void
 addNote(GByteArray *notes, guint32 type, const void *desc, guint32 descsz)
@@ -172,11 +181,13 @@ addNote(GByteArray *notes, guint32 type, const void *desc, guint32 descsz)
     g_byte_array_append(notes, pad, (4 - descsz % 4) % 4);
 }
 
+
 static void
 addStrNote(GByteArray *notes, guint32 type, const char *s)
 {
     addNote(notes, type, s, strlen(s) + 1);
 }
+
 
 /* A minimal PV kernel: one loadable segment and the Xen notes Xen's loader
  * reads; it is never run, the simulated host only inspects it. */
@@ -276,6 +287,7 @@ simTestWriteKernel(const char *path, xenpvGuestAbi abi, gboolean pv)
     return g_file_set_contents(path, (const char *)img->data, img->len, NULL);
 }
 
+
 char *
 simTestKernel(const char *dir, xenpvGuestAbi abi, gboolean pv)
 {
@@ -299,6 +311,7 @@ simTestKernel(const char *dir, xenpvGuestAbi abi, gboolean pv)
     return path;
 }
 
+
 void
 simTestSpec(xenpvBuildSpec *spec, const char *name, const char *kernel,
             guint64 mib, const char *cmdline)
@@ -315,6 +328,7 @@ simTestSpec(xenpvBuildSpec *spec, const char *name, const char *kernel,
     spec->cmdline = g_strdup(cmdline ? cmdline : "console=hvc0");
 }
 
+
 uint32_t
 simTestStartGuest(SimTestHost *host, const xenpvBuildSpec *spec)
 {
@@ -326,6 +340,7 @@ simTestStartGuest(SimTestHost *host, const xenpvBuildSpec *spec)
         g_error("cannot unpause %s: %s", spec->name, simTestLastError());
     return domid;
 }
+
 
 typedef struct {
     SimTestHost *host;
@@ -347,6 +362,7 @@ checkShutdown(gpointer opaque)
     return info.shutdown && (w->reason < 0 || (int)info.shutdownReason == w->reason);
 }
 
+
 gboolean
 simTestWaitShutdown(SimTestHost *host, uint32_t domid, int reason, double seconds)
 {
@@ -354,6 +370,7 @@ simTestWaitShutdown(SimTestHost *host, uint32_t domid, int reason, double second
 
     return simTestWaitFor(checkShutdown, &w, seconds);
 }
+
 
 static gboolean
 checkStore(gpointer opaque)
@@ -365,6 +382,7 @@ checkStore(gpointer opaque)
         return FALSE;
     return w->value && g_str_has_prefix(w->value, w->prefix);
 }
+
 
 char *
 simTestWaitStore(SimTestHost *host, const char *path, const char *prefix, double seconds)
@@ -379,6 +397,7 @@ simTestWaitStore(SimTestHost *host, const char *path, const char *prefix, double
     }
     return w.value;
 }
+
 
 int
 simTestSuspend(void *opaque)

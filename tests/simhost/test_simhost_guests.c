@@ -30,6 +30,7 @@ info(uint32_t domid)
     return i;
 }
 
+
 /* A node below the domain's directory. */
 static char *
 storeGet(uint32_t domid, const char *rel)
@@ -40,6 +41,7 @@ storeGet(uint32_t domid, const char *rel)
     g_assert_cmpint(OPS->storeRead(HYP, path, &value), ==, 0);
     return value;
 }
+
 
 static void
 test_host_info(void)
@@ -63,6 +65,7 @@ test_host_info(void)
     g_assert_cmpuint(list[0].domid, ==, 0);
     g_free(list);
 }
+
 
 static void
 test_create_64_and_32(void)
@@ -129,6 +132,7 @@ test_create_64_and_32(void)
     g_assert_cmpint(simTestLastErrorCode(), ==, VIR_ERR_NO_DOMAIN);
 }
 
+
 static void
 test_pause_counts(void)
 {
@@ -152,6 +156,7 @@ test_pause_counts(void)
     g_assert_cmpint(OPS->domainDestroy(HYP, d), ==, 0);
 }
 
+
 static gboolean
 cpuAccrued(gpointer opaque)
 {
@@ -159,6 +164,7 @@ cpuAccrued(gpointer opaque)
 
     return info(*d).cpuTimeNs > 20 * 1000 * 1000;
 }
+
 
 static void
 test_cpu_time(void)
@@ -179,6 +185,7 @@ test_cpu_time(void)
     OPS->domainDestroy(HYP, busy);
     OPS->domainDestroy(HYP, idle);
 }
+
 
 /* vCPU placement follows the affinity the build and later pins give. */
 static void
@@ -241,6 +248,7 @@ test_vcpus_and_topology(void)
     OPS->domainDestroy(HYP, domid);
 }
 
+
 typedef struct {
     uint32_t domid;
     int64_t wrBytes;
@@ -254,6 +262,7 @@ diskWritten(gpointer opaque)
 
     return OPS->domainBlockStats(HYP, w->domid, "xvda", &st) == 0 && st.wrBytes > w->wrBytes;
 }
+
 
 /* Devices count the guest's I/O: a boot read, then its workload's rate
  * while it runs, nothing while it is paused; host CPUs count busy time. */
@@ -307,6 +316,7 @@ test_io_counters(void)
     OPS->domainDestroy(HYP, w.domid);
 }
 
+
 /* A node of the domain's device @kind/@devid in dom0's backend directory. */
 static char *
 backendGet(uint32_t domid, const char *kind, const char *rel)
@@ -318,6 +328,7 @@ backendGet(uint32_t domid, const char *kind, const char *rel)
     return value;
 }
 
+
 static gboolean
 frontendConnected(gpointer opaque)
 {
@@ -326,6 +337,7 @@ frontendConnected(gpointer opaque)
 
     return g_strcmp0(state, "4") == 0;
 }
+
 
 /* Hotplug through the store: dom0's backend takes a device at once, the
  * guest's frontend only while it runs; a detach is answered by a running
@@ -377,6 +389,7 @@ test_hotplug_handshake(void)
     OPS->domainDestroy(HYP, domid);
 }
 
+
 static void
 test_shutdown_answered_and_ignored(void)
 {
@@ -419,6 +432,7 @@ test_shutdown_answered_and_ignored(void)
     OPS->domainDestroy(HYP, reboots);
 }
 
+
 typedef struct {
     uint32_t domid;
     uint64_t pages;
@@ -432,6 +446,7 @@ pagesReached(gpointer opaque)
     return info(w->domid).nrPages == w->pages;
 }
 
+
 static gboolean
 vcpusReached(gpointer opaque)
 {
@@ -439,6 +454,7 @@ vcpusReached(gpointer opaque)
 
     return info(w->domid).nrOnlineVcpus == w->pages;
 }
+
 
 static void
 test_balloon_and_vcpus(void)
@@ -479,6 +495,7 @@ test_balloon_and_vcpus(void)
     }
     OPS->domainDestroy(HYP, w.domid);
 }
+
 
 static void
 test_devices_in_store(void)
@@ -534,6 +551,7 @@ test_devices_in_store(void)
     g_assert_null(params);
 }
 
+
 static gboolean
 eventPending(gpointer opaque)
 {
@@ -541,6 +559,7 @@ eventPending(gpointer opaque)
 
     return poll(&pfd, 1, 0) == 1;
 }
+
 
 static void
 test_events(void)
@@ -560,6 +579,7 @@ test_events(void)
     g_assert_true(simTestWaitFor(eventPending, NULL, 5));
     g_assert_cmpint(OPS->eventAck(HYP), ==, 0);
 }
+
 
 static void
 test_suspend_resume(void)
@@ -586,6 +606,7 @@ test_suspend_resume(void)
     g_assert_nonnull(strstr(verdict, "after=resume"));
     OPS->domainDestroy(HYP, s.domid);
 }
+
 
 static void
 test_selfcheck_detects_corruption(void)
@@ -618,6 +639,7 @@ test_selfcheck_detects_corruption(void)
     OPS->domainDestroy(HYP, s.domid);
 }
 
+
 static void
 test_map_foreign_bounds(void)
 {
@@ -637,6 +659,7 @@ test_map_foreign_bounds(void)
     OPS->domainDestroy(HYP, d);
 }
 
+
 static void
 test_enomem(void)
 {
@@ -653,6 +676,7 @@ test_enomem(void)
     g_test_message("ENOMEM: %s", simTestLastError());
 }
 
+
 static void
 test_non_pv_kernel(void)
 {
@@ -666,6 +690,7 @@ test_non_pv_kernel(void)
     g_assert_nonnull(strstr(simTestLastError(), "no loader found"));
     g_test_message("non-PV: %s", simTestLastError());
 }
+
 
 static void
 test_store_ops(void)
@@ -686,6 +711,7 @@ test_store_ops(void)
     g_assert_cmpint(OPS->storeRemove(HYP, "/local/domain/0/data"), ==, 0);
     g_assert_cmpint(OPS->storeWrite(HYP, "relative/path", "x"), ==, -1);
 }
+
 
 typedef struct {
     uint32_t domid;
@@ -713,6 +739,7 @@ hammer(gpointer opaque)
     return NULL;
 }
 
+
 /* The driver calls from many threads at once on one back end. */
 static void
 test_threads(void)
@@ -736,6 +763,7 @@ test_threads(void)
     }
     OPS->domainDestroy(HYP, d);
 }
+
 
 static void
 test_knobs_refuse(void)
@@ -768,6 +796,7 @@ test_knobs_refuse(void)
     g_assert_nonnull(strstr(simTestLastError(), "Failed to enable logdirty: 95"));
     simTestHostStop(stock);
 }
+
 
 int
 main(int argc, char **argv)

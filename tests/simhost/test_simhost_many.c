@@ -62,6 +62,7 @@ test_thousand_idle_guests(void)
     simTestHostStop(host);
 }
 
+
 int
 main(int argc, char **argv)
 {

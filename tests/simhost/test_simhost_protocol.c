@@ -38,6 +38,7 @@ test_escape_roundtrip(void)
     g_assert_null(xenpvSimUnescape("%00"));
 }
 
+
 static void
 test_cpumap(void)
 {
@@ -61,6 +62,7 @@ test_cpumap(void)
     g_assert_false(xenpvCpumapParse(NULL, map, sizeof(map)));
 }
 
+
 static void
 test_parse(void)
 {
@@ -83,6 +85,7 @@ test_parse(void)
     g_assert_null(xenpvSimMsgParse("X a%g1", NULL));
 }
 
+
 static int
 rawConnect(void)
 {
@@ -93,6 +96,7 @@ rawConnect(void)
     g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
     return fd;
 }
+
 
 static char *
 rawCall(int fd, const char *request, gsize len)
@@ -106,6 +110,7 @@ rawCall(int fd, const char *request, gsize len)
     return g_string_free(reply, FALSE);
 }
 
+
 static void
 hostStillServes(void)
 {
@@ -114,6 +119,7 @@ hostStillServes(void)
     g_assert_cmpint(host->hyp.ops->getHostInfo(&host->hyp, &hi), ==, 0);
     g_assert_cmpuint(hi.nrCpus, ==, 4);
 }
+
 
 static void
 test_malformed_requests(void)
@@ -157,6 +163,7 @@ test_malformed_requests(void)
     hostStillServes();
 }
 
+
 static void
 test_disconnect_mid_request(void)
 {
@@ -187,6 +194,7 @@ test_disconnect_mid_request(void)
         g_free(list);
     }
 }
+
 
 static void
 test_many_clients(void)
@@ -222,6 +230,7 @@ test_many_clients(void)
         xenpvSimClientFree(clients[i]);
 }
 
+
 static char *
 simctl(int expectStatus, const char *first, ...)
 {
@@ -248,6 +257,7 @@ simctl(int expectStatus, const char *first, ...)
         g_error("xenpv-simctl %s: status %d, stderr: %s", first, status, err_out);
     return out;
 }
+
 
 static void
 test_simctl(void)
@@ -298,6 +308,7 @@ test_simctl(void)
     g_free(simctl(0, "destroy", domid, NULL));
     g_free(simctl(1, "destroy", domid, NULL));
 }
+
 
 int
 main(int argc, char **argv)

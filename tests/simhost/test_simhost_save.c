@@ -41,6 +41,7 @@ ctxSuspend(void *opaque)
     return simTestSuspend(&c->suspend);
 }
 
+
 static int
 ctxProgress(void *opaque, uint64_t sent, uint64_t remaining, unsigned int iteration)
 {
@@ -53,6 +54,7 @@ ctxProgress(void *opaque, uint64_t sent, uint64_t remaining, unsigned int iterat
     c->progress.lastSent = sent;
     return 0;
 }
+
 
 static uint32_t
 startSelfcheck(const char *name, const char *k, guint64 mib, const char *mbps)
@@ -70,6 +72,7 @@ startSelfcheck(const char *name, const char *k, guint64 mib, const char *mbps)
     g_free(simTestWaitStore(host, node, "OK", 10));
     return d;
 }
+
 
 static char *
 saveToFile(uint32_t domid, bool live, SaveCtx *ctx)
@@ -94,6 +97,7 @@ saveToFile(uint32_t domid, bool live, SaveCtx *ctx)
     return path;
 }
 
+
 static int
 restoreFromFile(const char *path, const char *name, const char *k, guint64 mib,
                 uint32_t *domid)
@@ -110,6 +114,7 @@ restoreFromFile(const char *path, const char *name, const char *k, guint64 mib,
     close(fd);
     return rc;
 }
+
 
 static void
 checkRestoredSelfcheck(uint32_t domid)
@@ -131,6 +136,7 @@ checkRestoredSelfcheck(uint32_t domid)
     g_assert_nonnull(strstr(verdict, "after=resume"));
     g_test_message("restored domain %u: %s", domid, verdict);
 }
+
 
 static void
 test_live_save_restore(void)
@@ -162,6 +168,7 @@ test_live_save_restore(void)
     OPS->domainDestroy(HYP, r);
 }
 
+
 static void
 test_cold_save_restore_32(void)
 {
@@ -191,6 +198,7 @@ test_cold_save_restore_32(void)
     }
 }
 
+
 static size_t
 countDomains(void)
 {
@@ -201,6 +209,7 @@ countDomains(void)
     g_free(list);
     return n;
 }
+
 
 static void
 expectRestoreFailure(const char *path, const char *needle)
@@ -215,6 +224,7 @@ expectRestoreFailure(const char *path, const char *needle)
     /* Nothing is left behind by a failed restore. */
     g_assert_cmpuint(countDomains(), ==, before);
 }
+
 
 static void
 test_corrupted_streams(void)
@@ -254,6 +264,7 @@ test_corrupted_streams(void)
     g_assert_true(g_file_set_contents(bad, "", 0, NULL));
     expectRestoreFailure(bad, "truncated");
 }
+
 
 static void
 test_no_log_dirty(void)
@@ -297,6 +308,7 @@ test_no_log_dirty(void)
     simTestHostStop(host);
     host = saved;
 }
+
 
 int
 main(int argc, char **argv)
