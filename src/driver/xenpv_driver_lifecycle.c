@@ -55,6 +55,8 @@ xenpvDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     if (flags & VIR_DOMAIN_START_AUTODESTROY)
         startFlags |= XENPV_START_AUTODESTROY;
 
+    /* With the start's own messages, where a create's time goes. */
+    VIR_DEBUG("creating a domain from %zu bytes of XML", strlen(xml));
     if (!(def = xenpvDomainDefParseUserXML(xml, driver->xmlopt, parseFlags, &archFromKernel)))
         return NULL;
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)

@@ -143,6 +143,7 @@ xenpvProcessStart(xenpvDriver *driver,
                        _("domain '%s' is already running"), vm->def->name);
         return -1;
     }
+    VIR_DEBUG("starting domain '%s'", vm->def->name);
     if (xenpvDirsCheckLibxlStatus(driver, vm->def->name) < 0)
         return -1;
     if (restoreFd >= 0 && !XENPV_HYP_HAS(driver, domainRestore))
@@ -237,6 +238,7 @@ xenpvProcessStart(xenpvDriver *driver,
                        vm->def->name, driver->stateDir);
         goto cleanup;
     }
+    VIR_DEBUG("domain '%s' started, its status recorded", vm->def->name);
     ret = 0;
 
  cleanup:
