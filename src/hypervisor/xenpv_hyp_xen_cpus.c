@@ -70,12 +70,9 @@ xenpvXenApplyAffinity(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *
     unsigned int vcpu;
 
     for (vcpu = 0; vcpu < spec->maxVcpus; vcpu++) {
-        const char *set = spec->cpuset;
+        const char *set = xenpvBuildSpecVcpuCpuset(spec, vcpu);
         unsigned char map[XENPV_CPUMAP_BYTES];
 
-        /* A vCPU's own pinning before the domain's. */
-        if (spec->vcpuCpusets && spec->vcpuCpusets[vcpu])
-            set = spec->vcpuCpusets[vcpu];
         if (!set || !*set)
             continue;
         if (!xenpvCpumapParse(set, map, sizeof(map))) {

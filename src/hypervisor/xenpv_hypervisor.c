@@ -69,6 +69,15 @@ xenpvBuildSpecClear(xenpvBuildSpec *spec)
 }
 
 
+const char *
+xenpvBuildSpecVcpuCpuset(const xenpvBuildSpec *spec, unsigned int vcpu)
+{
+    if (spec->vcpuCpusets && spec->vcpuCpusets[vcpu])
+        return spec->vcpuCpusets[vcpu];
+    return spec->cpuset;
+}
+
+
 void
 xenpvHostTopologyClear(xenpvHostTopology *topo)
 {

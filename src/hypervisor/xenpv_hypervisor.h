@@ -237,6 +237,9 @@ struct _xenpvBuildSpec {
 };
 
 void xenpvBuildSpecClear(xenpvBuildSpec *spec);
+/* The host CPUs vCPU @vcpu of @spec may run on: its own set, else the
+ * domain's (NULL or empty: any). */
+const char *xenpvBuildSpecVcpuCpuset(const xenpvBuildSpec *spec, unsigned int vcpu);
 void xenpvDiskSpecClear(xenpvDiskSpec *disk);
 void xenpvNicSpecClear(xenpvNicSpec *nic);
 

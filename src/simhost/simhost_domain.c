@@ -574,11 +574,8 @@ simDomainInitVcpus(SimDomain *dom, const xenpvBuildSpec *spec, GError **error)
 
     for (i = 0; i < dom->maxVcpus; i++) {
         SimVcpu *v = &dom->vcpus[i];
-        const char *set = spec->cpuset;
+        const char *set = xenpvBuildSpecVcpuCpuset(spec, i);
 
-        /* A vCPU's own pinning before the domain's. */
-        if (spec->vcpuCpusets && spec->vcpuCpusets[i])
-            set = spec->vcpuCpusets[i];
         v->cpu = -1;
         v->online = i < spec->vcpus;
         if (!set) {

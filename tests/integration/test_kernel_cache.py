@@ -44,11 +44,8 @@ class LogWatch:
         return re.findall(pattern, text)
 
 
-def restart_logging_kernels(lab):
-    """libvirtd again, logging how it reads kernels (a debug message)."""
-    if not lab.stop_libvirtd():
-        raise xenpvlab.Bail('libvirtd did not stop')
-    lab.start_libvirtd(env={'LIBVIRT_LOG_FILTERS': '1:xenpv.domain_abi'})
+# libvirtd logging how it reads kernels (a debug message).
+LOG_KERNELS = {'LIBVIRT_LOG_FILTERS': '1:xenpv.domain_abi'}
 
 
 def put_kernel(lab, src, in_place=False):
@@ -65,7 +62,7 @@ def put_kernel(lab, src, in_place=False):
 
 
 def body(tap, lab):
-    restart_logging_kernels(lab)
+    lab.restart_libvirtd(env=LOG_KERNELS)
     put_kernel(lab, K64)
     log = LogWatch(lab)
     xml = xenpvlab.guest_xml(name=NAME, kernel=KERNEL, arch='x86_64')
@@ -100,7 +97,7 @@ def body(tap, lab):
     lab.virsh('destroy', NAME)
 
     lab.write_xenpv_conf('kernel_cache_mib = 0\n')
-    restart_logging_kernels(lab)
+    lab.restart_libvirtd(env=LOG_KERNELS)
     log.mark()
     tap.cmd_ok(lab.virsh('start', NAME), 'kernel_cache_mib = 0: start')
     lab.virsh('destroy', NAME)

@@ -727,10 +727,10 @@ class HostBase:
             return True
         return stop_pid(pid)
 
-    def restart_libvirtd(self, timeout=None):
+    def restart_libvirtd(self, timeout=None, env=None):
         if not self.stop_libvirtd():
             raise Bail(self._what('libvirtd did not stop'))
-        return self.start_libvirtd(timeout=timeout)
+        return self.start_libvirtd(timeout=timeout, env=env)
 
     def kill_libvirtd(self, sig=signal.SIGKILL, wait=True):
         """Send @sig to libvirtd by its PID; unless @wait is False, wait until

@@ -380,11 +380,8 @@ stop_peer() {
     local rundir="$run_root/peer" deadline=$((SECONDS + 120))
     [ -n "$peer_pid" ] || return 0
     while kill -0 "$peer_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 1; done
-    if kill -0 "$peer_pid" 2>/dev/null; then
-        log "the peer did not power off: stopping QEMU ($peer_pid)"
-        kill "$peer_pid" 2>/dev/null || true
-    fi
-    wait "$peer_pid" 2>/dev/null || true
+    kill -0 "$peer_pid" 2>/dev/null && log "the peer did not power off: stopping QEMU ($peer_pid)"
+    stop_qemu "$peer_pid"
     peer_pid=""
     echo "# peer: Xen $XEN_REBUILT_VERSION, up $((SECONDS - peer_t0))s" >> "$tap"
     collect peer "$rundir"
