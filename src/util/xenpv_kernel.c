@@ -428,6 +428,7 @@ inspectFile(const char *path, inspectKind kind, gboolean keepImage, xenpvKernelI
 
     /* Read what fstat promised, and no more if the file grows meanwhile. */
     data = g_malloc(st.st_size ? st.st_size : 1);
+    xenpvKernelPopulate(data, st.st_size);
     while (got < (gsize)st.st_size) {
         ssize_t n = read(fd, data + got, st.st_size - got);
         if (n < 0 && errno == EINTR)

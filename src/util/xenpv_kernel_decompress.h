@@ -27,6 +27,10 @@ xenpvKernelCompression xenpvKernelDetectCompression(const guint8 *data, gsize le
  * are "lz4"). */
 const char *xenpvKernelCompressionName(xenpvKernelCompression comp);
 
+/* Fault @buf in with one call, ahead of writing it (buffers under a
+ * megabyte are left alone). */
+void xenpvKernelPopulate(void *buf, gsize len);
+
 /* Decompress the first stream in @data (bytes after its end, such as the
  * size word the Linux build appends, are ignored).  Fails with
  * XENPV_KERNEL_ERROR_CORRUPT if the data is truncated or damaged or would

@@ -20,7 +20,7 @@
 #                 with --migrations all)
 #   --only        run only these check groups of the suite (space or comma
 #                 separated; default all): xl caps lifecycle bridge xenpv
-#                 migrate
+#                 migrate; and bench (kernel decompression, only when named)
 #   --guests      use only these guests (names in the guests list: x86_64
 #                 x86_32p linux-x86_64); checks that need a guest left out
 #                 are not run.  Both are for short runs while working on
@@ -256,6 +256,8 @@ prepare_tier_disk() {   # RUNDIR HOST DRIVERS
         fi
         # The back end's live save on its own (tests/hypervisor).
         mkdir -p "$src/tools"
+        [ -f "$build/bench/xenpv-bench-kernel-decompress" ] &&
+            cp "$build/bench/xenpv-bench-kernel-decompress" "$src/tools/"
         [ -f "$build/tests/hypervisor/xen-live-save" ] &&
             cp "$build/tests/hypervisor/xen-live-save" "$src/tools/"
     fi
