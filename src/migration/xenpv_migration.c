@@ -61,7 +61,7 @@ xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
     mig->control.metered = true;
     /* The socket pair's buffers and the sender's chunk (xenpv_migration_src.c),
      * and a direct channel's socket, both ends. */
-    mig->control.queued = 2 * XENPV_FRAME_SEND_CHUNK + XENPV_MIGRATION_CHANNEL_QUEUED;
+    mig->control.queued = 2 * XENPV_FRAME_SEND_CHUNK + 2 * XENPV_MIGRATION_CHANNEL_BUFFER;
     mig->pace.control = &mig->control;
     priv->migration = mig;
     priv->stream = &mig->control;

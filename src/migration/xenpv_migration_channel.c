@@ -66,6 +66,18 @@ xenpvMigrationChannelSetTimeout(int fd, unsigned int seconds)
 }
 
 
+void
+xenpvMigrationChannelSetBuffers(int fd)
+{
+    int bytes = XENPV_MIGRATION_CHANNEL_BUFFER;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+        VIR_WARN("cannot bound the buffers of the migration's data channel: %s",
+                 g_strerror(errno));
+}
+
+
 static xenpvMigrationChannel *
 xenpvMigrationChannelNew(const char *peer)
 {
@@ -216,6 +228,7 @@ xenpvMigrationChannelConnect(const char *host,
     if (virNetSocketSetBlocking(ch->sock, true) < 0 ||
         xenpvMigrationChannelSetTimeout(virNetSocketGetFD(ch->sock), ioTimeout) < 0)
         return NULL;
+    xenpvMigrationChannelSetBuffers(virNetSocketGetFD(ch->sock));
     xenpvMigrationChannelUseSocket(ch, tls);
 
     if (tls) {

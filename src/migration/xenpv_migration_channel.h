@@ -37,13 +37,15 @@ void xenpvMigrationChannelShutdown(xenpvMigrationChannel *ch);
  * (0: no limit). */
 int xenpvMigrationChannelSetTimeout(int fd, unsigned int seconds);
 
-/* What a direct channel's socket holds in the kernel, both ends
- * together, as the downtime budget guesses it: the stopped guest's last
- * round waits behind it.  The kernel sizes those buffers to the path: a
- * fixed bound (512 KiB each way) held a link with a long round trip below
- * its rate, an emulated one at half of it (bench/results/
- * xen-migration.txt). */
-#define XENPV_MIGRATION_CHANNEL_QUEUED (1024 * 1024)
+/* What a direct channel's socket may hold in the kernel, each way: a
+ * migrating guest's last round waits behind it while the guest is
+ * stopped, so it is kept small; enough for the bandwidth-delay product of
+ * a 10 Gbit/s LAN. */
+#define XENPV_MIGRATION_CHANNEL_BUFFER (512 * 1024)
+
+/* Bound the kernel's buffers of the channel's socket @fd (a failure is
+ * only logged: the channel works as well, with the kernel's). */
+void xenpvMigrationChannelSetBuffers(int fd);
 
 /* Source, direct: connect to @host:@port, with TLS (checking that the
  * destination's certificate names @host) when @tls, and present @token;
