@@ -350,9 +350,6 @@ boot() {
     return 2
 }
 
-# A host's results: dom0 prints them on the console, prefixed; Xen's
-# serial line carries them with CR LF endings.  Its logs come back on the
-# per-run disk.
 # Whether a boot of the stock-hvm host failed checks after Xen logged a
 # triple fault: the PV-shim itself going down in its own code (the fetch
 # of its own text faulting) under TCG's emulation of SVM, which twice in
@@ -361,6 +358,9 @@ shim_crashed() {   # HOST SERIAL-LOG
     [ "$1" = stock-hvm ] && grep -aq 'Triple fault' "$2" && grep -aq '@@XT not ok' "$2"
 }
 
+# A host's results: dom0 prints them on the console, prefixed; Xen's
+# serial line carries them with CR LF endings.  Its logs come back on the
+# per-run disk.
 collect() {   # HOST RUNDIR
     grep -a '@@XT ' "$2/serial.log" | tr -d '\r' | sed 's/.*@@XT //' | grep -v '^end$' |
         sed "s/^\(not ok\|ok\) - /\1 - [$1] /" >> "$tap" || true
