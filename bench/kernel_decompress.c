@@ -21,40 +21,21 @@
 
 #include "xenpv_kernel.h"
 
-static guint32
-rd32(const guint8 *p)
-{
-    return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32)p[3] << 24);
-}
-
-
-/* The compressed payload of a bzImage, from its setup header. */
-static gboolean
-bzImagePayload(const guint8 *file, gsize size, const guint8 **payload, gsize *len)
-{
-    gsize start;
-
-    if (size < 0x250 || memcmp(file + 0x202, "HdrS", 4) != 0)
-        return FALSE;
-    start = (file[0x1f1] + 1) * 512 + rd32(file + 0x248);
-    *len = rd32(file + 0x24c);
-    if (*len < 4 || start > size || *len > size - start)
-        return FALSE;
-    *payload = file + start;
-    return TRUE;
-}
-
-
 /* libxenguest's way: one buffer of the appended size, liblzma's own
  * allocations. */
 static gboolean
 decodeAsBuilder(const guint8 *payload, gsize len, gsize *outLen)
 {
     lzma_stream s = LZMA_STREAM_INIT;
-    gsize alloc = rd32(payload + len - 4);
-    g_autofree guint8 *out = g_malloc(alloc);
+    guint32 sizeWord;
+    gsize alloc;
+    g_autofree guint8 *out = NULL;
     gboolean ok;
 
+    /* The Linux build's size word, little endian, ends the payload. */
+    memcpy(&sizeWord, payload + len - 4, sizeof(sizeWord));
+    alloc = GUINT32_FROM_LE(sizeWord);
+    out = g_malloc(alloc);
     if (lzma_stream_decoder(&s, (uint64_t)256 << 20, 0) != LZMA_OK)
         return FALSE;
     s.next_in = payload;
@@ -107,8 +88,13 @@ main(int argc, char **argv)
         fprintf(stderr, "%s\n", error->message);
         return 1;
     }
-    if (!bzImagePayload(file, fileSize, &payload, &payloadLen)) {
+    if (!xenpvKernelIsBzImage(file, fileSize)) {
         fprintf(stderr, "%s: not a bzImage\n", argv[1]);
+        return 1;
+    }
+    if (!xenpvKernelBzImagePayload(argv[1], file, fileSize, &payload, &payloadLen, &error) ||
+        payloadLen < 4) {
+        fprintf(stderr, "%s\n", error ? error->message : "payload shorter than its size word");
         return 1;
     }
     ours = g_new0(double, rounds);

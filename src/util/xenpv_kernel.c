@@ -70,16 +70,15 @@ rd32(const guint8 *p)
 }
 
 
-static gboolean
-isBzImage(const guint8 *data, gsize len)
+gboolean
+xenpvKernelIsBzImage(const guint8 *data, gsize len)
 {
     return len >= BZ_HEADER_END && memcmp(data + BZ_HEADER_MAGIC, "HdrS", 4) == 0;
 }
 
 
-/* The payload of a bzImage: the compressed (or, rarely, plain) vmlinux. */
-static gboolean
-bzImagePayload(const char *name, const guint8 *data, gsize len,
+gboolean
+xenpvKernelBzImagePayload(const char *name, const guint8 *data, gsize len,
                const guint8 **payload, gsize *payloadLen, GError **error)
 {
     unsigned int version = data[BZ_VERSION] | (data[BZ_VERSION + 1] << 8);
@@ -324,8 +323,8 @@ inspectNamed(const char *name, const guint8 *data, gsize len, inspectKind kind,
     }
 
     if (!isElf(elf, elfLen)) {
-        if (isBzImage(data, len)) {
-            if (!bzImagePayload(name, data, len, &elf, &elfLen, error))
+        if (xenpvKernelIsBzImage(data, len)) {
+            if (!xenpvKernelBzImagePayload(name, data, len, &elf, &elfLen, error))
                 goto error;
             bzImage = TRUE;
         }

@@ -94,6 +94,18 @@ gboolean xenpvKernelInspectFileImage(const char *path, xenpvKernelInfo *info, GE
 /* The same for an image already in memory (the fuzz target's entry point). */
 gboolean xenpvKernelInspectBuffer(const guint8 *data, gsize len, xenpvKernelInfo *info,
                                   GError **error);
+
+/* Whether @data starts with an x86 bzImage's setup header. */
+gboolean xenpvKernelIsBzImage(const guint8 *data, gsize len);
+
+/* The payload of the bzImage @data (its setup header checked with
+ * xenpvKernelIsBzImage): the compressed (or, rarely, plain) vmlinux, the
+ * Linux build's size word its last 4 bytes.  @name names the image in
+ * errors. */
+gboolean xenpvKernelBzImagePayload(const char *name, const guint8 *data, gsize len,
+                                   const guint8 **payload, gsize *payloadLen,
+                                   GError **error);
+
 /* Inspect @path as an image Xen boots in a PVH container, as it boots its
  * PV-shim: an ELF image (plain or compressed) whose notes give a PVH entry
  * point (XEN_ELFNOTE_PHYS32_ENTRY); XENPV_KERNEL_ERROR_NOT_PV without one.

@@ -448,12 +448,14 @@ for hv in $hypervisors; do
         # One retry, and only when the run stalled before dom0 finished,
         # or a PV-shim went down under emulation; what the first boot
         # wrote is kept beside the retry's.
+        retry=no
+        [ $rc = 1 ] && retry=yes
         if [ $rc = 0 ] && [ $attempt = 1 ] && shim_crashed "$hv" "$rundir/serial.log"; then
             echo "# $hv boot 1: Xen logged a triple fault of a PV-shim container ($(grep -ao 'd[0-9]*v[0-9]* Triple fault' "$rundir/serial.log" | head -n 1)) and checks failed: booted once more (the first boot's logs: $rundir/attempt1/)" >> "$tap"
-            rc=1
+            retry=yes
         fi
-        if [ $rc = 1 ] && [ $attempt = 1 ]; then
-            log "retrying $hv once (the stopped boot's logs: $rundir/attempt1/)"
+        if [ $retry = yes ] && [ $attempt = 1 ]; then
+            log "retrying $hv once (the first boot's logs: $rundir/attempt1/)"
             mkdir -p "$rundir/attempt1"
             mv "$rundir/serial.log" "$rundir/attempt1/"
             debugfs -R "rdump /out $rundir/attempt1" "$rundir/tier.img" >/dev/null 2>&1 || true
