@@ -25,9 +25,12 @@ ok() {  # ok STATUS DESCRIPTION [DIAGNOSTIC]
         echo "ok $n - $2"
     else
         failed=$((failed + 1))
-        echo "not ok $n - $2"
-        [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
-        tail -n 15 "$lvd_log" 2>/dev/null | sed 's/^/# libvirtd: /'
+        # meson shows only stderr in its error logs: echo the failure there.
+        {
+            echo "not ok $n - $2"
+            [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
+            tail -n 15 "$lvd_log" 2>/dev/null | sed 's/^/# libvirtd: /'
+        } | tee /dev/stderr
     fi
 }
 bail() {

@@ -18,8 +18,11 @@ ok() {
         echo "ok $n - $2"
     else
         failed=$((failed + 1))
-        echo "not ok $n - $2"
-        [ -n "${3:-}" ] && printf '%s\n' "$3" | tail -n 40 | sed 's/^/# /'
+        # meson shows only stderr in its error logs: echo the failure there.
+        {
+            echo "not ok $n - $2"
+            [ -n "${3:-}" ] && printf '%s\n' "$3" | tail -n 40 | sed 's/^/# /'
+        } | tee /dev/stderr
     fi
 }
 bail() { echo "Bail out! $*"; echo "1..$n"; exit 1; }

@@ -306,12 +306,16 @@ class Tap:
         self.failed = 0
         self.on_failure = []   # callables returning extra diagnostics
 
-    def _emit(self, line):
+    def _emit(self, line, echo=False):
         print(line, flush=True)
+        # meson reads stdout as TAP and shows only stderr in its error
+        # logs: a failure is echoed there so that a CI log says why.
+        if echo:
+            print(line, file=sys.stderr, flush=True)
 
-    def diag(self, text):
+    def diag(self, text, echo=False):
         for line in str(text).splitlines() or ['']:
-            self._emit('# ' + line)
+            self._emit('# ' + line, echo)
 
     def ok(self, cond, desc, diag=None):
         self.count += 1
@@ -320,14 +324,14 @@ class Tap:
             self._emit('ok %d - %s' % (self.count, desc))
         else:
             self.failed += 1
-            self._emit('not ok %d - %s' % (self.count, desc))
+            self._emit('not ok %d - %s' % (self.count, desc), True)
             if diag is not None:
-                self.diag(diag() if callable(diag) else diag)
+                self.diag(diag() if callable(diag) else diag, True)
             for hook in self.on_failure:
                 try:
-                    self.diag(hook())
+                    self.diag(hook(), True)
                 except Exception as e:  # diagnostics must not end the test
-                    self.diag('(diagnostic hook failed: %s)' % e)
+                    self.diag('(diagnostic hook failed: %s)' % e, True)
         return bool(cond)
 
     def skip(self, desc, reason):
@@ -384,8 +388,8 @@ class Tap:
             # comments (meson refuses lines that are not TAP).
             first, _, rest = str(e).partition('\n')
             if rest:
-                self.diag(rest)
-            self._emit('Bail out! %s' % first)
+                self.diag(rest, True)
+            self._emit('Bail out! %s' % first, True)
             status = 1
         except Exception:
             self.ok(False, 'test body ran to its end', traceback.format_exc())
