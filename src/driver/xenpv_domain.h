@@ -57,7 +57,13 @@ struct _xenpvStreamControl {
     bool metered;               /* (set once) a data channel counts the bytes;
                                  * else the back end's pages say */
     size_t queued;              /* (set once) bytes that may wait between the
-                                 * back end and the wire (a channel's buffers) */
+                                 * back end and the wire where nobody can
+                                 * count them (a chunk, a peer's buffers) */
+    /* (set while the stream flows, with the domain locked) of the bytes
+     * counted, those the kernel still holds for the wire (a socket's send
+     * queue); NULL: none that can be counted */
+    size_t (*inFlight)(void *opaque);
+    void *inFlightOpaque;
     /* (set once) a restore reads the stream from @file, at @fileStart
      * first: where its offset is now says how far it got */
     bool fromFile;

@@ -63,12 +63,15 @@ xenpvJobStatsCurrent(virDomainObj *vm)
 }
 
 
-/* The stream's bytes so far, as its threads count them (or, read from a
- * file, as the file's offset says). */
+/* The stream's bytes so far, as its threads count them less what is still
+ * on its way (or, read from a file, as the file's offset says). */
 static uint64_t
 xenpvJobStatsBytes(virDomainObj *vm, xenpvJobDataPrivate *jd)
 {
     xenpvDomainObjPrivate *priv = vm->privateData;
+    uint64_t bytes;
+    uint64_t wire;
+    uint64_t inFlight = 0;
     off_t at;
 
     if (!priv->stream)
@@ -79,7 +82,14 @@ xenpvJobStatsBytes(virDomainObj *vm, xenpvJobDataPrivate *jd)
             return jd->bytes;
         return at - priv->stream->fileStart;
     }
-    return (gsize)g_atomic_pointer_get(&priv->stream->bytes);
+    bytes = (gsize)g_atomic_pointer_get(&priv->stream->bytes);
+    wire = (gsize)g_atomic_pointer_get(&priv->stream->wireBytes);
+    /* What a socket still holds has not gone yet: counted, a socket buffer
+     * the kernel lets grow to megabytes would show as a burst of rate.  It
+     * holds wire bytes, compressed as the stream so far was. */
+    if (priv->stream->inFlight && wire > 0)
+        inFlight = priv->stream->inFlight(priv->stream->inFlightOpaque) * (bytes / (double)wire);
+    return bytes > inFlight ? bytes - inFlight : 0;
 }
 
 

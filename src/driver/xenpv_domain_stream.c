@@ -60,14 +60,19 @@ xenpvDomainStreamSuspend(void *opaque)
 
 /* Of a downtime target, the part the last round's copy may take: the rest
  * is kept for what else the stopped guest waits for: the bytes queued on
- * the way to the wire (@queued, at the stream's rate @bps), and what
- * follows the copy (the destination finishing the restore, the hand-over,
- * the unpause: a few ms on a LAN).  At most half of the target. */
+ * the way to the wire (@control's guess and what its socket holds now, at
+ * the stream's rate @bps), and what follows the copy (the destination
+ * finishing the restore, the hand-over, the unpause: a few ms on a LAN).
+ * At most half of the target. */
 static unsigned int
-xenpvDomainStreamDowntimeBudget(unsigned int targetMs, size_t queued, uint64_t bps)
+xenpvDomainStreamDowntimeBudget(xenpvStreamControl *control, uint64_t bps)
 {
+    unsigned int targetMs = g_atomic_int_get(&control->maxDowntimeMs);
     unsigned int reserve = XENPV_STREAM_DOWNTIME_RESERVE_MS;
+    size_t queued = control->queued;
 
+    if (control->inFlight)
+        queued += control->inFlight(control->inFlightOpaque);
     if (bps)
         reserve += queued * 1000 / bps;
     return targetMs - MIN(targetMs / 2, reserve);
@@ -97,9 +102,7 @@ xenpvDomainStreamProgress(void *opaque, uint64_t sentPages,
     ctx->params->bandwidthBps = (uint64_t)g_atomic_int_get(&control->bandwidthMiB) << 20;
     if (ctx->params->bandwidthBps && (!bps || ctx->params->bandwidthBps < bps))
         bps = ctx->params->bandwidthBps;
-    ctx->params->maxDowntimeMs =
-        xenpvDomainStreamDowntimeBudget(g_atomic_int_get(&control->maxDowntimeMs),
-                                        control->queued, bps);
+    ctx->params->maxDowntimeMs = xenpvDomainStreamDowntimeBudget(control, bps);
     if (ctx->tuning && ctx->tuning->progress &&
         ctx->tuning->progress(ctx->tuning->opaque, sentPages, remainingPages, iteration) != 0)
         return -1;
@@ -163,9 +166,7 @@ xenpvDomainStreamOut(xenpvDriver *driver,
     if (tuning)
         params = *tuning;
     params.bandwidthBps = (uint64_t)g_atomic_int_get(&control->bandwidthMiB) << 20;
-    params.maxDowntimeMs =
-        xenpvDomainStreamDowntimeBudget(g_atomic_int_get(&control->maxDowntimeMs),
-                                        control->queued, params.bandwidthBps);
+    params.maxDowntimeMs = xenpvDomainStreamDowntimeBudget(control, params.bandwidthBps);
     params.suspend = xenpvDomainStreamSuspend;
     params.progress = xenpvDomainStreamProgress;
     params.converge = xenpvDomainStreamConverge;

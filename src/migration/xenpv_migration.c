@@ -60,8 +60,9 @@ xenpvMigrationNew(xenpvDriver *driver, virDomainObj *vm, unsigned long flags,
     mig->control.bandwidthMiB = bandwidthMiB ? bandwidthMiB : priv->migMaxSpeedMiB;
     mig->control.metered = true;
     /* The socket pair's buffers and the sender's chunk (xenpv_migration_src.c),
-     * and a direct channel's socket, both ends. */
-    mig->control.queued = 2 * XENPV_FRAME_SEND_CHUNK + 2 * XENPV_MIGRATION_CHANNEL_BUFFER;
+     * and what the channel's far end holds; its socket's queue is measured
+     * (xenpvMigrationChannelInFlight). */
+    mig->control.queued = 2 * XENPV_FRAME_SEND_CHUNK + XENPV_MIGRATION_CHANNEL_UNSEEN;
     mig->pace.control = &mig->control;
     priv->migration = mig;
     priv->stream = &mig->control;

@@ -4,6 +4,8 @@
  * and receive timeouts, so that a cut link ends the migration rather than
  * hanging it, or libvirt's stream when tunnelled.
  */
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -66,15 +68,15 @@ xenpvMigrationChannelSetTimeout(int fd, unsigned int seconds)
 }
 
 
-void
-xenpvMigrationChannelSetBuffers(int fd)
+size_t
+xenpvMigrationChannelInFlight(void *opaque)
 {
-    int bytes = XENPV_MIGRATION_CHANNEL_BUFFER;
+    xenpvMigrationChannel *ch = opaque;
+    int queued = 0;
 
-    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)) < 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
-        VIR_WARN("cannot bound the buffers of the migration's data channel: %s",
-                 g_strerror(errno));
+    if (!ch->sock || ioctl(virNetSocketGetFD(ch->sock), SIOCOUTQ, &queued) < 0 || queued < 0)
+        queued = 0;
+    return queued;
 }
 
 
@@ -228,7 +230,6 @@ xenpvMigrationChannelConnect(const char *host,
     if (virNetSocketSetBlocking(ch->sock, true) < 0 ||
         xenpvMigrationChannelSetTimeout(virNetSocketGetFD(ch->sock), ioTimeout) < 0)
         return NULL;
-    xenpvMigrationChannelSetBuffers(virNetSocketGetFD(ch->sock));
     xenpvMigrationChannelUseSocket(ch, tls);
 
     if (tls) {

@@ -37,15 +37,19 @@ void xenpvMigrationChannelShutdown(xenpvMigrationChannel *ch);
  * (0: no limit). */
 int xenpvMigrationChannelSetTimeout(int fd, unsigned int seconds);
 
-/* What a direct channel's socket may hold in the kernel, each way: a
- * migrating guest's last round waits behind it while the guest is
- * stopped, so it is kept small; enough for the bandwidth-delay product of
- * a 10 Gbit/s LAN. */
-#define XENPV_MIGRATION_CHANNEL_BUFFER (512 * 1024)
+/* What may wait on the way where the source cannot count it: the
+ * destination's receive queue and the chunk it has in hand (it reads as
+ * fast as it restores, so little waits there), or, tunnelled, libvirt's
+ * stream between the two daemons. */
+#define XENPV_MIGRATION_CHANNEL_UNSEEN (1024 * 1024)
 
-/* Bound the kernel's buffers of the channel's socket @fd (a failure is
- * only logged: the channel works as well, with the kernel's). */
-void xenpvMigrationChannelSetBuffers(int fd);
+/* Of what was written to @opaque (a channel), the bytes its socket still
+ * holds: not yet sent, or not yet acknowledged (0 tunnelled: libvirt's
+ * stream does not say).  A direct channel's socket buffers are the
+ * kernel's to size, so that the window follows the link's bandwidth and
+ * round trip; what they hold is measured instead, for the downtime
+ * budget and the job's rate (xenpvStreamControl.inFlight). */
+size_t xenpvMigrationChannelInFlight(void *opaque);
 
 /* Source, direct: connect to @host:@port, with TLS (checking that the
  * destination's certificate names @host) when @tls, and present @token;

@@ -246,8 +246,6 @@ xenpvListenCheck(gpointer data)
         winner = l->taken = true;
     g_mutex_unlock(&l->lock);
 
-    if (winner)
-        xenpvMigrationChannelSetBuffers(virNetSocketGetFD(ch->sock));
     if (winner &&
         (xenpvMigrationChannelSetTimeout(virNetSocketGetFD(ch->sock), l->ioTimeout) < 0 ||
          xenpvFrameSendWelcome(&ch->transport) < 0)) {

@@ -275,6 +275,9 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
     sender.fd = pair[1];
     thread = g_thread_new("xenpv-mig-send", xenpvMigrationSenderThread, &sender);
 
+    /* Cleared below, with the domain locked as job queries read it. */
+    mig->control.inFlightOpaque = ch;
+    mig->control.inFlight = xenpvMigrationChannelInFlight;
     tuning.live = !!(flags & VIR_MIGRATE_LIVE);
     tuning.converge = xenpvMigrationConverge;
     tuning.opaque = mig;
@@ -288,6 +291,8 @@ xenpvMigrationSrcStream(xenpvDriver *driver, virDomainObj *vm, xenpvMigration *m
     g_thread_join(thread);
     virObjectLock(vm);
     VIR_FORCE_CLOSE(pair[1]);
+    mig->control.inFlight = NULL;
+    mig->control.inFlightOpaque = NULL;
 
     /* The channel's failure is the cause of the save's. */
     if (sender.rc < 0) {

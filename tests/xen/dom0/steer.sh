@@ -21,9 +21,10 @@ steer_name=mig-xenpv-steer
 steer_rate=4
 abort_rate=2
 # Seconds between two domjobinfo samples: each virsh costs the emulated
-# dom0 some of the CPU the migration needs; a move of tens of seconds
-# still gets many samples.
-sampler_every=2
+# dom0 some of the CPU the migration needs, but the job's rate shows only
+# once its stream flowed two seconds, and a small guest's stream may last
+# little more.
+sampler_every=1
 
 # The value of field KEY of a domjobinfo listing in FILE (its first number
 # when NUMBER is given).
