@@ -3,8 +3,8 @@
  * real dom0: the backend and frontend nodes in xenstore that Linux's
  * blkback and netback (and the guest's blkfront and netfront) speak
  * through, the hotplug scripts dom0's Xen packages ship (run by us, as
- * Xen's own toolstack does when it runs them itself), and the teardown at
- * destroy.
+ * Xen's own toolstack does when it runs them itself, a guest's devices
+ * side by side), and the teardown at destroy.
  *
  * The protocol, per device: the toolstack writes the backend directory
  * (/local/domain/0/backend/KIND/DOMID/DEVID) and the frontend directory
@@ -325,23 +325,72 @@ xenpvXenNicAdd(xenpvXenPriv *priv, uint32_t domid, int devid, const xenpvNicSpec
 #undef KV
 
 
+/* One device of a guest's, plugged on a thread of its own. */
+typedef struct {
+    xenpvXenPriv *priv;
+    uint32_t domid;
+    const xenpvDiskSpec *disk;  /* a disk, or ... */
+    const xenpvNicSpec *nic;    /* ... the network interface numbered @nicIndex */
+    int nicIndex;
+    int rc;
+    virErrorPtr error;
+} xenpvXenDevicePlug;
+
+
+static gpointer
+xenpvXenDevicePlugThread(gpointer data)
+{
+    xenpvXenDevicePlug *plug = data;
+
+    if (plug->disk)
+        plug->rc = xenpvXenDiskAdd(plug->priv, plug->domid, plug->disk);
+    else
+        plug->rc = xenpvXenNicAdd(plug->priv, plug->domid, plug->nicIndex, plug->nic);
+    if (plug->rc < 0)
+        plug->error = virSaveLastError();
+    return NULL;
+}
+
+
+/* Every device at once, as Xen's own toolstack plugs them: each waits
+ * mostly for its backend's probe and its hotplug script (the block
+ * script's loop device, vif-bridge's bridge port: seconds each, tens of
+ * seconds under emulation), which do not wait for one another.  The
+ * xenstore handle serves the threads side by side.  On failure the first
+ * device's error in the definition's order is reported; what the others
+ * plugged is the caller's to tear down, as before. */
 int
 xenpvXenDevicesAdd(xenpvXenPriv *priv, uint32_t domid, const xenpvBuildSpec *spec)
 {
+    size_t n = spec->ndisks + spec->nnics;
+    g_autofree xenpvXenDevicePlug *plugs = g_new0(xenpvXenDevicePlug, n);
+    g_autofree GThread **threads = g_new0(GThread *, n);
     size_t i;
+    int rc = 0;
 
-    for (i = 0; i < spec->ndisks; i++) {
-        if (xenpvXenDiskAdd(priv, domid, &spec->disks[i]) < 0)
-            return -1;
+    for (i = 0; i < n; i++) {
+        plugs[i].priv = priv;
+        plugs[i].domid = domid;
+        if (i < spec->ndisks) {
+            plugs[i].disk = &spec->disks[i];
+        } else {
+            plugs[i].nicIndex = (int)(i - spec->ndisks);
+            plugs[i].nic = &spec->nics[plugs[i].nicIndex];
+        }
+        threads[i] = g_thread_new("xenpv-plug", xenpvXenDevicePlugThread, &plugs[i]);
     }
-    for (i = 0; i < spec->nnics; i++) {
-        if (xenpvXenNicAdd(priv, domid, (int)i, &spec->nics[i]) < 0)
-            return -1;
+    for (i = 0; i < n; i++) {
+        g_thread_join(threads[i]);
+        if (plugs[i].rc < 0 && rc == 0) {
+            virSetError(plugs[i].error);
+            rc = -1;
+        }
+        virFreeError(plugs[i].error);
     }
     /* The framebuffer's backend is QEMU's. */
-    if (spec->vfb && xenpvXenDeviceModelStart(priv, domid, spec) < 0)
-        return -1;
-    return 0;
+    if (rc == 0 && spec->vfb && xenpvXenDeviceModelStart(priv, domid, spec) < 0)
+        rc = -1;
+    return rc;
 }
 
 
