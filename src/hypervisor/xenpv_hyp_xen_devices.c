@@ -470,15 +470,26 @@ xenpvXenDeviceRemove(xenpvXenPriv *priv, uint32_t domid, const char *kind, const
 {
     g_autofree char *be = g_strdup_printf("/local/domain/0/backend/%s/%u/%s", kind, domid, devidStr);
     g_autofree char *online = g_strdup_printf("%s/online", be);
+    g_autofree char *statePath = g_strdup_printf("%s/state", be);
     g_autofree char *fe = xenpvXenStoreReadStr(priv, "%s/frontend", be);
     g_autofree char *script = xenpvXenStoreReadStr(priv, "%s/script", be);
+    g_autofree char *stateNow = xenpvXenStoreReadStr(priv, "%s", statePath);
     g_autofree char *errOut = NULL;
+    const char *closing = G_STRINGIFY(XENPV_XENBUS_CLOSING);
     int devid = atoi(devidStr);
     int state;
 
-    /* Offline: the backend unregisters once the frontend is gone. */
+    /* Offline: the backend unregisters once the frontend is gone.  It goes
+     * to Closed then only if its state says Closing (blkback, which may be
+     * rebound, leaves a backend in InitWait or Connected as it is), so the
+     * toolstack says it, as Xen's own does: else the wait below would run
+     * its whole course for every disk of a guest destroyed or migrated
+     * away. */
     if (!xs_write(priv->xsh, XBT_NULL, online, "0", 1))
         VIR_DEBUG("cannot write %s: %s", online, g_strerror(errno));
+    if (stateNow && atoi(stateNow) != XENPV_XENBUS_CLOSED &&
+        !xs_write(priv->xsh, XBT_NULL, statePath, closing, strlen(closing)))
+        VIR_DEBUG("cannot write %s: %s", statePath, g_strerror(errno));
     if (fe && g_str_has_prefix(fe, "/local/domain/") && !xs_rm(priv->xsh, XBT_NULL, fe))
         VIR_DEBUG("cannot remove %s: %s", fe, g_strerror(errno));
 
