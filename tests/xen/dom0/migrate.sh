@@ -313,6 +313,20 @@ xenpv_migrate_stock() {
     timeout 60 virsh -c "$uri" destroy "$name" >/dev/null 2>&1
 }
 
+# Every device this driver took down (guests destroyed, migrated away,
+# aborted incoming) had its backend close when told, here and on the peer:
+# a backend left open is waited for 10 s and logged as "did not close".
+backends_closed_check() {
+    local log=/var/log/libvirt/libvirtd-xenpv.log
+    if ! grep -q 'did not close' "$log" &&
+        on_peer sh -c "! grep -q 'did not close' $log"; then
+        ok "xenpv: every device backend taken down closed at once, here and on the peer"
+    else
+        notok "xenpv: every device backend taken down closed at once, here and on the peer"
+        { grep "did not close" "$log"; on_peer grep "did not close" "$log"; } 2>&1 | indent 6
+    fi
+}
+
 migrate_checks() {
     [ -n "$peer" ] || { note "migrate: no peer host in this boot"; return; }
     migrate_setup || return
@@ -332,5 +346,6 @@ migrate_checks() {
             timed migrate-steering xenpv_migrate_steering
         fi
     fi
+    [ "$driver" = xenpv ] && backends_closed_check
     peer_clean >/dev/null 2>&1
 }
