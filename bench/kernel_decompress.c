@@ -15,7 +15,6 @@
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <glib.h>
 
@@ -27,15 +26,10 @@ static gboolean
 decodeAsBuilder(const guint8 *payload, gsize len, gsize *outLen)
 {
     lzma_stream s = LZMA_STREAM_INIT;
-    guint32 sizeWord;
-    gsize alloc;
-    g_autofree guint8 *out = NULL;
+    gsize alloc = xenpvKernelBzImageSizeWord(payload, len);
+    g_autofree guint8 *out = g_malloc(alloc);
     gboolean ok;
 
-    /* The Linux build's size word, little endian, ends the payload. */
-    memcpy(&sizeWord, payload + len - 4, sizeof(sizeWord));
-    alloc = GUINT32_FROM_LE(sizeWord);
-    out = g_malloc(alloc);
     if (lzma_stream_decoder(&s, (uint64_t)256 << 20, 0) != LZMA_OK)
         return FALSE;
     s.next_in = payload;
@@ -92,9 +86,12 @@ main(int argc, char **argv)
         fprintf(stderr, "%s: not a bzImage\n", argv[1]);
         return 1;
     }
-    if (!xenpvKernelBzImagePayload(argv[1], file, fileSize, &payload, &payloadLen, &error) ||
-        payloadLen < 4) {
-        fprintf(stderr, "%s\n", error ? error->message : "payload shorter than its size word");
+    if (!xenpvKernelBzImagePayload(argv[1], file, fileSize, &payload, &payloadLen, &error)) {
+        fprintf(stderr, "%s\n", error->message);
+        return 1;
+    }
+    if (xenpvKernelBzImageSizeWord(payload, payloadLen) == 0) {
+        fprintf(stderr, "%s: the bzImage's payload has no size word\n", argv[1]);
         return 1;
     }
     ours = g_new0(double, rounds);

@@ -71,6 +71,14 @@ struct _xenpvStreamControl {
     uint64_t fileStart;
 };
 
+/* What @control's socket holds for the wire now (0: none that can be
+ * counted). */
+static inline size_t
+xenpvStreamControlInFlight(xenpvStreamControl *control)
+{
+    return control->inFlight ? control->inFlight(control->inFlightOpaque) : 0;
+}
+
 typedef struct _xenpvDomainObjPrivate xenpvDomainObjPrivate;
 struct _xenpvDomainObjPrivate {
     /* The guest's ABI as built (from its kernel, or from a save image);

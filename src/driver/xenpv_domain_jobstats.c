@@ -87,8 +87,8 @@ xenpvJobStatsBytes(virDomainObj *vm, xenpvJobDataPrivate *jd)
     /* What a socket still holds has not gone yet: counted, a socket buffer
      * the kernel lets grow to megabytes would show as a burst of rate.  It
      * holds wire bytes, compressed as the stream so far was. */
-    if (priv->stream->inFlight && wire > 0)
-        inFlight = priv->stream->inFlight(priv->stream->inFlightOpaque) * (bytes / (double)wire);
+    if (wire > 0)
+        inFlight = xenpvStreamControlInFlight(priv->stream) * (bytes / (double)wire);
     return bytes > inFlight ? bytes - inFlight : 0;
 }
 

@@ -69,10 +69,8 @@ xenpvDomainStreamDowntimeBudget(xenpvStreamControl *control, uint64_t bps)
 {
     unsigned int targetMs = g_atomic_int_get(&control->maxDowntimeMs);
     unsigned int reserve = XENPV_STREAM_DOWNTIME_RESERVE_MS;
-    size_t queued = control->queued;
+    size_t queued = control->queued + xenpvStreamControlInFlight(control);
 
-    if (control->inFlight)
-        queued += control->inFlight(control->inFlightOpaque);
     if (bps)
         reserve += queued * 1000 / bps;
     return targetMs - MIN(targetMs / 2, reserve);

@@ -79,7 +79,7 @@ xenpvKernelIsBzImage(const guint8 *data, gsize len)
 
 gboolean
 xenpvKernelBzImagePayload(const char *name, const guint8 *data, gsize len,
-               const guint8 **payload, gsize *payloadLen, GError **error)
+                          const guint8 **payload, gsize *payloadLen, GError **error)
 {
     unsigned int version = data[BZ_VERSION] | (data[BZ_VERSION + 1] << 8);
     unsigned int setupSects = data[BZ_SETUP_SECTS];
@@ -106,6 +106,13 @@ xenpvKernelBzImagePayload(const char *name, const guint8 *data, gsize len,
     *payload = data + start;
     *payloadLen = length;
     return TRUE;
+}
+
+
+gsize
+xenpvKernelBzImageSizeWord(const guint8 *payload, gsize len)
+{
+    return len >= 4 ? rd32(payload + len - 4) : 0;
 }
 
 
@@ -341,9 +348,7 @@ inspectNamed(const char *name, const guint8 *data, gsize len, inspectKind kind,
             goto error;
         }
         if (comp != XENPV_KERNEL_COMP_NONE) {
-            /* The Linux build appends the decompressed size to a
-             * bzImage's payload. */
-            gsize sizeHint = bzImage && elfLen >= 4 ? rd32(elf + elfLen - 4) : 0;
+            gsize sizeHint = bzImage ? xenpvKernelBzImageSizeWord(elf, elfLen) : 0;
 
             if (!xenpvKernelDecompress(name, comp, elf, elfLen, XENPV_KERNEL_MAX_IMAGE, sizeHint,
                                        &decompressed, &elfLen, error))

@@ -106,6 +106,11 @@ gboolean xenpvKernelBzImagePayload(const char *name, const guint8 *data, gsize l
                                    const guint8 **payload, gsize *payloadLen,
                                    GError **error);
 
+/* The size the Linux build appends to a bzImage's payload (its last 4
+ * bytes, little endian): what the payload decompresses to, as it claims;
+ * 0 if the payload is too short to have one. */
+gsize xenpvKernelBzImageSizeWord(const guint8 *payload, gsize len);
+
 /* Inspect @path as an image Xen boots in a PVH container, as it boots its
  * PV-shim: an ELF image (plain or compressed) whose notes give a PVH entry
  * point (XEN_ELFNOTE_PHYS32_ENTRY); XENPV_KERNEL_ERROR_NOT_PV without one.

@@ -24,6 +24,8 @@
  * that the near end soon holds bytes of its own. */
 #define TEST_RECEIVE_BUFFER (64 * 1024)
 #define TEST_WAIT_US (10 * G_USEC_PER_SEC)
+/* What one write or read moves at most. */
+#define TEST_CHUNK (64 * 1024)
 
 
 static size_t
@@ -61,7 +63,7 @@ testInFlightDirect(void)
     xenpvMigrationChannel ch = { .fd = -1 };
     int bufsize = TEST_RECEIVE_BUFFER;
     g_autofree char *port = NULL;
-    g_autofree char *buf = g_malloc0(64 * 1024);
+    g_autofree char *buf = g_malloc0(TEST_CHUNK);
     int listener;
     int far;
     size_t written = 0;
@@ -84,7 +86,7 @@ testInFlightDirect(void)
 
     /* Write until the near end takes no more. */
     g_assert_cmpint(virSetNonBlock(virNetSocketGetFD(ch.sock)), ==, 0);
-    while ((n = write(virNetSocketGetFD(ch.sock), buf, 64 * 1024)) > 0)
+    while ((n = write(virNetSocketGetFD(ch.sock), buf, TEST_CHUNK)) > 0)
         written += n;
     g_assert_true(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
     g_assert_true(testSettled(&ch, far, written, readSoFar));
@@ -93,7 +95,7 @@ testInFlightDirect(void)
 
     /* The far end reads it all: nothing is held any more. */
     while (readSoFar < written) {
-        n = read(far, buf, 64 * 1024);
+        n = read(far, buf, TEST_CHUNK);
         g_assert_cmpint(n, >, 0);
         readSoFar += n;
     }
