@@ -29,10 +29,12 @@ struct _xenpvJobDataPrivate {
     double dirtyRate;           /* pages per second, the last round */
     unsigned long long streamStart;     /* the stream began (setup done) */
     unsigned long long streamEnd;       /* it was complete */
-    /* Two marks (time, stream bytes) two seconds or more apart: the rate is
-     * measured since the older (xenpv_domain_jobstats.c). */
+    /* Two marks two seconds or more apart (time, stream bytes handed to the
+     * data channel, and of those gone from it): the rate is measured since
+     * the older (xenpv_domain_jobstats.c). */
     unsigned long long rateMarkAt[2];
-    uint64_t rateMarkBytes[2];
+    uint64_t rateMarkTaken[2];
+    uint64_t rateMarkSent[2];
     unsigned long long suspended;       /* the guest stopped, 0 while it runs */
     unsigned long long suspendedReal;   /* the same, ms since the epoch */
     unsigned long long downtime;        /* ms: the guest was stopped (completed) */

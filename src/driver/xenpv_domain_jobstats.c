@@ -63,33 +63,41 @@ xenpvJobStatsCurrent(virDomainObj *vm)
 }
 
 
-/* The stream's bytes so far, as its threads count them less what is still
- * on its way (or, read from a file, as the file's offset says). */
-static uint64_t
+/* A stream's bytes so far: handed to the data channel, as its threads
+ * count them, and of those gone out (the figure shown as processed). */
+typedef struct {
+    uint64_t taken;
+    uint64_t sent;
+} xenpvJobStreamCount;
+
+
+/* The stream's bytes so far (or, read from a file, as the file's offset
+ * says; or as the back end last reported them). */
+static xenpvJobStreamCount
 xenpvJobStatsBytes(virDomainObj *vm, xenpvJobDataPrivate *jd)
 {
     xenpvDomainObjPrivate *priv = vm->privateData;
-    uint64_t bytes;
+    xenpvJobStreamCount count = { jd->bytes, jd->bytes };
     uint64_t wire;
     uint64_t inFlight = 0;
     off_t at;
 
     if (!priv->stream)
-        return jd->bytes;
+        return count;
     if (priv->stream->fromFile) {
-        if ((at = lseek(priv->stream->file, 0, SEEK_CUR)) < 0 ||
-            (uint64_t)at < priv->stream->fileStart)
-            return jd->bytes;
-        return at - priv->stream->fileStart;
+        if ((at = lseek(priv->stream->file, 0, SEEK_CUR)) >= 0 &&
+            (uint64_t)at >= priv->stream->fileStart)
+            count.taken = count.sent = at - priv->stream->fileStart;
+        return count;
     }
-    bytes = (gsize)g_atomic_pointer_get(&priv->stream->bytes);
+    count.taken = (gsize)g_atomic_pointer_get(&priv->stream->bytes);
     wire = (gsize)g_atomic_pointer_get(&priv->stream->wireBytes);
-    /* What a socket still holds has not gone yet: counted, a socket buffer
-     * the kernel lets grow to megabytes would show as a burst of rate.  It
-     * holds wire bytes, compressed as the stream so far was. */
+    /* What a socket still holds has not gone yet.  It holds wire bytes,
+     * compressed as the stream so far was. */
     if (wire > 0)
-        inFlight = xenpvStreamControlInFlight(priv->stream) * (bytes / (double)wire);
-    return bytes > inFlight ? bytes - inFlight : 0;
+        inFlight = xenpvStreamControlInFlight(priv->stream) * (count.taken / (double)wire);
+    count.sent = count.taken > inFlight ? count.taken - inFlight : 0;
+    return count;
 }
 
 
@@ -103,7 +111,8 @@ xenpvJobStatsStreamStart(virDomainObj *vm, uint64_t memoryBytes, uint64_t stream
         return;
     jd->memoryBytes = memoryBytes;
     jd->streamStart = jd->rateMarkAt[0] = jd->rateMarkAt[1] = xenpvJobStatsNow();
-    jd->rateMarkBytes[0] = jd->rateMarkBytes[1] = 0;
+    jd->rateMarkTaken[0] = jd->rateMarkTaken[1] = 0;
+    jd->rateMarkSent[0] = jd->rateMarkSent[1] = 0;
     jd->remainingPages = (streamBytes ? streamBytes : memoryBytes) / XENPV_PAGE_SIZE;
     if ((now = xenpvJobStatsWallClock()) >= vm->job->current->started)
         jd->setupTime = now - vm->job->current->started;
@@ -130,21 +139,34 @@ xenpvJobStatsProgress(virDomainObj *vm, uint64_t sentPages, uint64_t remainingPa
  * flowed for two).  Over less, it would show bursts many times the real
  * rate: the data channel counts a chunk as it takes it, before pacing it,
  * and a back end that reports once a round starts rounds in a burst.  The
- * window slides as the rate is asked for. */
+ * window slides as the rate is asked for.
+ *
+ * It is the slower of the socket's two ends over the window.  Bytes taken
+ * are paced, but at the stream's start they fill a socket buffer the
+ * kernel lets grow to megabytes faster than they leave; bytes sent follow
+ * the link, and after a stall of the peer its queue drains faster than
+ * the pace.  Either burst is the queue's, not the stream's. */
 static uint64_t
-xenpvJobStatsWindowRate(xenpvJobDataPrivate *jd, unsigned long long now, uint64_t bytes)
+xenpvJobStatsWindowRate(xenpvJobDataPrivate *jd, unsigned long long now,
+                        xenpvJobStreamCount count)
 {
+    uint64_t moved;
+
     if (!jd->streamStart || now < jd->rateMarkAt[1])
         return 0;
     if (now - jd->rateMarkAt[1] >= XENPV_JOB_RATE_WINDOW_MS) {
         jd->rateMarkAt[0] = jd->rateMarkAt[1];
-        jd->rateMarkBytes[0] = jd->rateMarkBytes[1];
+        jd->rateMarkTaken[0] = jd->rateMarkTaken[1];
+        jd->rateMarkSent[0] = jd->rateMarkSent[1];
         jd->rateMarkAt[1] = now;
-        jd->rateMarkBytes[1] = bytes;
+        jd->rateMarkTaken[1] = count.taken;
+        jd->rateMarkSent[1] = count.sent;
     }
-    if (now - jd->rateMarkAt[0] < XENPV_JOB_RATE_WINDOW_MS || bytes <= jd->rateMarkBytes[0])
+    if (now - jd->rateMarkAt[0] < XENPV_JOB_RATE_WINDOW_MS ||
+        count.taken <= jd->rateMarkTaken[0] || count.sent <= jd->rateMarkSent[0])
         return 0;
-    return (bytes - jd->rateMarkBytes[0]) * 1000 / (now - jd->rateMarkAt[0]);
+    moved = MIN(count.taken - jd->rateMarkTaken[0], count.sent - jd->rateMarkSent[0]);
+    return moved * 1000 / (now - jd->rateMarkAt[0]);
 }
 
 
@@ -231,14 +253,16 @@ xenpvJobStatsThrottle(virDomainObj *vm, unsigned int percent)
 }
 
 
-/* The figures of @data (whose private part is @jd) now, or as it ended. */
+/* The figures of @data (whose private part is @jd) now, its stream's
+ * bytes as @count says, or as it ended. */
 static void
-xenpvJobStatsFigure(virDomainJobData *data, xenpvJobDataPrivate *jd, uint64_t bytes,
-                    bool completed, xenpvJobFigures *f)
+xenpvJobStatsFigure(virDomainJobData *data, xenpvJobDataPrivate *jd,
+                    xenpvJobStreamCount count, bool completed, xenpvJobFigures *f)
 {
     unsigned long long now = xenpvJobStatsNow();
     unsigned long long real = xenpvJobStatsWallClock();
     uint64_t reported = jd->remainingPages * XENPV_PAGE_SIZE;
+    uint64_t bytes = count.sent;
     uint64_t since = bytes > jd->reportBytes ? bytes - jd->reportBytes : 0;
 
     memset(f, 0, sizeof(*f));
@@ -258,7 +282,7 @@ xenpvJobStatsFigure(virDomainJobData *data, xenpvJobDataPrivate *jd, uint64_t by
      * back end may report only once a round). */
     f->dataRemaining = reported > since ? reported - since : 0;
     f->memoryProcessed += MIN(since, reported);
-    f->bps = xenpvJobStatsWindowRate(jd, now, bytes);
+    f->bps = xenpvJobStatsWindowRate(jd, now, count);
     if (f->bps > 0) {
         f->remainingMs = f->dataRemaining * 1000 / f->bps;
         /* What is left would be sent with the guest stopped. */
@@ -302,7 +326,7 @@ xenpvJobStatsComplete(virDomainObj *vm, virDomainJobStatus status, const char *e
 
     if (!jd)
         return;
-    jd->bytes = xenpvJobStatsBytes(vm, jd);
+    jd->bytes = xenpvJobStatsBytes(vm, jd).sent;
     if (priv->stream)
         jd->wireBytes = (gsize)g_atomic_pointer_get(&priv->stream->wireBytes);
     if (status == VIR_DOMAIN_JOB_STATUS_COMPLETED)
@@ -381,8 +405,10 @@ xenpvJobStatsParams(virDomainObj *vm, bool completed, int *type,
     if (!jd)
         return 0;
 
-    xenpvJobStatsFigure(data, jd, completed ? jd->bytes : xenpvJobStatsBytes(vm, jd),
-                        completed, &f);
+    if (completed)
+        xenpvJobStatsFigure(data, jd, (xenpvJobStreamCount){ jd->bytes, jd->bytes }, true, &f);
+    else
+        xenpvJobStatsFigure(data, jd, xenpvJobStatsBytes(vm, jd), false, &f);
     if (xenpvJobStatsList(data, jd, &f, completed, list) < 0)
         return -1;
     *type = completed ? virDomainJobStatusToType(data->status) : VIR_DOMAIN_JOB_UNBOUNDED;

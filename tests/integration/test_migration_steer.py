@@ -6,8 +6,9 @@ A live migration watched and steered, as users do it: virsh migrate
 statistics on both sides (with the downtime measured); domjobabort and
 Ctrl-C in virsh migrate stop a migration before its switch-over, leaving
 the guest running intact on the source and nothing on the destination, and
-are refused after it, saying why.  Saves, restores and managed saves
-report their jobs too; a managed save can be aborted.
+are refused after it, saying why.  The rate shown holds to --bandwidth,
+also once a destination that stalled reads again.  Saves, restores and
+managed saves report their jobs too; a managed save can be aborted.
 
 The guests' workload checks its own memory (selfcheck); the stream is
 slowed with --bandwidth so that a migration lasts long enough to be
@@ -16,6 +17,7 @@ watched; every wait polls a condition with a deadline.
 import json
 import os
 import re
+import signal
 import subprocess
 
 import migrationlab
@@ -463,6 +465,59 @@ def bandwidth(tap, lab):
     a.virsh('undefine', g.name)
 
 
+def send_queue(host, peer):
+    """The most bytes any TCP connection of @host's to @peer holds unsent
+    or unacknowledged (ss's Send-Q)."""
+    res = host.run(['ss', '-tnH', 'state', 'established', 'dst', peer.address])
+    queues = [int(line.split()[1]) for line in res.out.splitlines() if len(line.split()) > 1]
+    return max(queues, default=0)
+
+
+def stalled_peer(tap, lab):
+    """A destination that stops reading for a while: the megabytes its
+    source's socket holds meanwhile leave at once when it reads again, and
+    the job's rate still shows the stream held to its bandwidth."""
+    a, b = lab.hosts[:2]
+    rate = 2
+    what = 'bandwidth %d MiB/s, the destination stalled' % rate
+    wmem = a.run(['sysctl', '-n', 'net.ipv4.tcp_wmem']).out.split()
+    # As a kernel's autotuning reaches on a fast link: megabytes of send
+    # buffer from the start.
+    tap.cmd_ok(a.run(['sysctl', '-w', 'net.ipv4.tcp_wmem=4096 8388608 16777216']),
+               '%s: the source\'s sockets may hold 8 MiB' % what)
+    g = Guest(tap, a, 'stalled')
+    if not g.ok:
+        return
+    proc = background_virsh(a, 'migrate', '--live', '--bandwidth', str(rate), g.name, b.uri())
+    if tap.ok(xenpvlab.wait_for(lambda: jobinfo(a, g.name).get('Memory bandwidth'), 30, 0.25),
+              '%s: the stream flows, its rate measured' % what):
+        migrationlab.stop_pid(b.libvirtd_pid, signal.SIGSTOP)
+        # Stalled for a whole rate window, watched meanwhile (the window
+        # slides as the rate is asked for): nothing went out within it.
+        try:
+            tap.ok(xenpvlab.wait_for(lambda: (send_queue(a, b) >= 2 << 20 and
+                                              not jobinfo(a, g.name).get('Memory bandwidth')),
+                                     30, 0.25),
+                   '%s: the source\'s socket holds 2 MiB or more, no rate shown' % what,
+                   lambda: 'Send-Q %d, %r' % (send_queue(a, b), jobinfo(a, g.name)))
+        finally:
+            migrationlab.stop_pid(b.libvirtd_pid, signal.SIGCONT)
+        rates = []
+
+        def sampled():
+            rates.append(number(jobinfo(a, g.name).get('Memory bandwidth')))
+            return len(rates) >= 24
+        xenpvlab.wait_for(sampled, 30, 0.25)
+        seen = [r for r in rates if r]
+        tap.ok(seen and max(seen) <= rate * 1.15,
+               '%s: the queue drains, the rate shown stays at %d MiB/s at most (%s)'
+               % (what, rate, seen), repr(rates))
+        tap.cmd_ok(a.virsh('domjobabort', g.name), '%s: virsh domjobabort' % what)
+    aborted(tap, g, a, b, proc, what)
+    g.remove()
+    a.run(['sysctl', '-w', 'net.ipv4.tcp_wmem=%s' % ' '.join(wmem)])
+
+
 def cpu_cap(host, name):
     """The CPU cap the simulated host applies to @name (-1: unknown)."""
     m = re.search(r'cap\s*:\s*(\d+)', host.simctl('cpucap', str(host.domid(name))).out)
@@ -581,6 +636,7 @@ def body(tap, lab):
     converge(tap, lab)
     downtime(tap, lab)
     bandwidth(tap, lab)
+    stalled_peer(tap, lab)
     saves(tap, lab)
     statistics(tap, lab)
     abort(tap, lab)

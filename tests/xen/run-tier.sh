@@ -470,15 +470,18 @@ for hv in $hypervisors; do
     [ "$hv" = "$last_peer_user" ] && stop_peer
 done
 
-# Number the results and count them.
+# Number the results and count them.  A failing check and its diagnostics
+# go to stderr too: meson's log of a failed test shows only that.
 awk -v total_s="$((SECONDS - t_start))" -v images_s="$t_images" '
     /^(ok|not ok) / {
         n++
         line = $0
-        if (line ~ /^ok /) { sub(/^ok /, "", line); if (line ~ /# SKIP/) skipped++; else passed++; print "ok " n " " line }
-        else { sub(/^not ok /, "", line); failed++; print "not ok " n " " line }
+        failing = line ~ /^not ok /
+        if (!failing) { sub(/^ok /, "", line); if (line ~ /# SKIP/) skipped++; else passed++; print "ok " n " " line }
+        else { sub(/^not ok /, "", line); failed++; print "not ok " n " " line; print "not ok " n " " line > "/dev/stderr" }
         next
     }
+    failing && /^#   / { print > "/dev/stderr" }
     { print }
     END {
         print "1.." n

@@ -140,6 +140,7 @@ steer_abort() {   # NAME LABEL OPTIONS...
         ok "$what: the stream held to --bandwidth $abort_rate MiB/s (at most $max MiB/s)"
     else
         notok "$what: the stream held to --bandwidth $abort_rate MiB/s (at most ${max:-unmeasured} MiB/s)"
+        echo "rates sampled (MiB/s): $(rates_mib "$work/abort.jobs" | tr '\n' ' ')" | indent
     fi
 }
 
