@@ -59,6 +59,13 @@ migrate_setup() {
     check "migrate: the guests' storage, exported by the peer over NFS, mounted at /srv/xen" \
         wait_for 60 mount_shared || return 1
     peer_clean >/dev/null 2>&1
+    # A destination's downtime counts from the source's clock (the cookie's
+    # <timing stopped>): the hosts' clocks must agree, as NTP keeps them.
+    if timeout 60 python3 /tier/peer.py clock "$peer" > "$work/clock" 2>&1; then
+        ok "migrate: the peer's clock set to this host's: $(cat "$work/clock")"
+    else
+        notok "migrate: the peer's clock set to this host's"; indent < "$work/clock"
+    fi
     link_throughput
     check "migrate: the peer's libvirtd ($driver driver) answers on $peer_uri" \
         sh -c "timeout 120 python3 /tier/peer.py run '$peer' --timeout=100 -- /tier/libvirtd.sh restart '$driver' '$PEER_ADDR' &&

@@ -16,7 +16,14 @@ so the agent takes any request that reaches it.
                                      -s option wants: peer.py exec HOST
                                      xl migrate-receive)
     peer.py poweroff HOST            end the agent; the peer's init powers off
+    peer.py clock HOST               set the other dom0's clock to this one's
     peer.py watch NAME [HOST] ...    see below
+
+clock does what NTP does between real hosts (a dom0 under QEMU sets its
+clock from the emulated RTC, to the second): it measures the other clock's
+offset over a few round trips of one connection, takes the one with the
+shortest round trip, sets the other clock by it and measures again.  It
+prints both offsets; its status is 1 if the second is above 50 ms.
 
 watch follows a guest's heartbeat (the test kernels' "heartbeat=MS", the
 Linux guest's "heartbeat") through a migration: the console log of guest
@@ -124,6 +131,14 @@ def handle(conn):
                 return False
             return True
         follow_files(req["glob"], out, stop)
+    elif op == "clock":
+        # Requests on one connection: {"ask": 1} or {"set": seconds to add}
+        # (then the same answer), each answered with this clock's time.
+        for line in iter(lambda: recv_line(conn), b""):
+            delta = json.loads(line).get("set")
+            if delta is not None:
+                time.clock_settime(time.CLOCK_REALTIME, time.time() + delta)
+            send_json(conn, {"t": time.time()})
     elif op == "poweroff":
         send_json(conn, {"rc": 0})
         conn.close()
@@ -161,6 +176,33 @@ def run(host, argv, timeout):
         reply = json.loads(recv_line(s) or b'{"rc": 255, "out": "no reply from the peer"}')
     sys.stdout.write(reply["out"])
     return reply["rc"]
+
+
+def clock_offset(sock, rounds=8):
+    """The other clock less this one (s), from the round trip of @rounds
+    that took least: (offset, round trip)."""
+    best = None
+    for _ in range(rounds):
+        t0 = time.time()
+        send_json(sock, {"ask": 1})
+        t1 = json.loads(recv_line(sock))["t"]
+        t2 = time.time()
+        if best is None or t2 - t0 < best[1]:
+            best = (t1 - (t0 + t2) / 2, t2 - t0)
+    return best
+
+
+def clock(host):
+    with connect(host) as s:
+        s.settimeout(30)
+        send_json(s, {"op": "clock"})
+        before, rtt = clock_offset(s)
+        send_json(s, {"set": -before})
+        recv_line(s)
+        after, rtt_after = clock_offset(s)
+    print("%s's clock was %+.0f ms off (round trip %.1f ms), now %+.1f ms (round trip %.1f ms)"
+          % (host, before * 1000, rtt * 1000, after * 1000, rtt_after * 1000))
+    return 0 if abs(after) <= 0.05 else 1
 
 
 def pump(src, dst):
@@ -280,6 +322,8 @@ def main(argv):
             send_json(s, {"op": "poweroff"})
             recv_line(s)
         return 0
+    elif len(argv) == 2 and argv[0] == "clock":
+        return clock(argv[1])
     elif len(argv) >= 2 and argv[0] == "watch":
         watch(argv[1], argv[2:])
     else:
