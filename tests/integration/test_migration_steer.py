@@ -477,14 +477,21 @@ def stalled_peer(tap, lab):
     """A destination that stops reading for a while: the megabytes its
     source's socket holds meanwhile leave at once when it reads again, and
     the job's rate still shows the stream held to its bandwidth."""
-    a, b = lab.hosts[:2]
-    rate = 2
-    what = 'bandwidth %d MiB/s, the destination stalled' % rate
+    a = lab.hosts[0]
     wmem = a.run(['sysctl', '-n', 'net.ipv4.tcp_wmem']).out.split()
     # As a kernel's autotuning reaches on a fast link: megabytes of send
     # buffer from the start.
-    tap.cmd_ok(a.run(['sysctl', '-w', 'net.ipv4.tcp_wmem=4096 8388608 16777216']),
-               '%s: the source\'s sockets may hold 8 MiB' % what)
+    if tap.cmd_ok(a.run(['sysctl', '-w', 'net.ipv4.tcp_wmem=4096 8388608 16777216']),
+                  'the source\'s sockets may hold 8 MiB'):
+        try:
+            stalled_migration(tap, lab, 2)
+        finally:
+            a.run(['sysctl', '-w', 'net.ipv4.tcp_wmem=%s' % ' '.join(wmem)])
+
+
+def stalled_migration(tap, lab, rate):
+    a, b = lab.hosts[:2]
+    what = 'bandwidth %d MiB/s, the destination stalled' % rate
     g = Guest(tap, a, 'stalled')
     if not g.ok:
         return
@@ -515,7 +522,6 @@ def stalled_peer(tap, lab):
         tap.cmd_ok(a.virsh('domjobabort', g.name), '%s: virsh domjobabort' % what)
     aborted(tap, g, a, b, proc, what)
     g.remove()
-    a.run(['sysctl', '-w', 'net.ipv4.tcp_wmem=%s' % ' '.join(wmem)])
 
 
 def cpu_cap(host, name):
