@@ -26,6 +26,9 @@ from migrationlab import HANDING, PERFORM, PERFORMED, Guest, background_virsh, r
 from xenpvlab import libvirt
 
 SLOW = '12'     # MiB/s: a 64 MiB guest takes about five seconds
+# How far above --bandwidth a rate shown may be: the data channel takes a
+# chunk before it paces it.
+RATE_SLACK = 1.15
 
 # Run inside a host: poll jobStats() of domain NAME every INTERVAL seconds
 # until the job ends (or for at most SECONDS), then read the completed
@@ -94,6 +97,11 @@ def jobinfo(host, name, *flags):
 def number(text):
     m = re.match(r'\s*([0-9.]+)', text or '')
     return float(m.group(1)) if m else None
+
+
+def job_rate(host, name):
+    """The rate domjobinfo shows for @name's job, in MiB/s (None: none)."""
+    return number(jobinfo(host, name).get('Memory bandwidth'))
 
 
 def virsh_on_tty(host, *args):
@@ -445,14 +453,14 @@ def bandwidth(tap, lab):
     rates = []
 
     def sampled():
-        rates.append(number(jobinfo(a, g.name).get('Memory bandwidth')))
+        rates.append(job_rate(a, g.name))
         return len([r for r in rates if r]) >= 8
     tap.ok(xenpvlab.wait_for(sampled, 30, 0.25), '%s: the job\'s rate is sampled' % what,
            repr(rates))
     # Every sample: the rate is measured over two seconds or more, so that
     # the chunks the channel takes ahead of its pace show no bursts.
     seen = [r for r in rates if r]
-    tap.ok(seen and max(seen) <= 8 * 1.15,
+    tap.ok(seen and max(seen) <= 8 * RATE_SLACK,
            '%s: the stream goes at 8 MiB/s at most (%s)' % (what, seen), repr(rates))
     tap.cmd_ok(a.virsh('migrate-setspeed', g.name, '64'), '%s: virsh migrate-setspeed 64 during it'
                % what)
@@ -496,14 +504,14 @@ def stalled_migration(tap, lab, rate):
     if not g.ok:
         return
     proc = background_virsh(a, 'migrate', '--live', '--bandwidth', str(rate), g.name, b.uri())
-    if tap.ok(xenpvlab.wait_for(lambda: jobinfo(a, g.name).get('Memory bandwidth'), 30, 0.25),
+    if tap.ok(xenpvlab.wait_for(lambda: job_rate(a, g.name), 30, 0.25),
               '%s: the stream flows, its rate measured' % what):
         migrationlab.stop_pid(b.libvirtd_pid, signal.SIGSTOP)
         # Stalled for a whole rate window, watched meanwhile (the window
         # slides as the rate is asked for): nothing went out within it.
         try:
             tap.ok(xenpvlab.wait_for(lambda: (send_queue(a, b) >= 2 << 20 and
-                                              not jobinfo(a, g.name).get('Memory bandwidth')),
+                                              not job_rate(a, g.name)),
                                      30, 0.25),
                    '%s: the source\'s socket holds 2 MiB or more, no rate shown' % what,
                    lambda: 'Send-Q %d, %r' % (send_queue(a, b), jobinfo(a, g.name)))
@@ -512,11 +520,11 @@ def stalled_migration(tap, lab, rate):
         rates = []
 
         def sampled():
-            rates.append(number(jobinfo(a, g.name).get('Memory bandwidth')))
+            rates.append(job_rate(a, g.name))
             return len(rates) >= 24
         xenpvlab.wait_for(sampled, 30, 0.25)
         seen = [r for r in rates if r]
-        tap.ok(seen and max(seen) <= rate * 1.15,
+        tap.ok(seen and max(seen) <= rate * RATE_SLACK,
                '%s: the queue drains, the rate shown stays at %d MiB/s at most (%s)'
                % (what, rate, seen), repr(rates))
         tap.cmd_ok(a.virsh('domjobabort', g.name), '%s: virsh domjobabort' % what)
